@@ -1,0 +1,1 @@
+"""Shared fixtures: database URLs for the storage contract suite."""
