@@ -1,0 +1,22 @@
+"""The ``tanji`` command line: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import demo, ledger
+
+app = typer.Typer(
+    name="tanji",
+    help="Tanji (碳迹): product carbon footprints and green-power traceability on a verifiable ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("init")(ledger.init)
+app.add_typer(ledger.app, name="ledger")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,125 @@
+"""``tanji init`` and ``tanji ledger …``: create, verify, export, checkpoints and proofs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.context import (
+    DbOption,
+    HomeOption,
+    JsonOption,
+    emit,
+    errors_to_exit,
+    open_ledger,
+    operator_key_path,
+    passphrase,
+    resolve_home,
+)
+from ledger.db import Database, default_url
+from ledger.export import export_ledger, verify_export
+from ledger.keys import generate_key, load_private_key, load_public_key, save_private_key
+from ledger.log import Ledger
+
+app = typer.Typer(help="The log itself: verify, export, checkpoints, proofs.", no_args_is_help=True)
+
+
+def init(
+    db: DbOption = None,
+    home: HomeOption = None,
+    origin: Annotated[str, typer.Option(help="Log origin (checkpoint first line and key name).")] = "tanji.local/ledger",
+    operator_id: Annotated[str, typer.Option(help="Actor id of the ledger operator.")] = "operator",
+) -> None:
+    """Create the ledger and the operator key (kept in TANJI_HOME/keys/operator.pem, mode 0600)."""
+    home_dir = resolve_home(home)
+    with errors_to_exit():
+        key_path = operator_key_path(home_dir)
+        if key_path.exists():
+            key = load_private_key(key_path, passphrase())
+        else:
+            key = generate_key()
+            save_private_key(key, key_path, passphrase())
+        database = Database(db or default_url(home_dir))
+        ledger = Ledger.create(database, key, origin=origin, operator_id=operator_id)
+        typer.echo(f"ledger created at {database.url} (origin {origin}); operator key {key_path}")
+        typer.echo(ledger.latest_checkpoint(), nl=False)
+
+
+@app.command()
+def verify(
+    db: DbOption = None,
+    home: HomeOption = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Verify an exported log.jsonl instead of a database.")] = None,
+    trust: Annotated[Path | None, typer.Option("--trust", help="Trusted operator public key (PEM), with --file.")] = None,
+    workers: Annotated[int, typer.Option(help="Processes for signature checks.")] = min(2, os.cpu_count() or 1),
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute every hash, chain link, signature and checkpoint. Exit 0 intact, 1 not."""
+    with errors_to_exit(as_json):
+        if file is not None:
+            if trust is None:
+                raise typer.BadParameter("--file needs --trust KEY.pub")
+            report = verify_export(file, load_public_key(trust), workers=workers)
+        else:
+            report = open_ledger(db, home).verify(workers=workers)
+    if report.ok:
+        text = f"ok: {report.size} entries, {report.checkpoints_checked} checkpoints verified"
+    elif report.first_bad_seq is not None:
+        text = f"FAILED at seq {report.first_bad_seq}: {report.reason}"
+    else:
+        text = f"FAILED at checkpoint size {report.bad_checkpoint_size}: {report.reason}"
+    emit(report.to_json(), as_json, text)
+    sys.exit(0 if report.ok else 1)
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write log.jsonl, checkpoints.jsonl, ledger.pub.")],
+    db: DbOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Write the log as JSON Lines plus its checkpoints and the operator's public key."""
+    with errors_to_exit():
+        summary = export_ledger(open_ledger(db, home), out)
+    typer.echo(f"exported {summary.entries} entries and {summary.checkpoints} checkpoints to {summary.directory}")
+
+
+@app.command()
+def checkpoint(db: DbOption = None, home: HomeOption = None) -> None:
+    """Print the latest signed checkpoint."""
+    with errors_to_exit():
+        typer.echo(open_ledger(db, home).latest_checkpoint(), nl=False)
+
+
+@app.command()
+def proof(
+    seq: Annotated[int, typer.Option("--seq", help="Entry to prove.")],
+    size: Annotated[int | None, typer.Option("--size", help="Tree size (default: current).")] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print an RFC 9162 inclusion proof (hex)."""
+    with errors_to_exit(as_json):
+        p = open_ledger(db, home).inclusion_proof(seq, size)
+    emit(p.to_json(), as_json, "\n".join([f"seq {p.seq} in tree of {p.size}", f"leaf {p.leaf_hash.hex()}",
+                                          *[f"  {h.hex()}" for h in p.path], f"root {p.root.hex()}"]))
+
+
+@app.command()
+def consistency(
+    old: Annotated[int, typer.Option("--old", help="Older tree size.")],
+    new: Annotated[int | None, typer.Option("--new", help="Newer tree size (default: current).")] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print an RFC 9162 consistency proof (hex)."""
+    with errors_to_exit(as_json):
+        p = open_ledger(db, home).consistency_proof(old, new)
+    emit(p.to_json(), as_json, "\n".join([f"{p.old_size} -> {p.new_size}", f"old root {p.old_root.hex()}",
+                                          *[f"  {h.hex()}" for h in p.path], f"new root {p.new_root.hex()}"]))

@@ -1,0 +1,415 @@
+"""The log: append signed entries, keep the Merkle tree and checkpoints, serve proofs.
+
+``Ledger`` is the thin shell around the pure pieces (``entry``, ``merkle``,
+``checkpoint``, the kind registry). One ``append`` call is one transaction
+holding the single-writer lock: every submission is validated, signature- and
+rule-checked, projected and stored, the new complete Merkle subtrees are
+written, and a checkpoint is signed — or nothing at all happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from ledger import merkle
+from ledger.actors import require_actor, signing_key
+from ledger.checkpoint import Checkpoint, parse_verifier_key, sign_checkpoint, verifier_key
+from ledger.db import Database
+from ledger.entry import GENESIS_PREV, Entry, Submission
+from ledger.errors import Conflict, LedgerError, NotFound, RuleViolation, SignatureInvalid
+from ledger.keys import Ed25519PrivateKey, public_key_b64, public_key_from_b64
+from ledger.kinds import REGISTRY, AppendContext
+from ledger.plugins import load_plugins
+from ledger.tables import CheckpointRow, LedgerEntryRow, LedgerMetaRow, MerkleNodeRow
+from ledger.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where a submission landed. ``duplicate`` when a retry returned the original."""
+
+    seq: int
+    hash: str
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """An RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` entries."""
+
+    seq: int
+    size: int
+    leaf_hash: bytes
+    path: tuple[bytes, ...]
+    root: bytes
+
+    def to_json(self) -> dict[str, object]:
+        """Hex-encoded form for the CLI, API and certificates."""
+        return {
+            "seq": self.seq,
+            "size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "path": [h.hex() for h in self.path],
+            "root": self.root.hex(),
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """An RFC 9162 consistency proof from ``old_size`` to ``new_size``."""
+
+    old_size: int
+    new_size: int
+    old_root: bytes
+    new_root: bytes
+    path: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """Hex-encoded form for the CLI, API and certificates."""
+        return {
+            "old_size": self.old_size,
+            "new_size": self.new_size,
+            "old_root": self.old_root.hex(),
+            "new_root": self.new_root.hex(),
+            "path": [h.hex() for h in self.path],
+        }
+
+
+@dataclass(frozen=True)
+class LedgerInfo:
+    """Ledger-wide settings kept in ``ledger_meta``."""
+
+    origin: str
+    operator_id: str
+    operator_key: str  # C2SP verifier key string of the checkpoint signer
+
+
+class Ledger:
+    """An open ledger on one database. Appending needs the operator's private key."""
+
+    def __init__(self, db: Database, operator_key: Ed25519PrivateKey | None = None) -> None:
+        load_plugins()
+        self.db = db
+        self._operator_key = operator_key
+        self._info: LedgerInfo | None = None
+
+    # -- set-up ---------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        db: Database,
+        operator_key: Ed25519PrivateKey,
+        *,
+        origin: str,
+        operator_id: str = "operator",
+        operator_name: str = "Ledger operator",
+    ) -> Ledger:
+        """Migrate an empty database, record the origin and append the genesis entry."""
+        db.migrate()
+        ledger = cls(db, operator_key)
+        pub = operator_key.public_key()
+        with db.write_session() as s:
+            if s.scalar(select(func.count()).select_from(LedgerEntryRow)):
+                raise Conflict(f"the database at {db.url} holds a ledger already", code="ledger.exists")
+            s.merge(LedgerMetaRow(key="origin", value=origin))
+            s.merge(LedgerMetaRow(key="operator_id", value=operator_id))
+            s.merge(LedgerMetaRow(key="operator_key", value=verifier_key(origin, pub)))
+        genesis = Submission.create(
+            "actor.register",
+            operator_id,
+            {"id": operator_id, "name": operator_name, "role": "operator", "public_key": public_key_b64(pub)},
+            operator_key,
+        )
+        ledger.append([genesis])
+        return ledger
+
+    def info(self) -> LedgerInfo:
+        """Origin, operator id and checkpoint verifier key."""
+        if self._info is None:
+            with self.db.read_session() as s:
+                meta = {r.key: r.value for r in s.scalars(select(LedgerMetaRow))}
+            if "origin" not in meta:
+                raise NotFound(f"no ledger in the database at {self.db.url}; run `tanji init`", code="ledger.missing")
+            self._info = LedgerInfo(meta["origin"], meta["operator_id"], meta["operator_key"])
+        return self._info
+
+    # -- append ---------------------------------------------------------------
+
+    def append(self, submissions: Sequence[Submission]) -> list[Appended]:
+        """Append a batch atomically; returns where each submission landed.
+
+        A submission whose ``(actor, client_id)`` is in the log already with the
+        same signed content returns the original seq (``duplicate``); with other
+        content it is a ``Conflict``. Any rejection raises with ``details['index']``
+        naming the submission, and nothing is written.
+        """
+        if self._operator_key is None:
+            raise LedgerError("appending needs the operator key", code="ledger.read_only")
+        if not submissions:
+            return []
+        with self.db.write_session() as s:
+            size, prev = self._head(s)
+            now = datetime.now(UTC)
+            ctx = AppendContext(session=s, seq=size, recorded_at=now)
+            results: list[Appended] = []
+            rows: list[dict[str, object]] = []
+            batch_ids: dict[tuple[str, str], tuple[str, Appended]] = {}
+            batch_digests: set[str] = set()
+            for index, sub in enumerate(submissions):
+                try:
+                    digest = sub.signed_digest()
+                    if sub.client_id is not None:
+                        seen = self._by_client_id(s, sub.actor, sub.client_id) or batch_ids.get(
+                            (sub.actor, sub.client_id)
+                        )
+                        if seen is not None:
+                            if seen[0] != digest:
+                                raise Conflict(
+                                    f"client_id {sub.client_id!r} of actor {sub.actor!r} was used for "
+                                    f"other content at seq {seen[1].seq}",
+                                    code="entry.client_id_reused",
+                                )
+                            results.append(Appended(seen[1].seq, seen[1].hash, duplicate=True))
+                            continue
+                    seq = size + len(rows)
+                    ctx.seq = seq
+                    entry = self._check(s, ctx, sub, seq, prev, now, digest, batch_digests)
+                except LedgerError as e:
+                    e.details.setdefault("index", index)
+                    raise
+                placed = Appended(entry.seq, entry.hash)
+                rows.append({
+                    "seq": entry.seq, "kind": entry.kind, "actor": entry.actor, "client_id": entry.client_id,
+                    "body": entry.body, "hash": entry.hash, "signed_digest": digest,
+                })
+                batch_digests.add(digest)
+                if sub.client_id is not None:
+                    batch_ids[(sub.actor, sub.client_id)] = (digest, placed)
+                results.append(placed)
+                prev = entry.hash
+            if rows:
+                s.flush()
+                s.execute(insert(LedgerEntryRow), rows)
+                self._extend_tree(s, size, [bytes.fromhex(str(r["hash"])) for r in rows])
+        return results
+
+    def _check(
+        self, s: Session, ctx: AppendContext, sub: Submission, seq: int, prev: str,
+        now: datetime, digest: str, batch_digests: set[str],
+    ) -> Entry:
+        kind = REGISTRY.get(sub.kind)
+        model = kind.validate(sub.payload)
+        key = signing_key(s, sub.kind, sub.actor, sub.payload, seq)
+        if not sub.signature_valid(public_key_from_b64(key)):
+            raise SignatureInvalid(
+                f"signature of {sub.kind} by {sub.actor!r} does not verify against its current key",
+                code="signature.invalid",
+            )
+        if digest in batch_digests or s.scalar(
+            select(LedgerEntryRow.seq).where(LedgerEntryRow.signed_digest == digest)
+        ) is not None:
+            raise RuleViolation(
+                f"this signed {sub.kind} by {sub.actor!r} is in the log already (replay); "
+                "resubmit with a client_id to retry idempotently, or sign new content",
+                code="signature.replayed",
+            )
+        if kind.roles is not None and seq > 0:
+            role = require_actor(s, sub.actor).role
+            if role not in kind.roles:
+                raise RuleViolation(
+                    f"actor {sub.actor!r} with role {role!r} may not submit {sub.kind} "
+                    f"(allowed: {', '.join(sorted(kind.roles))})",
+                    code="actor.role_forbidden",
+                )
+        entry = Entry.place(sub, seq, prev, now)
+        if kind.check is not None:
+            kind.check(ctx, entry, model)
+        if kind.apply is not None:
+            kind.apply(ctx, entry, model)
+        return entry
+
+    @staticmethod
+    def _by_client_id(s: Session, actor: str, client_id: str) -> tuple[str, Appended] | None:
+        row = s.execute(
+            select(LedgerEntryRow.signed_digest, LedgerEntryRow.seq, LedgerEntryRow.hash).where(
+                LedgerEntryRow.actor == actor, LedgerEntryRow.client_id == client_id
+            )
+        ).first()
+        return None if row is None else (row[0], Appended(row[1], row[2], duplicate=True))
+
+    def _head(self, s: Session) -> tuple[int, str]:
+        last = s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.hash).order_by(LedgerEntryRow.seq.desc()).limit(1)).first()
+        return (0, GENESIS_PREV) if last is None else (last[0] + 1, last[1])
+
+    def _extend_tree(self, s: Session, old_size: int, leaves: list[bytes]) -> None:
+        frontier = self._fetch_nodes(s, merkle.frontier_subtrees(old_size))
+        nodes, new_frontier = merkle.append_leaves(frontier, old_size, leaves)
+        if nodes:
+            s.execute(insert(MerkleNodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
+        new_size = old_size + len(leaves)
+        root = merkle.root_from_frontier(new_frontier)
+        info = self._info_in(s)
+        assert self._operator_key is not None
+        note = sign_checkpoint(Checkpoint(info.origin, new_size, root), info.origin, self._operator_key)
+        s.add(CheckpointRow(size=new_size, root_hash=root.hex(), note=note))
+
+    def _info_in(self, s: Session) -> LedgerInfo:
+        if self._info is None:
+            meta = {r.key: r.value for r in s.scalars(select(LedgerMetaRow))}
+            self._info = LedgerInfo(meta["origin"], meta["operator_id"], meta["operator_key"])
+        return self._info
+
+    # -- read -----------------------------------------------------------------
+
+    def size(self) -> int:
+        """Number of entries in the log."""
+        with self.db.read_session() as s:
+            return self._head(s)[0]
+
+    def entry(self, seq: int) -> Entry:
+        """The entry at ``seq``; ``NotFound`` if there is none."""
+        with self.db.read_session() as s:
+            body = s.scalar(select(LedgerEntryRow.body).where(LedgerEntryRow.seq == seq))
+        if body is None:
+            raise NotFound(f"no entry at seq {seq}", code="entry.not_found", seq=seq)
+        return Entry.from_body(body)
+
+    def entries(self, start: int = 0, end: int | None = None, *, chunk: int = 5000) -> Iterator[Entry]:
+        """Entries with ``start <= seq < end`` in order, read in chunks."""
+        for _seq, body in self.rows(start, end, chunk=chunk):
+            yield Entry.from_body(body)
+
+    def rows(self, start: int = 0, end: int | None = None, *, chunk: int = 5000) -> Iterator[tuple[int, str]]:
+        """``(seq, body)`` pairs with ``start <= seq < end``, read in chunks (no parsing)."""
+        pos = start
+        while end is None or pos < end:
+            stop = pos + chunk if end is None else min(pos + chunk, end)
+            with self.db.read_session() as s:
+                batch = s.execute(
+                    select(LedgerEntryRow.seq, LedgerEntryRow.body)
+                    .where(LedgerEntryRow.seq >= pos, LedgerEntryRow.seq < stop)
+                    .order_by(LedgerEntryRow.seq)
+                ).all()
+            if not batch:
+                return
+            yield from ((r[0], r[1]) for r in batch)
+            pos = batch[-1][0] + 1
+
+    def latest_checkpoint(self) -> str:
+        """The newest signed checkpoint note."""
+        with self.db.read_session() as s:
+            note = s.scalar(select(CheckpointRow.note).order_by(CheckpointRow.size.desc()).limit(1))
+        if note is None:
+            raise NotFound("the ledger has no checkpoint yet", code="checkpoint.not_found")
+        return note
+
+    def checkpoint(self, size: int) -> str:
+        """The signed checkpoint for exactly ``size`` entries."""
+        with self.db.read_session() as s:
+            note = s.scalar(select(CheckpointRow.note).where(CheckpointRow.size == size))
+        if note is None:
+            raise NotFound(f"no checkpoint for size {size}", code="checkpoint.not_found", size=size)
+        return note
+
+    def root(self, size: int | None = None) -> bytes:
+        """The Merkle tree head of the first ``size`` entries (default: all)."""
+        with self.db.read_session() as s:
+            size = self._resolve_size(s, size)
+            return merkle.root_from_frontier(self._fetch_nodes(s, merkle.frontier_subtrees(size)))
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> InclusionProof:
+        """Proof that entry ``seq`` is in the tree of ``size`` entries (default: all). O(log N) reads."""
+        with self.db.read_session() as s:
+            size = self._resolve_size(s, size)
+            if not 0 <= seq < size:
+                raise NotFound(f"seq {seq} out of range for size {size}", code="proof.out_of_range")
+            ranges = merkle.inclusion_proof_ranges(seq, size)
+            path = self._range_hashes(s, ranges)
+            leaf = self._fetch_nodes(s, [(0, seq)])[0]
+            root = merkle.root_from_frontier(self._fetch_nodes(s, merkle.frontier_subtrees(size)))
+        return InclusionProof(seq, size, leaf, tuple(path), root)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+        """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size``. O(log N) reads."""
+        with self.db.read_session() as s:
+            new_size = self._resolve_size(s, new_size)
+            if not 0 <= old_size <= new_size:
+                raise NotFound(f"old size {old_size} out of range for new size {new_size}", code="proof.out_of_range")
+            path = self._range_hashes(s, merkle.consistency_proof_ranges(old_size, new_size))
+            old_root = merkle.root_from_frontier(self._fetch_nodes(s, merkle.frontier_subtrees(old_size)))
+            new_root = merkle.root_from_frontier(self._fetch_nodes(s, merkle.frontier_subtrees(new_size)))
+        return ConsistencyProof(old_size, new_size, old_root, new_root, tuple(path))
+
+    def verify(self, *, workers: int = 1) -> VerifyReport:
+        """Recompute every body hash, chain link, signature, checkpoint and stored Merkle node."""
+        info = self.info()
+        _name, operator_key = parse_verifier_key(info.operator_key)
+        with self.db.read_session() as s:
+            checkpoints = [StoredCheckpoint(r[0], r[1]) for r in s.execute(select(CheckpointRow.size, CheckpointRow.note))]
+            nodes = [(r[0], r[1], bytes(r[2])) for r in s.execute(
+                select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash))]
+        return verify_log(
+            self.stored_rows(), checkpoints, origin=info.origin, operator_key=operator_key,
+            merkle_nodes=nodes, workers=workers,
+        )
+
+    def stored_rows(self, *, chunk: int = 5000) -> Iterator[StoredEntry]:
+        """Every row exactly as stored (no parsing), in seq order."""
+        pos = 0
+        while True:
+            with self.db.read_session() as s:
+                batch = s.execute(
+                    select(LedgerEntryRow.seq, LedgerEntryRow.kind, LedgerEntryRow.body, LedgerEntryRow.hash)
+                    .where(LedgerEntryRow.seq >= pos).order_by(LedgerEntryRow.seq).limit(chunk)
+                ).all()
+            if not batch:
+                return
+            yield from (StoredEntry(r[0], r[1], r[2], r[3]) for r in batch)
+            pos = batch[-1][0] + 1
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every stored checkpoint, by size."""
+        with self.db.read_session() as s:
+            return [StoredCheckpoint(r[0], r[1]) for r in s.execute(
+                select(CheckpointRow.size, CheckpointRow.note).order_by(CheckpointRow.size))]
+
+    def _resolve_size(self, s: Session, size: int | None) -> int:
+        current = self._head(s)[0]
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise NotFound(f"tree size {size} out of range; the log has {current} entries", code="proof.out_of_range")
+        return size
+
+    def _range_hashes(self, s: Session, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        parts = [merkle.perfect_subtrees(a, b) for a, b in ranges]
+        wanted = sorted({node for part in parts for node in part})
+        found = dict(zip(wanted, self._fetch_nodes(s, wanted), strict=True))
+        return [merkle.range_hash([found[n] for n in part]) for part in parts]
+
+    @staticmethod
+    def _fetch_nodes(s: Session, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        """Hashes of perfect subtrees (level, idx): leaves from the log, the rest from merkle_nodes."""
+        leaves = [ix for lv, ix in nodes if lv == 0]
+        inner = [(lv, ix) for lv, ix in nodes if lv > 0]
+        got: dict[tuple[int, int], bytes] = {}
+        if leaves:
+            for seq, h in s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.hash).where(LedgerEntryRow.seq.in_(leaves))):
+                got[(0, seq)] = bytes.fromhex(h)
+        if inner:
+            q = select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash).where(
+                tuple_(MerkleNodeRow.level, MerkleNodeRow.idx).in_(inner)
+            )
+            for lv, ix, h in s.execute(q):
+                got[(lv, ix)] = bytes(h)
+        missing = [n for n in nodes if n not in got]
+        if missing:
+            raise NotFound(f"Merkle nodes missing from storage: {missing[:5]}", code="merkle.node_missing")
+        return [got[n] for n in nodes]
+
