@@ -72,7 +72,9 @@ def _node(left: bytes, right: bytes) -> bytes:
 
 def _check_hash(value: object, what: str) -> None:
     if not isinstance(value, bytes | bytearray) or len(value) != HASH_SIZE:
-        got = f"{len(value)} bytes" if isinstance(value, bytes | bytearray) else type(value).__name__
+        got = (
+            f"{len(value)} bytes" if isinstance(value, bytes | bytearray) else type(value).__name__
+        )
         raise ProofError(f"{what} must be a {HASH_SIZE}-byte hash, got {got}")
 
 

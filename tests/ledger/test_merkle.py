@@ -306,7 +306,9 @@ def test_inclusion_matches_oracle(si: tuple[int, int]) -> None:
     # Storage path: ranges -> perfect subtrees -> range_hash reproduces the list proof.
     ranges = merkle.inclusion_proof_ranges(index, size)
     assert [
-        merkle.range_hash([perfect_hash(leaves, lv, ix) for lv, ix in merkle.perfect_subtrees(s, e)])
+        merkle.range_hash(
+            [perfect_hash(leaves, lv, ix) for lv, ix in merkle.perfect_subtrees(s, e)]
+        )
         for s, e in ranges
     ] == proof
     # Any mutation fails.
@@ -351,7 +353,9 @@ def test_consistency_matches_oracle(sizes: tuple[int, int]) -> None:
     assert merkle.verify_consistency(old, new, r1, r2, proof)
     ranges = merkle.consistency_proof_ranges(old, new)
     assert [
-        merkle.range_hash([perfect_hash(leaves, lv, ix) for lv, ix in merkle.perfect_subtrees(s, e)])
+        merkle.range_hash(
+            [perfect_hash(leaves, lv, ix) for lv, ix in merkle.perfect_subtrees(s, e)]
+        )
         for s, e in ranges
     ] == proof
     if old in (0, new):
@@ -384,18 +388,16 @@ def test_append_leaves_in_chunks(size: int, data: st.DataObject) -> None:
     frontier: list[bytes] = []
     done = 0
     for cut in [*cuts, size]:
-        assert frontier == [perfect_hash(leaves, lv, ix) for lv, ix in merkle.frontier_subtrees(done)]
+        assert frontier == [
+            perfect_hash(leaves, lv, ix) for lv, ix in merkle.frontier_subtrees(done)
+        ]
         assert merkle.root_from_frontier(frontier) == oracle_mth(leaves[:done])
         nodes, frontier = merkle.append_leaves(frontier, done, leaves[done:cut])
         all_nodes.extend(nodes)
         done = max(done, cut)
     assert merkle.root_from_frontier(frontier) == oracle_mth(leaves)
     # Exactly the complete nodes of level >= 1, each with its MTH.
-    want = {
-        (lv, ix)
-        for lv in range(1, size.bit_length())
-        for ix in range(size >> lv)
-    }
+    want = {(lv, ix) for lv in range(1, size.bit_length()) for ix in range(size >> lv)}
     assert len(all_nodes) == len(want)
     assert {(lv, ix) for lv, ix, _ in all_nodes} == want
     for lv, ix, h in all_nodes:
