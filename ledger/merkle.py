@@ -229,17 +229,18 @@ def append_leaves(
     _check_hashes(new_leaves, "new_leaves")
     stack = [bytes(h) for h in frontier]
     nodes: list[tuple[int, int, bytes]] = []
+    push, pop, emit, sha = stack.append, stack.pop, nodes.append, _sha256  # hot loop
     n = size
     for leaf in new_leaves:
         h = bytes(leaf)
         level = 0
         m = n
         while m & 1:  # the left sibling at this level is complete: merge
-            h = _sha256(b"\x01" + stack.pop() + h).digest()
+            h = sha(b"\x01" + pop() + h).digest()
             level += 1
             m >>= 1
-            nodes.append((level, m, h))
-        stack.append(h)
+            emit((level, m, h))
+        push(h)
         n += 1
     return nodes, stack
 
