@@ -1,0 +1,339 @@
+"""Benchmark of hourly attribution, with a naive per-hour pure-Python reference.
+
+``main()`` builds a seeded synthetic park -- 1,000 consumer meters x 8,760
+hours, 50 generators, 20 direct-supply links, trades and GEC retirements --
+runs the full year month by month through :func:`ledger.attribution.
+attribute_period`, and prints wall time, peak traced memory and peak RSS. It
+then runs :func:`naive_attribute` (the same rules, one hour and one meter at a
+time in plain Python) on a sample (one month x 50 meters), checks that it gives
+exactly the same numbers, and prints the speed-up.
+
+The naive reference is also the oracle of the property tests.
+
+Run: ``.venv/bin/python -m bench.bench_attribution``.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+import tracemalloc
+from dataclasses import dataclass
+
+import numpy as np
+
+from ledger.allocation import SHARE_SCALE
+from ledger.attribution import (
+    WH_PER_GEC,
+    DirectLink,
+    MonthInputs,
+    Retirement,
+    Trade,
+    attribute_month,
+    attribute_period,
+    month_hours,
+    months_between,
+)
+
+# ------------------------------------------------------------ naive reference
+
+
+def _lr(weights: list[int], total: int) -> list[int]:
+    """Largest remainder, ties to the lower index (plain Python)."""
+    s = sum(weights)
+    if s == 0:
+        return [0] * len(weights)
+    q = [w * total // s for w in weights]
+    r = [w * total - qi * s for w, qi in zip(weights, q, strict=True)]
+    owed = total - sum(q)
+    for i in sorted(range(len(weights)), key=lambda i: (-r[i], i))[:owed]:
+        q[i] += 1
+    return q
+
+
+def _key(link: DirectLink, need: list[int], supply: int) -> list[int]:
+    if link.key == "pro_rata":
+        return _lr(need, min(supply, sum(need)))
+    if link.key == "static_shares":
+        assert link.shares is not None
+        shares = list(link.shares)
+        entitled = _lr([*shares, SHARE_SCALE - sum(shares)], supply)[:-1]
+        return [min(n, e) for n, e in zip(need, entitled, strict=True)]
+    out, left = [], supply
+    for n in need:
+        take = min(n, left)
+        out.append(take)
+        left -= take
+    return out
+
+
+@dataclass
+class NaiveResult:
+    """Plain lists: ``[m][h]`` parts, ``[m][g]`` totals, unused per retirement."""
+
+    direct: list[list[int]]
+    contracted: list[list[int]]
+    certificate: list[list[int]]
+    grid: list[list[int]]
+    direct_by_generator: list[list[int]]
+    contracted_by_generator: list[list[int]]
+    claimable_direct_by_generator: list[list[int]]
+    retirement_unused_wh: list[int]
+
+
+def naive_attribute(inputs: MonthInputs) -> NaiveResult:
+    """The rules of :mod:`ledger.attribution`, hour by hour, meter by meter.
+
+    Precondition: no missing readings.
+    """
+    n_m, n_h = inputs.consumption.shape
+    n_g = len(inputs.generator_ids)
+    mi = {m: i for i, m in enumerate(inputs.consumer_ids)}
+    gi = {g: i for i, g in enumerate(inputs.generator_ids)}
+    rem = inputs.consumption.tolist()
+    left = inputs.generation.tolist()
+    direct = [[0] * n_h for _ in range(n_m)]
+    contracted = [[0] * n_h for _ in range(n_m)]
+    certificate = [[0] * n_h for _ in range(n_m)]
+    d_mg = [[0] * n_g for _ in range(n_m)]
+    c_mg = [[0] * n_g for _ in range(n_m)]
+    claim = [[0] * n_g for _ in range(n_m)]
+    for link in inputs.links:
+        lo, hi = link.hour_range(inputs.month)
+        rows = [mi[m] for m in link.consumer_ids]
+        for g in link.generator_ids:
+            k = gi[g]
+            for h in range(lo, hi):
+                given = _key(link, [rem[m][h] for m in rows], left[k][h])
+                for m, a in zip(rows, given, strict=True):
+                    rem[m][h] -= a
+                    direct[m][h] += a
+                    d_mg[m][k] += a
+                    left[k][h] -= a
+    for trade in inputs.trades:
+        rows = [mi[m] for m in trade.buyer_meter_ids]
+        gens = [gi[g] for g in trade.seller_generator_ids]
+        done = 0
+        for h in range(n_h):
+            need = [rem[m][h] for m in rows]
+            avail = [left[k][h] for k in gens]
+            x = max(0, min(sum(avail), sum(need), trade.volume_wh - done))
+            done += x
+            to_meter = _lr(need, x)
+            from_gen = _lr(avail, x)
+            residual = list(to_meter)
+            for j, k in enumerate(gens):
+                part = _lr(residual, from_gen[j])
+                for i, m in enumerate(rows):
+                    residual[i] -= part[i]
+                    c_mg[m][k] += part[i]
+                left[k][h] -= from_gen[j]
+            for i, m in enumerate(rows):
+                rem[m][h] -= to_meter[i]
+                contracted[m][h] += to_meter[i]
+    unused = []
+    for ret in inputs.retirements:
+        if ret.bundled_with_trade is not None:
+            unused.append(0)
+            continue
+        rows = [mi[m] for m in ret.meter_ids]
+        k = gi.get(ret.generator_id, -1)
+        unclaimed = [d_mg[m][k] - claim[m][k] if k >= 0 else 0 for m in rows]
+        need3 = [sum(rem[m]) for m in rows]
+        caps = [-(-(u + n) // WH_PER_GEC) for u, n in zip(unclaimed, need3, strict=True)]
+        units = _lr(caps, min(ret.units, sum(caps)))
+        used = 0
+        for i, m in enumerate(rows):
+            budget = units[i] * WH_PER_GEC
+            c = min(budget, unclaimed[i])
+            cover = min(budget - c, need3[i])
+            if k >= 0:
+                claim[m][k] += c
+            spread = _lr(list(rem[m]), cover)
+            for h in range(n_h):
+                rem[m][h] -= spread[h]
+                certificate[m][h] += spread[h]
+            used += c + cover
+        unused.append(ret.wh - used)
+    return NaiveResult(direct, contracted, certificate, rem, d_mg, c_mg, claim, unused)
+
+
+# ---------------------------------------------------------------- synthetic park
+
+
+@dataclass(frozen=True)
+class Park:
+    """A synthetic park: ids, technologies and the year's records."""
+
+    consumer_ids: tuple[str, ...]
+    generator_ids: tuple[str, ...]
+    technologies: tuple[str, ...]
+    links: tuple[DirectLink, ...]
+    seed: int
+
+
+def make_park(
+    n_meters: int = 1000, n_generators: int = 50, n_links: int = 20, seed: int = 7
+) -> Park:
+    """Meters ``M0000..``, generators ``G00..``; each link takes 2 generators and
+    ``n_meters // (2 * n_links)`` consumers, keys rotating over the three kinds."""
+    rng = np.random.default_rng(seed)
+    meters = tuple(f"M{i:04d}" for i in range(n_meters))
+    gens = tuple(f"G{i:02d}" for i in range(n_generators))
+    techs = tuple("wind" if i % 2 == 0 else "solar" for i in range(n_generators))
+    per_link = max(1, n_meters // (2 * n_links))
+    chosen = rng.permutation(n_meters)
+    links = []
+    for j in range(n_links):
+        cons = tuple(meters[i] for i in chosen[j * per_link : (j + 1) * per_link])
+        link_gens = (gens[2 * j], gens[2 * j + 1])
+        kind = ("pro_rata", "static_shares", "priority")[j % 3]
+        shares = None
+        if kind == "static_shares":
+            raw = rng.integers(1, 100, len(cons))
+            shares = tuple(int(x) for x in raw * (SHARE_SCALE * 9 // 10) // raw.sum())
+        links.append(DirectLink(f"L{j:02d}", link_gens, cons, kind, shares))  # type: ignore[arg-type]
+    return Park(meters, gens, techs, tuple(links), seed)
+
+
+def month_inputs(park: Park, month: str, meters: int | None = None) -> MonthInputs:
+    """Seeded readings and records of ``month`` (optionally the first ``meters``
+    meters only, with links, trades and retirements restricted to them)."""
+    h = month_hours(month)
+    rng = np.random.default_rng([park.seed, int(month[:4]), int(month[5:])])
+    n_m, n_g = len(park.consumer_ids), len(park.generator_ids)
+    hour = np.arange(h) % 24
+    base = rng.integers(200_000, 3_000_000, n_m)[:, None]
+    consumption = (base * (0.7 + 0.3 * rng.random((n_m, h)))).astype(np.int64)
+    solar = np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None)
+    cap = rng.integers(5_000_000, 60_000_000, n_g)[:, None]
+    shape = np.where(
+        np.array([t == "solar" for t in park.technologies])[:, None],
+        solar[None, :],
+        rng.random((n_g, h)),
+    )
+    generation = (cap * shape).astype(np.int64)
+    trades, retirements = [], []
+    for t in range(30):
+        sellers = tuple(park.generator_ids[i] for i in rng.choice(n_g, 2, replace=False))
+        buyers = tuple(park.consumer_ids[i] for i in rng.choice(n_m, 5, replace=False))
+        trades.append(
+            Trade(f"T{t:02d}", sellers, buyers, month, int(rng.integers(1, 2_000)) * WH_PER_GEC)
+        )
+    for r in range(60):
+        buyers = tuple(park.consumer_ids[i] for i in rng.choice(n_m, 3, replace=False))
+        g = int(rng.integers(0, n_g))
+        retirements.append(
+            Retirement(
+                f"R{r:02d}",
+                int(rng.integers(1, 1_500)),
+                "E0",
+                buyers,
+                month,
+                park.generator_ids[g],
+                park.technologies[g],
+            )
+        )
+    links = list(park.links)
+    ids = list(park.consumer_ids)
+    if meters is not None:
+        keep = set(ids[:meters])
+        ids = ids[:meters]
+        consumption = consumption[:meters]
+        links = [_restrict_link(x, keep) for x in links]
+        links = [x for x in links if x is not None]
+        trades = [
+            Trade(t.contract_id, t.seller_generator_ids, b, month, t.volume_wh)
+            for t in trades
+            if (b := tuple(m for m in t.buyer_meter_ids if m in keep))
+        ]
+        retirements = [
+            Retirement(
+                r.retirement_id, r.units, r.beneficiary, b, month, r.generator_id, r.technology
+            )
+            for r in retirements
+            if (b := tuple(m for m in r.meter_ids if m in keep))
+        ]
+    return MonthInputs.build(
+        month,
+        ids,
+        consumption,
+        list(park.generator_ids),
+        list(park.technologies),
+        generation,
+        links,
+        trades,
+        retirements,
+    )
+
+
+def _restrict_link(link: DirectLink, keep: set[str]) -> DirectLink | None:
+    idx = [i for i, m in enumerate(link.consumer_ids) if m in keep]
+    if not idx:
+        return None
+    shares = None if link.shares is None else tuple(link.shares[i] for i in idx)
+    return DirectLink(
+        link.link_id, link.generator_ids, tuple(link.consumer_ids[i] for i in idx), link.key, shares
+    )
+
+
+def _same(inputs: MonthInputs) -> bool:
+    fast = attribute_month(inputs)
+    slow = naive_attribute(inputs)
+    return all(
+        np.array_equal(getattr(fast, name), np.array(getattr(slow, name), dtype=np.int64))
+        for name in (
+            "direct",
+            "contracted",
+            "certificate",
+            "grid",
+            "direct_by_generator",
+            "contracted_by_generator",
+            "claimable_direct_by_generator",
+            "retirement_unused_wh",
+        )
+    )
+
+
+def main() -> None:
+    park = make_park()
+    months = months_between("2025-01", "2025-12")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    run = attribute_period(months, lambda m: month_inputs(park, m))
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # Engine time alone (inputs generated up front, one month at a time).
+    engine = 0.0
+    for m in months:
+        inputs = month_inputs(park, m)
+        t1 = time.perf_counter()
+        attribute_month(inputs)
+        engine += time.perf_counter() - t1
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("full year: 1000 meters x 8760 h, 50 generators, 20 links, 360 trades, 720 retirements")
+    print(
+        f"  run (incl. synthetic data generation): {elapsed:.2f} s, period sha256 {run.sha256[:16]}…"
+    )
+    print(f"  engine + invariants + hash only:       {engine:.2f} s")
+    print(f"  peak traced memory {peak / 2**20:.0f} MiB, peak RSS {rss:.0f} MiB")
+
+    sample = month_inputs(park, "2025-01", meters=50)
+    t1 = time.perf_counter()
+    attribute_month(sample)
+    fast = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    naive_attribute(sample)
+    slow = time.perf_counter() - t1
+    same = _same(sample)
+    print(
+        f"sample 1 month x 50 meters: vectorised {fast * 1000:.1f} ms, naive {slow * 1000:.0f} ms, "
+        f"speed-up x{slow / fast:.0f}, identical results: {same}"
+    )
+    if not same:
+        raise SystemExit("naive reference disagrees with the vectorised engine")
+
+
+if __name__ == "__main__":
+    main()
