@@ -240,8 +240,7 @@ def month_inputs(park: Park, month: str, meters: int | None = None) -> MonthInpu
         keep = set(ids[:meters])
         ids = ids[:meters]
         consumption = consumption[:meters]
-        links = [_restrict_link(x, keep) for x in links]
-        links = [x for x in links if x is not None]
+        links = [lk for x in links if (lk := _restrict_link(x, keep)) is not None]
         trades = [
             Trade(t.contract_id, t.seller_generator_ids, b, month, t.volume_wh)
             for t in trades
