@@ -97,12 +97,22 @@ class Actor:
     uscc: str | None = None
 
 
+_CACHE = "tanji.actors"
+
+
+def _cache(session: Session) -> dict[str, Actor]:
+    # A park has hundreds of actors, not millions: one query per transaction loads
+    # them all, and the projection steps below keep the cache current.
+    cache: dict[str, Actor] | None = session.info.get(_CACHE)
+    if cache is None:
+        cache = {a.actor_id: a for a in list_actors(session)}
+        session.info[_CACHE] = cache
+    return cache
+
+
 def get_actor(session: Session, actor_id: str) -> Actor | None:
     """The registered actor ``actor_id`` or None."""
-    row = session.get(ActorRow, actor_id)
-    if row is None:
-        return None
-    return Actor(row.actor_id, row.name, row.role, row.public_key, row.uscc)
+    return _cache(session).get(actor_id)
 
 
 def require_actor(session: Session, actor_id: str, *, what: str = "actor") -> Actor:
@@ -138,7 +148,7 @@ def _check_register(ctx: AppendContext, entry: Entry, p: ActorRegister) -> None:
             f"actor {registrar.actor_id!r} with role {registrar.role!r} may not register a {p.role!r}",
             code="actor.not_authorised",
         )
-    if ctx.session.get(ActorRow, p.id) is not None:
+    if get_actor(ctx.session, p.id) is not None:
         raise RuleViolation(f"actor {p.id!r} is registered already", code="actor.exists")
 
 
@@ -146,6 +156,7 @@ def _apply_register(ctx: AppendContext, entry: Entry, p: ActorRegister) -> None:
     ctx.session.add(ActorRow(actor_id=p.id, name=p.name, role=p.role, uscc=p.uscc,
                              public_key=p.public_key, registered_seq=entry.seq))
     ctx.session.add(ActorKeyRow(actor_id=p.id, from_seq=entry.seq + 1, public_key=p.public_key))
+    _cache(ctx.session)[p.id] = Actor(p.id, p.name, p.role, p.public_key, p.uscc)
 
 
 def _check_rotate(ctx: AppendContext, entry: Entry, p: ActorRotateKey) -> None:
@@ -166,6 +177,7 @@ def _apply_rotate(ctx: AppendContext, entry: Entry, p: ActorRotateKey) -> None:
     assert row is not None  # checked by _check_rotate
     row.public_key = p.public_key
     ctx.session.add(ActorKeyRow(actor_id=p.actor_id, from_seq=entry.seq + 1, public_key=p.public_key))
+    _cache(ctx.session)[p.actor_id] = Actor(row.actor_id, row.name, row.role, row.public_key, row.uscc)
 
 
 REGISTER = REGISTRY.register(EntryKind(

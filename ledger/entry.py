@@ -13,10 +13,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from ledger import merkle
-from ledger.canonical import canonical_bytes, canonical_text, parse_canonical
+from ledger.canonical import canonical_bytes, parse_canonical
 from ledger.errors import SchemaViolation
 from ledger.keys import Ed25519PrivateKey, Ed25519PublicKey, sign_b64, verify_b64
 
@@ -111,9 +112,13 @@ class Submission:
             out["client_id"] = self.client_id
         return out
 
+    @cached_property
+    def _signed(self) -> bytes:
+        return signed_bytes(self.kind, self.actor, self.payload, self.client_id)
+
     def signed_bytes(self) -> bytes:
         """The canonical bytes the signature covers."""
-        return signed_bytes(self.kind, self.actor, self.payload, self.client_id)
+        return self._signed
 
     def signature_valid(self, public_key: Ed25519PublicKey | bytes) -> bool:
         """True when ``sig`` verifies against ``public_key``."""
@@ -129,6 +134,25 @@ def format_timestamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise SchemaViolation(f"timestamp {moment.isoformat()} has no time zone", code="time.naive")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_SIGNED_TAIL = b',"v":%d}' % FORMAT_VERSION
+_PLACED_FIELDS = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _splice_body(signed: bytes, seq: int, prev: str, stamp: str, sig: str) -> str:
+    """The canonical body from the canonical signed part, without canonicalising twice.
+
+    RFC 8785 sorts keys, and the fields the ledger adds (``prev``,
+    ``recorded_at``, ``seq``, ``sig``) sort after ``payload`` and before ``v``,
+    so the body is the signed text with them inserted before ``"v"``. Their
+    values need no escaping (hex, an ASCII timestamp, an integer, base64).
+    ``tests/ledger/test_entry.py`` checks this equals canonicalising the whole body.
+    """
+    if not signed.endswith(_SIGNED_TAIL) or not _PLACED_FIELDS.match(prev) or not sig.isascii() or '"' in sig:
+        raise SchemaViolation("cannot place an entry with a malformed prev or signature", code="entry.malformed")
+    added = f',"prev":"{prev}","recorded_at":"{stamp}","seq":{seq},"sig":"{sig}"'.encode("ascii")
+    return (signed[: -len(_SIGNED_TAIL)] + added + _SIGNED_TAIL).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -152,19 +176,7 @@ class Entry:
         if seq < 0:
             raise ValueError(f"seq {seq} is negative")
         stamp = format_timestamp(recorded_at)
-        body_obj: dict[str, Any] = {
-            "v": FORMAT_VERSION,
-            "seq": seq,
-            "kind": submission.kind,
-            "actor": submission.actor,
-            "recorded_at": stamp,
-            "payload": submission.payload,
-            "prev": prev,
-            "sig": submission.sig,
-        }
-        if submission.client_id is not None:
-            body_obj["client_id"] = submission.client_id
-        body = canonical_text(body_obj)
+        body = _splice_body(submission.signed_bytes(), seq, prev, stamp, submission.sig)
         return cls(
             seq=seq,
             kind=submission.kind,

@@ -28,6 +28,9 @@ from ledger.plugins import load_plugins
 from ledger.tables import CheckpointRow, LedgerEntryRow, LedgerMetaRow, MerkleNodeRow
 from ledger.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
 
+# Keeps IN lists well under SQLite's and PostgreSQL's parameter limits.
+_IN_CHUNK = 500
+
 
 @dataclass(frozen=True)
 class Appended:
@@ -159,15 +162,16 @@ class Ledger:
             ctx = AppendContext(session=s, seq=size, recorded_at=now)
             results: list[Appended] = []
             rows: list[dict[str, object]] = []
-            batch_ids: dict[tuple[str, str], tuple[str, Appended]] = {}
-            batch_digests: set[str] = set()
+            digests = [sub.signed_digest() for sub in submissions]
+            # Looked up once for the whole batch: earlier placements by client id, and
+            # signed contents already in the log (replays).
+            batch_ids = self._by_client_ids(s, submissions)
+            batch_digests = self._existing_digests(s, digests)
             for index, sub in enumerate(submissions):
                 try:
-                    digest = sub.signed_digest()
+                    digest = digests[index]
                     if sub.client_id is not None:
-                        seen = self._by_client_id(s, sub.actor, sub.client_id) or batch_ids.get(
-                            (sub.actor, sub.client_id)
-                        )
+                        seen = batch_ids.get((sub.actor, sub.client_id))
                         if seen is not None:
                             if seen[0] != digest:
                                 raise Conflict(
@@ -206,14 +210,15 @@ class Ledger:
         kind = REGISTRY.get(sub.kind)
         model = kind.validate(sub.payload)
         key = signing_key(s, sub.kind, sub.actor, sub.payload, seq)
-        if not sub.signature_valid(public_key_from_b64(key)):
+        keys = ctx.cache.setdefault("public_keys", {})
+        if key not in keys:
+            keys[key] = public_key_from_b64(key)
+        if not sub.signature_valid(keys[key]):
             raise SignatureInvalid(
                 f"signature of {sub.kind} by {sub.actor!r} does not verify against its current key",
                 code="signature.invalid",
             )
-        if digest in batch_digests or s.scalar(
-            select(LedgerEntryRow.seq).where(LedgerEntryRow.signed_digest == digest)
-        ) is not None:
+        if digest in batch_digests:
             raise RuleViolation(
                 f"this signed {sub.kind} by {sub.actor!r} is in the log already (replay); "
                 "resubmit with a client_id to retry idempotently, or sign new content",
@@ -235,13 +240,25 @@ class Ledger:
         return entry
 
     @staticmethod
-    def _by_client_id(s: Session, actor: str, client_id: str) -> tuple[str, Appended] | None:
-        row = s.execute(
-            select(LedgerEntryRow.signed_digest, LedgerEntryRow.seq, LedgerEntryRow.hash).where(
-                LedgerEntryRow.actor == actor, LedgerEntryRow.client_id == client_id
-            )
-        ).first()
-        return None if row is None else (row[0], Appended(row[1], row[2], duplicate=True))
+    def _by_client_ids(s: Session, subs: Sequence[Submission]) -> dict[tuple[str, str], tuple[str, Appended]]:
+        wanted = sorted({(sub.actor, sub.client_id) for sub in subs if sub.client_id is not None})
+        found: dict[tuple[str, str], tuple[str, Appended]] = {}
+        for i in range(0, len(wanted), _IN_CHUNK):
+            q = select(LedgerEntryRow.actor, LedgerEntryRow.client_id, LedgerEntryRow.signed_digest,
+                       LedgerEntryRow.seq, LedgerEntryRow.hash).where(
+                tuple_(LedgerEntryRow.actor, LedgerEntryRow.client_id).in_(wanted[i : i + _IN_CHUNK]))
+            for actor, client_id, digest, seq, h in s.execute(q):
+                found[(actor, client_id)] = (digest, Appended(seq, h, duplicate=True))
+        return found
+
+    @staticmethod
+    def _existing_digests(s: Session, digests: Sequence[str]) -> set[str]:
+        unique = sorted(set(digests))
+        found: set[str] = set()
+        for i in range(0, len(unique), _IN_CHUNK):
+            found.update(s.scalars(select(LedgerEntryRow.signed_digest).where(
+                LedgerEntryRow.signed_digest.in_(unique[i : i + _IN_CHUNK]))))
+        return found
 
     def _head(self, s: Session) -> tuple[int, str]:
         last = s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.hash).order_by(LedgerEntryRow.seq.desc()).limit(1)).first()
