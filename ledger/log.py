@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import and_, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ledger import merkle
@@ -248,7 +248,7 @@ class Ledger:
                        LedgerEntryRow.seq, LedgerEntryRow.hash).where(
                 tuple_(LedgerEntryRow.actor, LedgerEntryRow.client_id).in_(wanted[i : i + _IN_CHUNK]))
             for actor, client_id, digest, seq, h in s.execute(q):
-                found[(actor, client_id)] = (digest, Appended(seq, h, duplicate=True))
+                found[(actor, str(client_id))] = (digest, Appended(seq, h, duplicate=True))
         return found
 
     @staticmethod
@@ -417,14 +417,20 @@ class Ledger:
         inner = [(lv, ix) for lv, ix in nodes if lv > 0]
         got: dict[tuple[int, int], bytes] = {}
         if leaves:
-            for seq, h in s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.hash).where(LedgerEntryRow.seq.in_(leaves))):
-                got[(0, seq)] = bytes.fromhex(h)
+            q_leaves = select(LedgerEntryRow.seq, LedgerEntryRow.hash).where(LedgerEntryRow.seq.in_(leaves))
+            for seq, hex_hash in s.execute(q_leaves):
+                got[(0, seq)] = bytes.fromhex(hex_hash)
         if inner:
+            by_level: dict[int, list[int]] = {}
+            for lv, ix in inner:
+                by_level.setdefault(lv, []).append(ix)
+            # One (level = L AND idx IN …) term per level: both SQLite and PostgreSQL
+            # answer it from the primary key, which a row-value IN does not always do.
             q = select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash).where(
-                tuple_(MerkleNodeRow.level, MerkleNodeRow.idx).in_(inner)
+                or_(*(and_(MerkleNodeRow.level == lv, MerkleNodeRow.idx.in_(ixs)) for lv, ixs in by_level.items()))
             )
-            for lv, ix, h in s.execute(q):
-                got[(lv, ix)] = bytes(h)
+            for lv, ix, node in s.execute(q):
+                got[(lv, ix)] = bytes(node)
         missing = [n for n in nodes if n not in got]
         if missing:
             raise NotFound(f"Merkle nodes missing from storage: {missing[:5]}", code="merkle.node_missing")

@@ -1,0 +1,139 @@
+"""Ledger core: appends per second, full verification, proofs on a 1,000,000-entry log.
+
+Every figure is printed beside the floor measured in the same run: SHA-256 of
+the body plus Ed25519 verification (what the ledger must do per entry) and,
+for reference, signing (what the submitting actor does).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bench.common import percentile, scale, scratch_postgres, timed
+from ledger import merkle
+from ledger.db import Database, sqlite_url
+from ledger.entry import Submission
+from ledger.keys import Ed25519PrivateKey, generate_key, public_key_b64
+from ledger.log import Ledger
+from ledger.tables import LedgerEntryRow, MerkleNodeRow
+
+
+def _submissions(operator: Ed25519PrivateKey, n: int, tag: str) -> list[Submission]:
+    pub = public_key_b64(generate_key().public_key())  # one key: generation is not what we measure
+    return [
+        Submission.create("actor.register", "operator",
+                          {"id": f"B-{tag}-{i}", "name": f"Buyer {i} 示范买家", "role": "buyer", "public_key": pub},
+                          operator)
+        for i in range(n)
+    ]
+
+
+def floor(n: int) -> tuple[float, float]:
+    """Entries/s of SHA-256 + Ed25519 verify (and of sign) of the same bodies, one core, no database."""
+    key = generate_key()
+    subs = _submissions(key, n, "floor")
+    pub = key.public_key()
+    data = [s.signed_bytes() for s in subs]
+    _, t_sign = timed(lambda: [key.sign(d) for d in data])
+    sigs = [key.sign(d) for d in data]
+
+    def check() -> None:
+        for d, sig in zip(data, sigs, strict=True):
+            merkle.leaf_hash(d)
+            pub.verify(sig, d)
+
+    _, t_verify = timed(check)
+    return n / t_verify, n / t_sign
+
+
+def appends(url: str, label: str, floor_rate: float) -> None:
+    operator = generate_key()
+    ledger = Ledger.create(Database(url), operator, origin="bench.tanji/appends")
+    for batch, batches in ((1, scale(300, 20)), (100, scale(30, 2)), (10_000, scale(2, 1))):
+        subs = _submissions(operator, batch * batches, f"{label}{batch}")
+        start = time.perf_counter()
+        for i in range(batches):
+            ledger.append(subs[i * batch : (i + 1) * batch])
+        rate = batch * batches / (time.perf_counter() - start)
+        print(f"  {label:10s} batch {batch:6d}: {rate:8.0f} entries/s  ({rate / floor_rate:5.1%} of floor)")
+    ledger.db.dispose()
+
+
+def verification(tmp: Path, floor_rate: float) -> None:
+    n = scale(200_000, 1000)
+    operator = generate_key()
+    ledger = Ledger.create(Database(sqlite_url(tmp / "verify.db")), operator, origin="bench.tanji/verify")
+    _, t_build = timed(lambda: [ledger.append(_submissions(operator, 10_000, f"v{i}")) for i in range(n // 10_000)]
+                       if n >= 10_000 else ledger.append(_submissions(operator, n, "v")))
+    size = ledger.size()
+    print(f"  built a {size}-entry log in {t_build:.1f} s")
+    for workers in (1, 2):
+        report, t = timed(lambda w=workers: ledger.verify(workers=w))
+        assert report.ok, report
+        rate = size / t
+        print(f"  verify {size} entries, {workers} worker(s): {t:6.2f} s = {rate:8.0f} entries/s "
+              f"({rate / (floor_rate * workers):5.1%} of the {workers}-core floor)")
+
+
+def proofs(tmp: Path) -> None:
+    n = scale(1_000_000, 1000)
+    db = Database(sqlite_url(tmp / "proofs.db"))
+    db.migrate()
+    rng = random.Random(1)
+    leaves = [rng.randbytes(32) for _ in range(n)]
+
+    # A synthetic log: real leaf hashes and Merkle nodes, placeholder bodies (only proofs are timed).
+    def build() -> None:
+        nodes, _ = merkle.append_leaves([], 0, leaves)
+        with db.write_session() as s:
+            for i in range(0, n, 50_000):
+                s.execute(insert(LedgerEntryRow), [
+                    {"seq": j, "kind": "bench.placeholder", "actor": "bench", "client_id": None, "body": "{}",
+                     "hash": leaves[j].hex(), "signed_digest": f"{j:064x}"} for j in range(i, min(n, i + 50_000))])
+            for i in range(0, len(nodes), 50_000):
+                s.execute(insert(MerkleNodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes[i : i + 50_000]])
+
+    _, t_build = timed(build)
+    print(f"  synthetic {n}-leaf log stored in {t_build:.1f} s")
+    ledger = Ledger(db)
+    expected = merkle.root(leaves)
+    root, t_root = timed(ledger.root)
+    assert root == expected
+    inc, con = [], []
+    for _ in range(200):
+        seq = rng.randrange(n)
+        p, t = timed(lambda s=seq: ledger.inclusion_proof(s))
+        assert merkle.verify_inclusion(p.leaf_hash, seq, n, p.path, expected)
+        inc.append(t * 1000)
+        old = rng.randrange(1, n)
+        c, t = timed(lambda o=old: ledger.consistency_proof(o))
+        assert merkle.verify_consistency(old, n, c.old_root, c.new_root, c.path)
+        con.append(t * 1000)
+    print(f"  root of {n}: {t_root * 1000:.2f} ms")
+    print(f"  inclusion proof: p50 {percentile(inc, 50):.2f} ms, p99 {percentile(inc, 99):.2f} ms (aim < 5 ms)")
+    print(f"  consistency proof: p50 {percentile(con, 50):.2f} ms, p99 {percentile(con, 99):.2f} ms")
+
+
+def main() -> None:
+    floor_rate, sign_rate = floor(scale(5000, 500))
+    print(f"  floor (one core, no database): SHA-256 + Ed25519 verify {floor_rate:8.0f} entries/s; "
+          f"Ed25519 sign {sign_rate:8.0f}/s")
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        appends(sqlite_url(tmp / "appends.db"), "SQLite", floor_rate)
+        with scratch_postgres() as pg:
+            if pg:
+                appends(pg, "PostgreSQL", floor_rate)
+        verification(tmp, floor_rate)
+        proofs(tmp)
+    print(f"  cores: {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Shared benchmark plumbing: scale, timing, memory, database URLs."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def scale(n: int, minimum: int = 1) -> int:
+    """``n`` times ``$TANJI_BENCH_SCALE`` (default 1), at least ``minimum``."""
+    return max(minimum, int(n * float(os.environ.get("TANJI_BENCH_SCALE", "1"))))
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    """Run ``fn``; its result and wall-clock seconds."""
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str | None]:
+    """A scratch PostgreSQL database URL (dropped afterwards), or None when unreachable."""
+    admin_url = os.environ.get("TANJI_BENCH_PG_URL") or os.environ.get("TANJI_TEST_PG_URL") or DEFAULT_PG
+    name = f"tanji_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # noqa: BLE001 - report and skip
+        print(f"  PostgreSQL unreachable at {admin_url}: {e.__class__.__name__}; skipped")
+        yield None
+        return
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) by nearest rank."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
