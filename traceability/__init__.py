@@ -1,1 +1,77 @@
-"""traceability package."""
+"""Traceability: lots, EPCIS 2.0 import and the evidence graph over ledger entries.
+
+Public surface:
+
+- :mod:`traceability.lots`: ``LotProduce``, ``LotShip``, ``LotReceive`` payloads and
+  the pure mass-balance checks (``check_produce``, ``check_ship``, ``check_receive``);
+- :mod:`traceability.epcis`: ``import_epcis`` → ``ImportResult`` (entries + ``ImportReport``);
+- :mod:`traceability.graph`: ``EvidenceGraph`` (``apply``, ``upstream``, ``downstream``,
+  ``evidence``, ``impact``, ``genealogy``, ``explain``, ``subgraph``);
+- :mod:`traceability.mapping`: the kind → payload fields → nodes/edges table (``FIELDS``);
+- :mod:`traceability.export`: node-link JSON and GraphML;
+- :mod:`traceability.errors`: ``TraceabilityError`` and its subclasses.
+"""
+
+from __future__ import annotations
+
+from traceability.epcis import ImportIssue, ImportOptions, ImportReport, ImportResult, import_epcis
+from traceability.errors import (
+    CycleDetected,
+    InvalidEPCISDocument,
+    InvalidPayload,
+    InvalidQuantity,
+    MalformedEntry,
+    MassBalanceViolation,
+    SequenceError,
+    TraceabilityError,
+    UnitMismatch,
+    UnknownReference,
+    UnsupportedEvent,
+)
+from traceability.graph import EvidenceGraph, Genealogy, Impact, NodeInfo, Reached
+from traceability.lots import (
+    LotBalance,
+    LotProduce,
+    LotReceive,
+    LotShip,
+    check_lot_event,
+    check_produce,
+    check_receive,
+    check_ship,
+)
+from traceability.mapping import FIELDS, Entry, EntryLike
+
+__all__ = [
+    "FIELDS",
+    "CycleDetected",
+    "Entry",
+    "EntryLike",
+    "EvidenceGraph",
+    "Genealogy",
+    "Impact",
+    "ImportIssue",
+    "ImportOptions",
+    "ImportReport",
+    "ImportResult",
+    "InvalidEPCISDocument",
+    "InvalidPayload",
+    "InvalidQuantity",
+    "LotBalance",
+    "LotProduce",
+    "LotReceive",
+    "LotShip",
+    "MalformedEntry",
+    "MassBalanceViolation",
+    "NodeInfo",
+    "Reached",
+    "SequenceError",
+    "TraceabilityError",
+    "UnitMismatch",
+    "UnknownReference",
+    "UnsupportedEvent",
+    "check_lot_event",
+    "check_produce",
+    "check_receive",
+    "check_ship",
+    "import_epcis",
+]

@@ -1,0 +1,704 @@
+"""From ledger entries to graph nodes and edges: one mapping function per kind.
+
+The graph reads plain records (``seq``, ``kind``, ``actor``, ``payload``).
+``FIELDS`` is the single table of payload field names the mapping reads: to
+follow a change in a ledger payload schema, change the right-hand names here
+(``lot.*`` kinds are parsed with the models of :mod:`traceability.lots`).
+
+Node ids are ``<prefix>:<id>``: ``actor:A-1``, ``meter:M-7``, ``batch:<seq>``,
+``link:DL-1``, ``gec:<first>-<last>``, ``trade:T-1``, ``run:<seq>``,
+``lot:L-42``, ``ship:<seq>``, ``footprint:<id>``, ``certificate:<id>``.
+Every node has ``kind`` and ``seqs`` (the sorted seqs of the entries that
+created or changed it; empty for a *placeholder*, a node named before any
+entry recorded it). Every edge runs from what a thing was derived from to what
+it supports and has ``relation`` and ``seq`` (the entry that created it, which
+lets queries ask "as of seq N"). The submitting actor of every entry gets an
+edge ``actor:<actor>`` → the entry's main node (relation ``submitted``), so an
+evidence set includes the ``actor.register`` entries of the actors involved.
+Actor nodes only ever have outgoing edges.
+
+| kind | payload fields read (``FIELDS`` name → default payload key) | nodes | edges (→ means "supports") |
+|---|---|---|---|
+| actor.register | id, name, role | actor:id | — |
+| meter.register | id, owner, park, meter_kind=``kind``, technology, parent | meter:id | actor:owner → meter |
+| readings.batch | meter, start, resolution, values, end (optional, else start + len(values)·resolution) | batch:seq | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
+| readings.correct | as batch + replaces (seq of the replaced batch) | batch:seq | meter → batch; batch:replaces → batch (``corrected_by``); batch → overlapping lots |
+| supply.direct_link | id, generation_meters, consumer_meters, grid_meters, valid_from, valid_to | link:id | generation meter → link; grid meter → link |
+| gec.issue | first=``serial_first``, last=``serial_last``, meter, technology, vintage | gec:first-last | meter → gec |
+| gec.transfer | first, last, to=``to_holder`` | gec range node (see below) | prior range node(s) → gec; actor:to → gec |
+| gec.retire | first, last, beneficiary, consumer_meters, period_start, period_end | gec range node | prior range node(s) → gec; actor:beneficiary → gec |
+| trade.green_power | id, seller, buyer, generation_meters, buyer_meters, period_start, period_end | trade:id | generation meter → trade; actor:seller/buyer → trade |
+| trade.settle | trade, first, last (optional: bundled GEC) | trade:id (+ gec range node) | prior range → gec → trade |
+| attribution.run | consumer_meters=``meters``, period_start, period_end, input_from=``input_seq_from``, input_to=``input_seq_to``, method_version, result_hash | run:seq | batches (seq in the input range, overlapping the period) of the consumer meters and of the generation meters of their links and trades → run; those links and trades → run; GEC retired for the consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping period (either order) |
+| lot.produce | LotProduce | lot:lot_id | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
+| lot.ship | LotShip | ship:seq | lot → ship; actor:customer → ship |
+| lot.receive | LotReceive | lot:lot_id | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
+| footprint.publish | id, lots, runs (optional seqs), product | footprint:id | lot → footprint; run → footprint |
+| certificate.issue | id, footprint | certificate:id | footprint → certificate |
+| certificate.revoke | id, reason | certificate:id (``revoked``) | — |
+
+GEC ranges: a transfer, retirement or settlement of ``[first, last]`` reuses the
+node that holds exactly that range when there is one; otherwise it creates
+``gec:first-last`` (or ``gec:first-last@seq`` if that id is taken) with an edge
+from each node that held a piece of the range before.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol
+
+import networkx as nx
+
+from traceability._index import IntervalIndex, SerialSegments
+from traceability.errors import InvalidPayload, MalformedEntry
+from traceability.lots import LotProduce, LotReceive, LotShip
+
+FIELDS: Final[dict[str, dict[str, str]]] = {
+    "actor.register": {"id": "id", "name": "name", "role": "role"},
+    "meter.register": {
+        "id": "id",
+        "owner": "owner",
+        "park": "park",
+        "meter_kind": "kind",
+        "technology": "technology",
+        "parent": "parent",
+    },
+    "readings.batch": {
+        "meter": "meter",
+        "start": "start",
+        "resolution": "resolution",
+        "values": "values",
+        "end": "end",
+    },
+    "readings.correct": {
+        "meter": "meter",
+        "start": "start",
+        "resolution": "resolution",
+        "values": "values",
+        "end": "end",
+        "replaces": "replaces",
+    },
+    "supply.direct_link": {
+        "id": "id",
+        "generation_meters": "generation_meters",
+        "consumer_meters": "consumer_meters",
+        "grid_meters": "grid_meters",
+        "valid_from": "valid_from",
+        "valid_to": "valid_to",
+    },
+    "gec.issue": {
+        "first": "serial_first",
+        "last": "serial_last",
+        "meter": "meter",
+        "technology": "technology",
+        "vintage": "vintage",
+    },
+    "gec.transfer": {"first": "serial_first", "last": "serial_last", "to": "to_holder"},
+    "gec.retire": {
+        "first": "serial_first",
+        "last": "serial_last",
+        "beneficiary": "beneficiary",
+        "consumer_meters": "consumer_meters",
+        "period_start": "period_start",
+        "period_end": "period_end",
+    },
+    "trade.green_power": {
+        "id": "id",
+        "seller": "seller",
+        "buyer": "buyer",
+        "generation_meters": "generation_meters",
+        "buyer_meters": "buyer_meters",
+        "period_start": "period_start",
+        "period_end": "period_end",
+    },
+    "trade.settle": {"trade": "trade", "first": "serial_first", "last": "serial_last"},
+    "attribution.run": {
+        "consumer_meters": "meters",
+        "period_start": "period_start",
+        "period_end": "period_end",
+        "input_from": "input_seq_from",
+        "input_to": "input_seq_to",
+        "method_version": "method_version",
+        "result_hash": "result_hash",
+    },
+    "footprint.publish": {"id": "id", "lots": "lots", "runs": "runs", "product": "product"},
+    "certificate.issue": {"id": "id", "footprint": "footprint"},
+    "certificate.revoke": {"id": "id", "reason": "reason"},
+}
+
+PREFIX_KIND: Final[dict[str, str]] = {
+    "actor": "actor",
+    "meter": "meter",
+    "batch": "batch",
+    "link": "link",
+    "gec": "gec",
+    "trade": "trade",
+    "run": "run",
+    "lot": "lot",
+    "ship": "shipment",
+    "footprint": "footprint",
+    "certificate": "certificate",
+}
+# Node prefixes whose edges can point "backwards" in entry order and so may close a cycle
+# (a received lot's supplier footprint may be one the ledger itself published).
+PRODUCT_PREFIXES: Final = frozenset({"lot", "ship", "footprint", "certificate"})
+
+
+class EntryLike(Protocol):
+    """What the graph reads of a ledger entry."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A plain ledger entry record (what the ledger will hand the graph)."""
+
+    seq: int
+    kind: str
+    actor: str
+    payload: Mapping[str, Any]
+
+
+@dataclass
+class State:
+    """Indexes the mappings consult; part of the graph's state (rebuilt by replay)."""
+
+    batches: defaultdict[str, IntervalIndex[str]] = field(
+        default_factory=lambda: defaultdict(IntervalIndex)
+    )
+    lots: defaultdict[str, IntervalIndex[str]] = field(
+        default_factory=lambda: defaultdict(IntervalIndex)
+    )
+    runs: defaultdict[str, IntervalIndex[str]] = field(
+        default_factory=lambda: defaultdict(IntervalIndex)
+    )
+    retired: defaultdict[str, IntervalIndex[str]] = field(
+        default_factory=lambda: defaultdict(IntervalIndex)
+    )
+    links_of_consumer: defaultdict[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    trades_of_buyer: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    generators_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    gec: SerialSegments = field(default_factory=SerialSegments)
+
+
+@dataclass
+class Plan:
+    """What one entry does to the graph, collected before anything changes."""
+
+    entry: EntryLike
+    graph: nx.DiGraph
+    state: State
+    nodes: dict[str, tuple[str, dict[str, Any], bool]] = field(default_factory=dict)
+    edges: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    adds: list[tuple[str, str, int]] = field(default_factory=list)
+    later: list[Callable[[], None]] = field(default_factory=list)
+    main: str | None = None
+
+    def node(self, node_id: str, main: bool = False, **attrs: Any) -> str:
+        """Create or update ``node_id``; this entry's seq joins its ``seqs``."""
+        kind = PREFIX_KIND[node_id.split(":", 1)[0]]
+        _, old, _ = self.nodes.get(node_id, (kind, {}, True))
+        self.nodes[node_id] = (kind, old | attrs, True)
+        if main:
+            self.main = node_id
+        return node_id
+
+    def ref(self, node_id: str) -> str:
+        """Name ``node_id``; a placeholder is created if no entry has recorded it."""
+        if node_id not in self.nodes and node_id not in self.graph:
+            self.nodes[node_id] = (PREFIX_KIND[node_id.split(":", 1)[0]], {}, False)
+        return node_id
+
+    def exists(self, node_id: str) -> bool:
+        return node_id in self.nodes or node_id in self.graph
+
+    def edge(self, source: str, target: str, relation: str, **attrs: Any) -> None:
+        self.edges.append((self.ref(source), self.ref(target), relation, attrs))
+
+    def add(self, node_id: str, attr: str, amount: int) -> None:
+        """Add ``amount`` to the integer attribute ``attr`` of ``node_id``."""
+        self.adds.append((node_id, attr, amount))
+
+
+class Fields:
+    """Typed access to an entry's payload through ``FIELDS``; errors name seq, kind and field."""
+
+    def __init__(self, entry: EntryLike) -> None:
+        self.entry = entry
+        self.names = FIELDS[entry.kind]
+
+    def _fail(self, name: str, problem: str) -> MalformedEntry:
+        e = self.entry
+        key = self.names[name]
+        return MalformedEntry(
+            f"entry {e.seq} ({e.kind}): payload field {key!r} {problem}",
+            seq=e.seq,
+            kind=e.kind,
+            field=key,
+        )
+
+    def raw(self, name: str) -> Any:
+        return self.entry.payload.get(self.names[name])
+
+    def opt_text(self, name: str) -> str | None:
+        value = self.raw(name)
+        if value is None:
+            return None
+        if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+            raise self._fail(name, f"must be a non-empty string, got {value!r}")
+        return str(value)
+
+    def text(self, name: str) -> str:
+        value = self.opt_text(name)
+        if value is None:
+            raise self._fail(name, "is missing")
+        return value
+
+    def texts(self, name: str) -> list[str]:
+        value = self.raw(name)
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) for v in value):
+            raise self._fail(name, f"must be a list of ids, got {value!r}")
+        return [str(v) for v in value]
+
+    def opt_integer(self, name: str) -> int | None:
+        value = self.raw(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+        ):
+            raise self._fail(name, f"must be an integer, got {value!r}")
+        return int(value)
+
+    def integer(self, name: str) -> int:
+        value = self.opt_integer(name)
+        if value is None:
+            raise self._fail(name, "is missing")
+        return value
+
+    def opt_time(self, name: str) -> datetime | None:
+        value = self.raw(name)
+        if value is None:
+            return None
+        try:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        except ValueError as e:
+            raise self._fail(name, f"is not an ISO 8601 date-time: {value!r}") from e
+        if moment.tzinfo is None:
+            raise self._fail(name, f"has no time zone: {value!r}")
+        return moment
+
+    def time(self, name: str) -> datetime:
+        value = self.opt_time(name)
+        if value is None:
+            raise self._fail(name, "is missing")
+        return value
+
+    def period(
+        self, start: str = "period_start", end: str = "period_end"
+    ) -> tuple[datetime, datetime]:
+        a, b = self.time(start), self.time(end)
+        if a >= b:
+            raise self._fail(start, f"{a.isoformat()} is not before {end} {b.isoformat()}")
+        return a, b
+
+    def resolution(self, name: str) -> timedelta:
+        value = self.raw(name)
+        seconds: float | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            seconds = value
+        elif isinstance(value, str):
+            text = value.upper()
+            units = {"H": 3600, "M": 60, "S": 1}
+            body = text[2:] if text.startswith("PT") else text.removesuffix("IN")
+            if body[:-1].isdigit() and body[-1:] in units:
+                seconds = int(body[:-1]) * units[body[-1]]
+        if not seconds or seconds <= 0:
+            raise self._fail(name, f"must be seconds or PT15M / PT1H, got {value!r}")
+        return timedelta(seconds=seconds)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _submitted(plan: Plan, node_id: str) -> None:
+    if plan.entry.actor:
+        plan.edge(f"actor:{plan.entry.actor}", node_id, "submitted")
+
+
+def map_actor_register(plan: Plan, f: Fields) -> None:
+    attrs = {k: v for k in ("name", "role") if (v := f.opt_text(k)) is not None}
+    plan.node(f"actor:{f.text('id')}", main=True, **attrs)
+
+
+def map_meter_register(plan: Plan, f: Fields) -> None:
+    attrs = {
+        k: v
+        for k in ("park", "meter_kind", "technology", "parent")
+        if (v := f.opt_text(k)) is not None
+    }
+    meter = plan.node(f"meter:{f.text('id')}", main=True, **attrs)
+    owner = f.opt_text("owner")
+    if owner is not None:
+        plan.edge(f"actor:{owner}", meter, "owns")
+        attrs["owner"] = owner
+        plan.node(meter, owner=owner)
+    _submitted(plan, meter)
+
+
+def _batch(plan: Plan, f: Fields) -> tuple[str, str, datetime, datetime]:
+    seq = plan.entry.seq
+    meter_id = f.text("meter")
+    start = f.time("start")
+    end = f.opt_time("end")
+    if end is None:
+        values = f.raw("values")
+        if not isinstance(values, list | tuple) or not values:
+            raise f._fail("values", "must be a non-empty list when no end is given")
+        end = start + f.resolution("resolution") * len(values)
+    if end <= start:
+        raise f._fail("end", f"{end.isoformat()} is not after start {start.isoformat()}")
+    meter = f"meter:{meter_id}"
+    batch = plan.node(f"batch:{seq}", main=True, meter=meter_id, start=iso(start), end=iso(end))
+    plan.edge(meter, batch, "measured")
+    for lot_start, lot_end, _, lot in plan.state.lots[meter_id].overlapping(start, end):
+        plan.edge(
+            batch, lot, "readings", hours=f"{iso(max(start, lot_start))}/{iso(min(end, lot_end))}"
+        )
+    plan.later.append(lambda: plan.state.batches[meter_id].add(start, end, seq, batch))
+    _submitted(plan, batch)
+    return batch, meter_id, start, end
+
+
+def map_readings_batch(plan: Plan, f: Fields) -> None:
+    _batch(plan, f)
+
+
+def map_readings_correct(plan: Plan, f: Fields) -> None:
+    replaced = f.integer("replaces")
+    batch, *_ = _batch(plan, f)
+    plan.node(batch, replaces=replaced)
+    plan.edge(f"batch:{replaced}", batch, "corrected_by")
+
+
+def map_direct_link(plan: Plan, f: Fields) -> None:
+    link_id = f.text("id")
+    generators, consumers = f.texts("generation_meters"), f.texts("consumer_meters")
+    attrs: dict[str, Any] = {"consumer_meters": consumers, "generation_meters": generators}
+    for k in ("valid_from", "valid_to"):
+        if (t := f.opt_time(k)) is not None:
+            attrs[k] = iso(t)
+    link = plan.node(f"link:{link_id}", main=True, **attrs)
+    for g in generators:
+        plan.edge(f"meter:{g}", link, "generates_for")
+    for g in f.texts("grid_meters"):
+        plan.edge(f"meter:{g}", link, "grid_connection")
+
+    def index() -> None:
+        plan.state.generators_of[link] = tuple(generators)
+        for c in consumers:
+            if link not in plan.state.links_of_consumer[c]:
+                plan.state.links_of_consumer[c].append(link)
+
+    plan.later.append(index)
+    _submitted(plan, link)
+
+
+def _gec_range(plan: Plan, f: Fields, relation: str, **attrs: Any) -> str:
+    """The node for ``[first, last]`` after this entry (see the module docstring)."""
+    first, last = f.integer("first"), f.integer("last")
+    if first > last:
+        raise f._fail("first", f"{first} is greater than last {last}")
+    pieces = plan.state.gec.covering(first, last)
+    holders = {node for _, _, node in pieces}
+    graph_attrs = plan.graph.nodes
+    if (
+        len(holders) == 1
+        and sum(b - a + 1 for a, b, _ in pieces) == last - first + 1
+        and graph_attrs[next(iter(holders))].get("first") == first
+        and graph_attrs[next(iter(holders))].get("last") == last
+    ):
+        node = next(iter(holders))
+    else:
+        node = f"gec:{first}-{last}"
+        if plan.exists(node):
+            node = f"{node}@{plan.entry.seq}"
+        for holder in sorted(holders):
+            plan.edge(holder, node, relation)
+    plan.node(node, main=True, first=first, last=last, **attrs)
+    plan.later.append(lambda: plan.state.gec.assign(first, last, node))
+    return node
+
+
+def map_gec_issue(plan: Plan, f: Fields) -> None:
+    attrs = {k: v for k in ("technology", "vintage") if (v := f.opt_text(k)) is not None}
+    node = _gec_range(plan, f, "issued", **attrs)
+    if (meter := f.opt_text("meter")) is not None:
+        plan.edge(f"meter:{meter}", node, "generated")
+    _submitted(plan, node)
+
+
+def map_gec_transfer(plan: Plan, f: Fields) -> None:
+    node = _gec_range(plan, f, "transferred")
+    if (to := f.opt_text("to")) is not None:
+        plan.edge(f"actor:{to}", node, "holds")
+    _submitted(plan, node)
+
+
+def map_gec_retire(plan: Plan, f: Fields) -> None:
+    start, end = f.period()
+    meters = f.texts("consumer_meters")
+    node = _gec_range(
+        plan,
+        f,
+        "retired",
+        retired=True,
+        consumer_meters=meters,
+        period_start=iso(start),
+        period_end=iso(end),
+    )
+    if (beneficiary := f.opt_text("beneficiary")) is not None:
+        plan.edge(f"actor:{beneficiary}", node, "beneficiary")
+    seq = plan.entry.seq
+
+    def index() -> None:
+        for m in meters:
+            plan.state.retired[m].add(start, end, seq, node)
+
+    plan.later.append(index)
+    _submitted(plan, node)
+
+
+def map_trade(plan: Plan, f: Fields) -> None:
+    start, end = f.period()
+    generators, buyers = f.texts("generation_meters"), f.texts("buyer_meters")
+    trade = plan.node(
+        f"trade:{f.text('id')}",
+        main=True,
+        generation_meters=generators,
+        buyer_meters=buyers,
+        period_start=iso(start),
+        period_end=iso(end),
+    )
+    for g in generators:
+        plan.edge(f"meter:{g}", trade, "generates_for")
+    for role in ("seller", "buyer"):
+        if (who := f.opt_text(role)) is not None:
+            plan.edge(f"actor:{who}", trade, role)
+
+    def index() -> None:
+        plan.state.generators_of[trade] = tuple(generators)
+        for b in buyers:
+            if trade not in plan.state.trades_of_buyer[b]:
+                plan.state.trades_of_buyer[b].append(trade)
+
+    plan.later.append(index)
+    _submitted(plan, trade)
+
+
+def map_trade_settle(plan: Plan, f: Fields) -> None:
+    trade = plan.node(f"trade:{f.text('trade')}", main=True)
+    if f.raw("first") is not None:
+        node = _gec_range(plan, f, "transferred")
+        plan.main = trade
+        plan.edge(node, trade, "settles")
+    _submitted(plan, trade)
+
+
+def map_attribution_run(plan: Plan, f: Fields) -> None:
+    seq = plan.entry.seq
+    start, end = f.period()
+    meters = f.texts("consumer_meters")
+    lo = f.opt_integer("input_from") or 0
+    hi = f.opt_integer("input_to")
+    hi = seq - 1 if hi is None else hi
+    attrs = {k: v for k in ("method_version", "result_hash") if (v := f.opt_text(k)) is not None}
+    run = plan.node(
+        f"run:{seq}",
+        main=True,
+        meters=meters,
+        period_start=iso(start),
+        period_end=iso(end),
+        input_from=lo,
+        input_to=hi,
+        **attrs,
+    )
+    state = plan.state
+    sources: list[str] = []
+    read_meters = list(meters)
+    for m in meters:
+        for via in (*state.links_of_consumer.get(m, ()), *state.trades_of_buyer.get(m, ())):
+            if via not in sources:
+                sources.append(via)
+                read_meters.extend(
+                    g for g in state.generators_of.get(via, ()) if g not in read_meters
+                )
+    for via in sources:
+        plan.edge(via, run, "attributed_via")
+    for m in read_meters:
+        for _, _, bseq, batch in (
+            state.batches[m].overlapping(start, end) if m in state.batches else ()
+        ):
+            if lo <= bseq <= hi:
+                plan.edge(batch, run, "read")
+    for m in meters:
+        for _, _, rseq, gec in (
+            state.retired[m].overlapping(start, end) if m in state.retired else ()
+        ):
+            if lo <= rseq <= hi:
+                plan.edge(gec, run, "certificate")
+        for _, _, _, lot in state.lots[m].overlapping(start, end) if m in state.lots else ():
+            plan.edge(run, lot, "attributes", meter=m)
+
+    def index() -> None:
+        for m in meters:
+            state.runs[m].add(start, end, seq, run)
+
+    plan.later.append(index)
+    _submitted(plan, run)
+
+
+def _lot_payload(plan: Plan, model: type[LotProduce] | type[LotShip] | type[LotReceive]) -> Any:
+    try:
+        return model.from_json(plan.entry.payload)
+    except InvalidPayload as e:
+        raise MalformedEntry(
+            f"entry {plan.entry.seq} ({plan.entry.kind}): {e.message}",
+            seq=plan.entry.seq,
+            kind=plan.entry.kind,
+        ) from e
+
+
+def map_lot_produce(plan: Plan, f: Fields) -> None:
+    p: LotProduce = _lot_payload(plan, LotProduce)
+    seq, state = plan.entry.seq, plan.state
+    lot = plan.node(
+        f"lot:{p.lot_id}",
+        main=True,
+        product=p.product,
+        unit=p.unit,
+        period_start=iso(p.period_start),
+        period_end=iso(p.period_end),
+    )
+    plan.add(lot, "produced", p.quantity)
+    for i in p.inputs:
+        plan.edge(f"lot:{i.lot_id}", lot, "input", quantity=i.quantity, unit=i.unit)
+    start, end = p.period_start, p.period_end
+    for share in p.meters:
+        m = share.meter_id
+        plan.edge(f"meter:{m}", lot, "supplied", share=str(share.share))
+        for b_start, b_end, _, batch in (
+            state.batches[m].overlapping(start, end) if m in state.batches else ()
+        ):
+            plan.edge(
+                batch, lot, "readings", hours=f"{iso(max(start, b_start))}/{iso(min(end, b_end))}"
+            )
+        for _, _, _, run in state.runs[m].overlapping(start, end) if m in state.runs else ():
+            plan.edge(run, lot, "attributes", meter=m)
+
+    def index() -> None:
+        for share in p.meters:
+            state.lots[share.meter_id].add(start, end, seq, lot)
+
+    plan.later.append(index)
+    _submitted(plan, lot)
+
+
+def map_lot_ship(plan: Plan, f: Fields) -> None:
+    p: LotShip = _lot_payload(plan, LotShip)
+    ship = plan.node(
+        f"ship:{plan.entry.seq}",
+        main=True,
+        lot=p.lot_id,
+        quantity=p.quantity,
+        unit=p.unit,
+        customer=p.customer,
+    )
+    plan.edge(f"lot:{p.lot_id}", ship, "shipped", quantity=p.quantity, unit=p.unit)
+    plan.edge(f"actor:{p.customer}", ship, "customer")
+    _submitted(plan, ship)
+
+
+def map_lot_receive(plan: Plan, f: Fields) -> None:
+    p: LotReceive = _lot_payload(plan, LotReceive)
+    attrs: dict[str, Any] = {"unit": p.unit, "supplier": p.supplier}
+    if p.product is not None:
+        attrs["product"] = p.product
+    lot = plan.node(f"lot:{p.lot_id}", main=True, **attrs)
+    plan.add(lot, "received", p.quantity)
+    if p.footprint is not None:
+        prefix = "footprint" if p.footprint.kind == "pact" else "certificate"
+        plan.edge(f"{prefix}:{p.footprint.id}", lot, "footprint_of")
+    plan.edge(f"actor:{p.supplier}", lot, "supplier")
+    _submitted(plan, lot)
+
+
+def map_footprint_publish(plan: Plan, f: Fields) -> None:
+    attrs = {"product": v} if (v := f.opt_text("product")) is not None else {}
+    fp = plan.node(f"footprint:{f.text('id')}", main=True, **attrs)
+    for lot in f.texts("lots"):
+        plan.edge(f"lot:{lot}", fp, "covers")
+    for run in f.texts("runs"):
+        plan.edge(f"run:{run}", fp, "attribution")
+    _submitted(plan, fp)
+
+
+def map_certificate_issue(plan: Plan, f: Fields) -> None:
+    cert = plan.node(f"certificate:{f.text('id')}", main=True, revoked=False)
+    plan.edge(f"footprint:{f.text('footprint')}", cert, "certified")
+    _submitted(plan, cert)
+
+
+def map_certificate_revoke(plan: Plan, f: Fields) -> None:
+    attrs = {"revoked_reason": v} if (v := f.opt_text("reason")) is not None else {}
+    cert = plan.node(f"certificate:{f.text('id')}", main=True, revoked=True, **attrs)
+    _submitted(plan, cert)
+
+
+MAPPERS: Final[dict[str, Callable[[Plan, Fields], None]]] = {
+    "actor.register": map_actor_register,
+    "meter.register": map_meter_register,
+    "readings.batch": map_readings_batch,
+    "readings.correct": map_readings_correct,
+    "supply.direct_link": map_direct_link,
+    "gec.issue": map_gec_issue,
+    "gec.transfer": map_gec_transfer,
+    "gec.retire": map_gec_retire,
+    "trade.green_power": map_trade,
+    "trade.settle": map_trade_settle,
+    "attribution.run": map_attribution_run,
+    "lot.produce": map_lot_produce,
+    "lot.ship": map_lot_ship,
+    "lot.receive": map_lot_receive,
+    "footprint.publish": map_footprint_publish,
+    "certificate.issue": map_certificate_issue,
+    "certificate.revoke": map_certificate_revoke,
+}
+FIELDS.update({k: {} for k in ("lot.produce", "lot.ship", "lot.receive")})
+
+
+def plan_entry(entry: EntryLike, graph: nx.DiGraph, state: State) -> Plan | None:
+    """The plan for ``entry``, or ``None`` for a kind with no mapping. Pure: changes nothing."""
+    mapper = MAPPERS.get(entry.kind)
+    if mapper is None:
+        return None
+    plan = Plan(entry, graph, state)
+    mapper(plan, Fields(entry))
+    return plan
