@@ -56,6 +56,32 @@ def _check_weights(weights: Int64Array, name: str) -> None:
         raise ValueError(f"{name} has a negative value {int(weights.min())}")
 
 
+_SAFE_PRODUCT = 2**62
+
+
+def _floor_and_remainder(
+    weights: Int64Array, totals: Int64Array, sums: Int64Array
+) -> tuple[Int64Array, Int64Array]:
+    """``w*T // S`` and ``w*T mod S`` exactly.
+
+    In int64 when ``max(w) * max(T)`` is safely below ``2**63``; otherwise
+    (e.g. a month's certificate volume spread over the hours of a very large
+    meter) the product is formed with Python integers. Both results fit int64:
+    the floor is at most ``max(T, w)`` and the remainder is below ``S``.
+    """
+    w_max = int(weights.max()) if weights.size else 0
+    t_max = int(totals.max()) if totals.size else 0
+    if w_max * t_max < _SAFE_PRODUCT:
+        product = weights * totals[None, :]
+        floor = product // sums[None, :]
+        return floor, product - floor * sums[None, :]
+    big = weights.astype(object) * totals.astype(object)[None, :]
+    divisor = sums.astype(object)[None, :]
+    floor_o = big // divisor
+    rem_o = big - floor_o * divisor
+    return floor_o.astype(np.int64), rem_o.astype(np.int64)
+
+
 def largest_remainder(weights: Int64Array, totals: Int64Array) -> Int64Array:
     """Split ``totals[h]`` over the rows of ``weights[:, h]`` in proportion.
 
@@ -85,11 +111,9 @@ def largest_remainder(weights: Int64Array, totals: Int64Array) -> Int64Array:
             f"summing to {int(sums[bad])}"
         )
     safe = np.where(sums == 0, 1, sums)
-    product = weights * totals[None, :]
-    floor = product // safe[None, :]
+    floor, remainder = _floor_and_remainder(weights, totals, safe)
     if k == 1:
         return floor  # a single row gets the whole (exact) total
-    remainder = product - floor * safe[None, :]
     owed = totals - floor.sum(axis=0)  # 0 <= owed < k
     if not bool(owed.any()):
         return floor

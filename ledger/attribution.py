@@ -235,8 +235,10 @@ class Trade:
     volume_wh: int
 
     def __post_init__(self) -> None:
-        if self.volume_wh < 0:
-            raise _violation("bad_trade", f"trade {self.contract_id}: negative volume")
+        if not 0 <= self.volume_wh < 2**62:
+            raise _violation(
+                "bad_trade", f"trade {self.contract_id}: volume {self.volume_wh} out of range"
+            )
         if not self.seller_generator_ids or not self.buyer_meter_ids:
             raise _violation("bad_trade", f"trade {self.contract_id}: no seller or no buyer")
         for ids in (self.seller_generator_ids, self.buyer_meter_ids):
@@ -266,8 +268,11 @@ class Retirement:
     bundled_with_trade: str | None = None
 
     def __post_init__(self) -> None:
-        if self.units < 0:
-            raise _violation("bad_retirement", f"retirement {self.retirement_id}: negative units")
+        if not 0 <= self.units < 2**40:
+            raise _violation(
+                "bad_retirement",
+                f"retirement {self.retirement_id}: units {self.units} out of range",
+            )
         if not self.meter_ids or len(set(self.meter_ids)) != len(self.meter_ids):
             raise _violation(
                 "bad_retirement", f"retirement {self.retirement_id}: empty or duplicate meters"

@@ -147,3 +147,15 @@ def test_largest_remainder_matches_reference(
     assert a.sum(axis=0).tolist() == totals
     for j, c in enumerate(columns):
         assert a[:, j].tolist() == _lr(c, totals[j])
+
+
+def test_largest_remainder_is_exact_beyond_int64_products() -> None:
+    # A month's certificate volume spread over the hours of a ~2 GW meter:
+    # w * T ~ 2**31 * 2**40 would overflow int64; the result must stay exact.
+    w = [2**31 - 1, 2**31 - 7, 12345, 2**30]
+    total = sum(w) - 3
+    for t in (total, 2**40, 1):
+        a = largest_remainder(np.array(w, dtype=np.int64)[:, None], one(min(t, sum(w))))
+        assert a[:, 0].tolist() == _lr(w, min(t, sum(w)))
+    big = np.full((3, 1), 2**31 - 1, dtype=np.int64)
+    assert largest_remainder(big, one(2**41))[:, 0].sum() == 2**41

@@ -461,14 +461,16 @@ def random_inputs(draw: st.DrawFn) -> MonthInputs:
     n_m = draw(st.integers(1, 5))
     n_g = draw(st.integers(1, 4))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    scale = draw(st.sampled_from([3, 100, 3_000_000]))
+    scale = draw(st.sampled_from([3, 100, 3_000_000, 2**31 - 1]))
     active = draw(st.integers(1, 30))
     meters = [f"M{i}" for i in range(n_m)]
     gens = [f"G{i}" for i in range(n_g)]
     c = np.zeros((n_m, PH), dtype=np.int64)
     g = np.zeros((n_g, PH), dtype=np.int64)
     c[:, :active] = rng.integers(0, scale, (n_m, active)) * (rng.random((n_m, active)) < 0.8)
-    g[:, :active] = rng.integers(0, 2 * scale, (n_g, active)) * (rng.random((n_g, active)) < 0.7)
+    g[:, :active] = rng.integers(0, min(2 * scale, 2**31), (n_g, active)) * (
+        rng.random((n_g, active)) < 0.7
+    )
     free = list(rng.permutation(gens))
     links = []
     for i in range(draw(st.integers(0, 2))):
@@ -503,7 +505,7 @@ def random_inputs(draw: st.DrawFn) -> MonthInputs:
         rets.append(
             Retirement(
                 f"R{i}",
-                int(rng.integers(0, 4)),
+                int(rng.integers(0, 4 + 2 * scale * active // MWH)),
                 "E",
                 tuple(buyers),
                 "2025-02",
