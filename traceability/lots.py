@@ -275,7 +275,9 @@ def check_produce(
             unit=event.unit,
             lot_unit=existing.unit,
         )
-    cycle = find_cycle(event.lot_id, input_ids, inputs_of)
+    # A lot nobody knows yet cannot be among the ancestors of known inputs.
+    known = existing is not None or event.lot_id in inputs_of
+    cycle = find_cycle(event.lot_id, input_ids, inputs_of) if known else None
     if cycle is not None:
         raise CycleDetected(
             f"{what} would make it its own ancestor: {' <- '.join(cycle)}",
