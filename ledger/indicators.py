@@ -53,6 +53,7 @@ __all__ = [
     "link_totals",
     "meter_totals",
     "summarise",
+    "technology_totals",
 ]
 
 #: Additive columns of :func:`meter_totals` (Wh, except ``gap_hours``).
@@ -251,21 +252,68 @@ def add_emissions(
     return out
 
 
-def by_enterprise(meters: pd.DataFrame, owners: Mapping[str, str]) -> pd.DataFrame:
-    """``meters`` with an ``enterprise`` column from ``owners`` (meter id -> owner).
+def by_enterprise(
+    frame: pd.DataFrame, owners: Mapping[str, str], *, id_column: str = "meter_id"
+) -> pd.DataFrame:
+    """``frame`` with an ``enterprise`` column from ``owners`` (id -> owner).
 
-    Raises :class:`NotFound` (``indicators.unknown_owner``) naming meters
-    without an owner.
+    ``id_column`` is ``"meter_id"`` for meter rows, ``"generator_id"`` for
+    generator rows (surplus exported per enterprise). Raises
+    :class:`NotFound` (``indicators.unknown_owner``) naming ids without owner.
     """
-    missing = sorted(set(meters["meter_id"]) - set(owners))
+    missing = sorted(set(frame[id_column]) - set(owners))
     if missing:
         raise NotFound(
-            f"no owner for meter {', '.join(missing)}",
+            f"no owner for {id_column} {', '.join(missing)}",
             code="indicators.unknown_owner",
-            meters=missing,
+            ids=missing,
         )
-    out = meters.copy()
-    out["enterprise"] = out["meter_id"].map(owners)
+    out = frame.copy()
+    out["enterprise"] = out[id_column].map(owners)
+    return out
+
+
+def technology_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
+    """Green Wh per meter, technology and kind, for product footprints (LCA).
+
+    Kinds: ``direct`` and ``claimable_direct`` (from the link generators'
+    technology), ``contracted`` (the sellers' technology) and ``certificate``
+    (the technology of the retired GEC). Rows with 0 Wh are left out; sorted
+    by meter id, kind, technology.
+    """
+    frames = []
+    techs = np.array(result.technologies, dtype=object)
+    for kind, per_mg in (
+        ("direct", result.direct_by_generator),
+        ("claimable_direct", result.claimable_direct_by_generator),
+        ("contracted", result.contracted_by_generator),
+    ):
+        m, g = np.nonzero(per_mg)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "meter_id": np.array(result.consumer_ids, dtype=object)[m],
+                    "kind": kind,
+                    "technology": techs[g],
+                    "wh": per_mg[m, g],
+                }
+            )
+        )
+    tech_of = {r.retirement_id: r.technology for r in inputs.retirements}
+    frames.append(
+        pd.DataFrame(
+            {
+                "meter_id": [u.meter_id for u in result.certificate_uses],
+                "kind": "certificate",
+                "technology": [tech_of[u.retirement_id] for u in result.certificate_uses],
+                "wh": np.array([u.covered_wh for u in result.certificate_uses], dtype=np.int64),
+            }
+        )
+    )
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["wh"] > 0]
+    out = out.groupby(["meter_id", "kind", "technology"], sort=True)["wh"].sum().reset_index()
+    out.insert(0, "month", result.month)
     return out
 
 

@@ -580,3 +580,21 @@ def test_any_one_wh_moved_breaks_an_invariant(inputs: MonthInputs, data: st.Data
     bad = mutated(mutated(r, src, m, h, -1), dst, m, h, 1)
     with pytest.raises(IntegrityFailure):
         check_invariants(inputs, bad)
+
+
+@settings(max_examples=50, deadline=None)
+@given(random_inputs(), st.integers(0, 2**32 - 1))
+def test_gaps_are_explicit_never_silent(inputs: MonthInputs, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    c_miss = rng.random(inputs.consumption.shape) < 0.01
+    g_miss = rng.random(inputs.generation.shape) < 0.01
+    with_gaps = dataclasses.replace(inputs, consumption_missing=c_miss, generation_missing=g_miss)
+    if c_miss.any() or g_miss.any():
+        with pytest.raises(AttributionGap):
+            attribute_month(with_gaps)
+    r = attribute_month(with_gaps, on_missing="gap")
+    assert np.array_equal(r.gap, c_miss) and np.array_equal(r.generation_gap, g_miss)
+    for part in (r.direct, r.contracted, r.certificate, r.grid):
+        assert not part[c_miss].any()
+    assert not (r.generator_direct + r.generator_contracted)[g_miss].any()
+    assert result_table(r)["gap"].sum() == int(c_miss.sum())

@@ -20,6 +20,7 @@ from ledger.indicators import (
     link_totals,
     meter_totals,
     summarise,
+    technology_totals,
 )
 from tests.ledger.test_attribution import MWH, full
 
@@ -152,3 +153,25 @@ def test_factor_lookup() -> None:
     assert np.isclose(t.thresholds_for(2025)["self_use_of_consumption"].value, 0.30)
     assert np.isclose(t.thresholds_for(2030)["self_use_of_consumption"].value, 0.35)
     assert t.thresholds_for(2025)["grid_export_of_generation"].status == "unverified"
+
+
+def test_technology_split_for_lca() -> None:
+    inputs, r = full()
+    t = technology_totals(inputs, r)
+    got = {(row.meter_id, row.kind, row.technology): row.wh for row in t.itertuples()}
+    assert got == {
+        ("A", "certificate", "wind"): 107,
+        ("A", "claimable_direct", "wind"): 183,
+        ("A", "direct", "wind"): 183,
+        ("B", "certificate", "solar"): 163,
+        ("B", "contracted", "solar"): 50,
+        ("B", "direct", "wind"): 317,
+        ("C", "contracted", "solar"): 200,
+        ("C", "contracted", "wind"): 100,
+    }
+
+
+def test_surplus_exported_per_enterprise() -> None:
+    _, r = full()
+    g = by_enterprise(generator_totals(r), {"G1": "P1", "G2": "P1"}, id_column="generator_id")
+    assert int(g.groupby("enterprise")["surplus_wh"].sum()["P1"]) == 550
