@@ -1,1 +1,62 @@
-"""lca package."""
+"""Product footprints with Brightway 2.5, offline, following the ledger's electricity.
+
+Public API::
+
+    compute_footprints(models, electricity_by_meter, data_dir) -> list[FootprintResult]
+    format_contribution_table(result) -> str
+    load_model(path) / parse_model(data) / example_models()
+    MeterElectricity, Period                  # attribution input, filled by the lead
+    FootprintPublish.from_result(...); pact_fields(publish)
+    setup_project(data_dir); load_background()
+
+Heavy modules (bw2data, bw2calc) are imported lazily, inside functions.
+"""
+
+from __future__ import annotations
+
+from lca.background import Background, Factor, load_background
+from lca.calculate import compute_footprints
+from lca.electricity import ElectricitySplit, MeterElectricity, Period
+from lca.errors import (
+    BackgroundDataError,
+    BrightwayError,
+    InvalidAttribution,
+    InvalidModel,
+    LcaError,
+    MissingAttribution,
+    UnknownMaterial,
+    UnknownTechnology,
+)
+from lca.footprint import FootprintResult, Ghg, format_contribution_table
+from lca.model import ProductModel, example_models, load_model, parse_model
+from lca.project import setup_project, tanji_home
+from lca.publish import FootprintPublish, pact_fields
+
+__all__ = [
+    "Background",
+    "BackgroundDataError",
+    "BrightwayError",
+    "ElectricitySplit",
+    "Factor",
+    "FootprintPublish",
+    "FootprintResult",
+    "Ghg",
+    "InvalidAttribution",
+    "InvalidModel",
+    "LcaError",
+    "MeterElectricity",
+    "MissingAttribution",
+    "Period",
+    "ProductModel",
+    "UnknownMaterial",
+    "UnknownTechnology",
+    "compute_footprints",
+    "example_models",
+    "format_contribution_table",
+    "load_background",
+    "load_model",
+    "pact_fields",
+    "parse_model",
+    "setup_project",
+    "tanji_home",
+]

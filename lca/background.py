@@ -108,9 +108,7 @@ class Background:
         for f in self.factors.values():
             if f.kind == "electricity_technology" and f.technology == technology:
                 return f
-        known = sorted(
-            f.technology for f in self.factors.values() if f.technology is not None
-        )
+        known = sorted(f.technology for f in self.factors.values() if f.technology is not None)
         raise UnknownTechnology(
             f"no life-cycle electricity factor for technology {technology!r}; known: {known}",
             technology=technology,

@@ -86,6 +86,8 @@ def write_foreground(system: ForegroundSystem, data_dir: Path) -> None:
 
     bd = open_project(data_dir)
     try:
+        if FOREGROUND_DATABASE in bd.databases:
+            del bd.databases[FOREGROUND_DATABASE]
         db = bd.Database(FOREGROUND_DATABASE)
         db.register(description="Tanji foreground of the last computation (rewritten each time)")
         db.write(_foreground_data(system))
@@ -162,7 +164,9 @@ def build_linear_system(
         lca.load_lcia_data()
         products = {code: lca.dicts.product[i] for code, i in ids.items()}
         activities = {code: lca.dicts.activity[i] for code, i in ids.items()}
-        rows = {code: lca.dicts.biosphere[i] for code, i in flow_ids.items() if i in lca.dicts.biosphere}
+        rows = {
+            code: lca.dicts.biosphere[i] for code, i in flow_ids.items() if i in lca.dicts.biosphere
+        }
         bw_cf = np.asarray(lca.characterization_matrix.diagonal(), dtype=np.float64)
         technosphere = sp.csc_matrix(lca.technosphere_matrix)
         biosphere = sp.csr_matrix(lca.biosphere_matrix)
@@ -205,9 +209,7 @@ def footprints_from_system(
         targets = {link.target for link in plan.links if link.kind != "emission"}
         targets.update(use.location_code for use in plan.electricity)
         targets.update(use.mix_code for use in plan.electricity)
-        unit_scores = {
-            t: Ghg(*(float(x) for x in lam[linear.product_index[t]])) for t in targets
-        }
+        unit_scores = {t: Ghg(*(float(x) for x in lam[linear.product_index[t]])) for t in targets}
         result = assemble_footprint(plan, supply, unit_scores, background_version)
         textbook = float(c_total @ (linear.biosphere @ s))
         if not np.isclose(textbook, result.market.total, rtol=1e-9, atol=1e-9):

@@ -236,7 +236,9 @@ def assemble_footprint(
         )
         for p in plan.model.processes
     )
-    primary = sum(i.market.total * link.primary_weight for i, link in zip(inputs, plan.links, strict=True))
+    primary = sum(
+        i.market.total * link.primary_weight for i, link in zip(inputs, plan.links, strict=True)
+    )
     pds = 100.0 * primary / market.total if market.total > 0 else 0.0
 
     m = plan.model
@@ -297,7 +299,9 @@ def format_contribution_table(result: FootprintResult, *, top: int = 12) -> str:
     ranked = sorted(r.by_input, key=lambda i: -abs(i.market.total))
     for i in ranked[:top]:
         name = f"{i.process_id} / {i.label}"
-        lines.append(f"  {name[:41]:<42}{i.market.total:>14,.3f}{100 * i.market.total / total:>7.1f}%")
+        lines.append(
+            f"  {name[:41]:<42}{i.market.total:>14,.3f}{100 * i.market.total / total:>7.1f}%"
+        )
     if len(ranked) > top:
         rest = Ghg.sum(i.market for i in ranked[top:])
         lines.append(f"  {'(others)':<42}{rest.total:>14,.3f}{100 * rest.total / total:>7.1f}%")

@@ -317,15 +317,12 @@ class ProductModel(_Strict):
         if dupes:
             raise ValueError(f"process ids {dupes} are used twice")
         if self.reference_process not in ids:
-            raise ValueError(
-                f"reference_process {self.reference_process!r} is not one of {ids}"
-            )
+            raise ValueError(f"reference_process {self.reference_process!r} is not one of {ids}")
         for p in self.processes:
             for i in p.inputs:
                 if i.process is not None and i.process not in ids:
                     raise ValueError(
-                        f"input {i.id!r} of process {p.id!r} names unknown process "
-                        f"{i.process!r}"
+                        f"input {i.id!r} of process {p.id!r} names unknown process {i.process!r}"
                     )
                 if i.process == p.id:
                     raise ValueError(f"process {p.id!r} consumes its own output")

@@ -135,11 +135,17 @@ def setup_project(data_dir: Path, background: Background | None = None) -> Setup
         created_method = METHOD not in bd.methods
         if created_method:
             _write_method(bd)
-        current = bd.databases[BACKGROUND_DATABASE].get(VERSION_KEY) if (
-            BACKGROUND_DATABASE in bd.databases
-        ) else None
+        current = (
+            bd.databases[BACKGROUND_DATABASE].get(VERSION_KEY)
+            if (BACKGROUND_DATABASE in bd.databases)
+            else None
+        )
         wrote = current != bg.version
         if wrote:
+            # a foreground written against another background version may point at
+            # factors that no longer exist; it is rebuilt on the next computation
+            if FOREGROUND_DATABASE in bd.databases:
+                del bd.databases[FOREGROUND_DATABASE]
             _write_background(bd, background_system(bg), bg.version)
     except BrightwayError:
         raise

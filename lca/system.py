@@ -310,15 +310,16 @@ def _compile_model(
             )
             seqs.update(split.attribution_seqs)
             mix = f"{model.id}/{p.id}/electricity"
-            acts.append(ActivitySpec(mix, f"Metered electricity of {p.id} ({model.id})", "kWh",
-                                     "electricity_mix"))
+            acts.append(
+                ActivitySpec(
+                    mix, f"Metered electricity of {p.id} ({model.id})", "kWh", "electricity_mix"
+                )
+            )
             if split.total_kwh > 0:
                 for techname, kwh in split.claimable_kwh.items():
                     tf = background.technology_factor(techname)
                     used.add(tf.key)
-                    tech.append(
-                        TechExchange(mix, background_code(tf.key), kwh / split.total_kwh)
-                    )
+                    tech.append(TechExchange(mix, background_code(tf.key), kwh / split.total_kwh))
                 if split.unclaimed_kwh > 0:
                     tech.append(
                         TechExchange(
@@ -328,8 +329,16 @@ def _compile_model(
             kwh_per_unit = alpha * split.total_kwh / p.electricity.output_over_period
             tech.append(TechExchange(code, mix, kwh_per_unit))
             links.append(
-                Link(code, p.id, p.stage, "electricity (metered)", "electricity", mix,
-                     kwh_per_unit, 0.0)
+                Link(
+                    code,
+                    p.id,
+                    p.stage,
+                    "electricity (metered)",
+                    "electricity",
+                    mix,
+                    kwh_per_unit,
+                    0.0,
+                )
             )
             elec.append(
                 ElectricityUse(
