@@ -73,6 +73,7 @@ from ledger.errors import IntegrityFailure, RuleViolation
 __all__ = [
     "HASH_FORMAT",
     "METHOD_VERSION",
+    "TABLE_COLUMNS",
     "WH_PER_GEC",
     "AttributionGap",
     "CertificateUse",
@@ -84,8 +85,10 @@ __all__ = [
     "Trade",
     "attribute_month",
     "attribute_period",
+    "canonical_header",
     "check_invariants",
     "month_hours",
+    "month_start",
     "months_between",
     "period_hash",
     "result_hash",
@@ -167,7 +170,9 @@ class DirectLink:
     ``key`` is ``"pro_rata"`` (default), ``"static_shares"`` (``shares`` in
     parts per million, aligned with ``consumer_ids``, summing to ``<= 10**6``)
     or ``"priority"`` (``consumer_ids`` in priority order, first served
-    first). Valid for the hours starting in ``[valid_from, valid_to)``; ``None``
+    first). With several generators the key is applied to each generator's
+    hour in turn (generator-id order), against what consumers still need; for
+    pro rata and priority this equals applying it to the pooled output. Valid for the hours starting in ``[valid_from, valid_to)``; ``None``
     means unbounded. For keys other than priority the consumers are stored
     sorted by id, so the order given does not matter.
     """
