@@ -416,6 +416,13 @@ def test_hash_is_deterministic_under_permuted_inputs() -> None:
     assert len(result_hash(a)) == 64
 
 
+def test_hash_golden_vector() -> None:
+    # Pinned: a change here changes every recorded attribution.run hash, so it
+    # needs a new HASH_FORMAT / METHOD_VERSION, not an updated constant.
+    _, r = full()
+    assert result_hash(r) == "867ef18ce5f6c8ec2505a96e3745461c168938e5303794ece9676cc27c9d5ba5"
+
+
 def test_hash_changes_with_one_wh() -> None:
     _, r = full()
     other = mutated(mutated(r, "grid", 2, 0, -1), "certificate", 2, 0, 1)
