@@ -108,6 +108,11 @@ class ImportedEntry:
     kind: Literal["lot.produce", "lot.ship", "lot.receive"]
     payload: LotEvent
 
+    def payload_json(self) -> dict[str, Any]:
+        """The payload as the JSON object a ledger entry of ``kind`` would carry."""
+        data: dict[str, Any] = self.payload.model_dump(mode="json", exclude_none=True)
+        return data
+
 
 @dataclass(frozen=True)
 class ImportReport:

@@ -20,6 +20,7 @@ Actor nodes only ever have outgoing edges.
 | kind | payload fields read (``FIELDS`` name → default payload key) | nodes | edges (→ means "supports") |
 |---|---|---|---|
 | actor.register | id, name, role | actor:id | — |
+| actor.rotate_key | id (default: the submitting actor) | actor:id (the rotation's seq joins its seqs) | — |
 | meter.register | id, owner, park, meter_kind=``kind``, technology, parent | meter:id | actor:owner → meter |
 | readings.batch | meter, start, resolution, values, end (optional, else start + len(values)·resolution) | batch:seq | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
 | readings.correct | as batch + replaces (seq of the replaced batch) | batch:seq | meter → batch; batch:replaces → batch (``corrected_by``); batch → overlapping lots |
@@ -59,6 +60,7 @@ from traceability.lots import LotProduce, LotReceive, LotShip
 
 FIELDS: Final[dict[str, dict[str, str]]] = {
     "actor.register": {"id": "id", "name": "name", "role": "role"},
+    "actor.rotate_key": {"id": "id"},
     "meter.register": {
         "id": "id",
         "owner": "owner",
@@ -206,15 +208,12 @@ class Plan:
     edges: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
     adds: list[tuple[str, str, int]] = field(default_factory=list)
     later: list[Callable[[], None]] = field(default_factory=list)
-    main: str | None = None
 
-    def node(self, node_id: str, main: bool = False, **attrs: Any) -> str:
+    def node(self, node_id: str, **attrs: Any) -> str:
         """Create or update ``node_id``; this entry's seq joins its ``seqs``."""
         kind = PREFIX_KIND[node_id.split(":", 1)[0]]
         _, old, _ = self.nodes.get(node_id, (kind, {}, True))
         self.nodes[node_id] = (kind, old | attrs, True)
-        if main:
-            self.main = node_id
         return node_id
 
     def ref(self, node_id: str) -> str:
@@ -241,7 +240,7 @@ class Fields:
         self.entry = entry
         self.names = FIELDS[entry.kind]
 
-    def _fail(self, name: str, problem: str) -> MalformedEntry:
+    def fail(self, name: str, problem: str) -> MalformedEntry:
         e = self.entry
         key = self.names[name]
         return MalformedEntry(
@@ -259,13 +258,13 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
-            raise self._fail(name, f"must be a non-empty string, got {value!r}")
+            raise self.fail(name, f"must be a non-empty string, got {value!r}")
         return str(value)
 
     def text(self, name: str) -> str:
         value = self.opt_text(name)
         if value is None:
-            raise self._fail(name, "is missing")
+            raise self.fail(name, "is missing")
         return value
 
     def texts(self, name: str) -> list[str]:
@@ -273,7 +272,7 @@ class Fields:
         if value is None:
             return []
         if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) for v in value):
-            raise self._fail(name, f"must be a list of ids, got {value!r}")
+            raise self.fail(name, f"must be a list of ids, got {value!r}")
         return [str(v) for v in value]
 
     def opt_integer(self, name: str) -> int | None:
@@ -283,13 +282,13 @@ class Fields:
         if isinstance(value, bool) or not (
             isinstance(value, int) or (isinstance(value, str) and value.isdigit())
         ):
-            raise self._fail(name, f"must be an integer, got {value!r}")
+            raise self.fail(name, f"must be an integer, got {value!r}")
         return int(value)
 
     def integer(self, name: str) -> int:
         value = self.opt_integer(name)
         if value is None:
-            raise self._fail(name, "is missing")
+            raise self.fail(name, "is missing")
         return value
 
     def opt_time(self, name: str) -> datetime | None:
@@ -299,15 +298,15 @@ class Fields:
         try:
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         except ValueError as e:
-            raise self._fail(name, f"is not an ISO 8601 date-time: {value!r}") from e
+            raise self.fail(name, f"is not an ISO 8601 date-time: {value!r}") from e
         if moment.tzinfo is None:
-            raise self._fail(name, f"has no time zone: {value!r}")
+            raise self.fail(name, f"has no time zone: {value!r}")
         return moment
 
     def time(self, name: str) -> datetime:
         value = self.opt_time(name)
         if value is None:
-            raise self._fail(name, "is missing")
+            raise self.fail(name, "is missing")
         return value
 
     def period(
@@ -315,7 +314,7 @@ class Fields:
     ) -> tuple[datetime, datetime]:
         a, b = self.time(start), self.time(end)
         if a >= b:
-            raise self._fail(start, f"{a.isoformat()} is not before {end} {b.isoformat()}")
+            raise self.fail(start, f"{a.isoformat()} is not before {end} {b.isoformat()}")
         return a, b
 
     def resolution(self, name: str) -> timedelta:
@@ -330,7 +329,7 @@ class Fields:
             if body[:-1].isdigit() and body[-1:] in units:
                 seconds = int(body[:-1]) * units[body[-1]]
         if not seconds or seconds <= 0:
-            raise self._fail(name, f"must be seconds or PT15M / PT1H, got {value!r}")
+            raise self.fail(name, f"must be seconds or PT15M / PT1H, got {value!r}")
         return timedelta(seconds=seconds)
 
 
@@ -345,7 +344,11 @@ def _submitted(plan: Plan, node_id: str) -> None:
 
 def map_actor_register(plan: Plan, f: Fields) -> None:
     attrs = {k: v for k in ("name", "role") if (v := f.opt_text(k)) is not None}
-    plan.node(f"actor:{f.text('id')}", main=True, **attrs)
+    plan.node(f"actor:{f.text('id')}", **attrs)
+
+
+def map_actor_rotate_key(plan: Plan, f: Fields) -> None:
+    plan.node(f"actor:{f.opt_text('id') or plan.entry.actor}")
 
 
 def map_meter_register(plan: Plan, f: Fields) -> None:
@@ -354,11 +357,10 @@ def map_meter_register(plan: Plan, f: Fields) -> None:
         for k in ("park", "meter_kind", "technology", "parent")
         if (v := f.opt_text(k)) is not None
     }
-    meter = plan.node(f"meter:{f.text('id')}", main=True, **attrs)
+    meter = plan.node(f"meter:{f.text('id')}", **attrs)
     owner = f.opt_text("owner")
     if owner is not None:
         plan.edge(f"actor:{owner}", meter, "owns")
-        attrs["owner"] = owner
         plan.node(meter, owner=owner)
     _submitted(plan, meter)
 
@@ -371,12 +373,12 @@ def _batch(plan: Plan, f: Fields) -> tuple[str, str, datetime, datetime]:
     if end is None:
         values = f.raw("values")
         if not isinstance(values, list | tuple) or not values:
-            raise f._fail("values", "must be a non-empty list when no end is given")
+            raise f.fail("values", "must be a non-empty list when no end is given")
         end = start + f.resolution("resolution") * len(values)
     if end <= start:
-        raise f._fail("end", f"{end.isoformat()} is not after start {start.isoformat()}")
+        raise f.fail("end", f"{end.isoformat()} is not after start {start.isoformat()}")
     meter = f"meter:{meter_id}"
-    batch = plan.node(f"batch:{seq}", main=True, meter=meter_id, start=iso(start), end=iso(end))
+    batch = plan.node(f"batch:{seq}", meter=meter_id, start=iso(start), end=iso(end))
     plan.edge(meter, batch, "measured")
     for lot_start, lot_end, _, lot in plan.state.lots[meter_id].overlapping(start, end):
         plan.edge(
@@ -405,7 +407,7 @@ def map_direct_link(plan: Plan, f: Fields) -> None:
     for k in ("valid_from", "valid_to"):
         if (t := f.opt_time(k)) is not None:
             attrs[k] = iso(t)
-    link = plan.node(f"link:{link_id}", main=True, **attrs)
+    link = plan.node(f"link:{link_id}", **attrs)
     for g in generators:
         plan.edge(f"meter:{g}", link, "generates_for")
     for g in f.texts("grid_meters"):
@@ -425,7 +427,7 @@ def _gec_range(plan: Plan, f: Fields, relation: str, **attrs: Any) -> str:
     """The node for ``[first, last]`` after this entry (see the module docstring)."""
     first, last = f.integer("first"), f.integer("last")
     if first > last:
-        raise f._fail("first", f"{first} is greater than last {last}")
+        raise f.fail("first", f"{first} is greater than last {last}")
     pieces = plan.state.gec.covering(first, last)
     holders = {node for _, _, node in pieces}
     graph_attrs = plan.graph.nodes
@@ -442,7 +444,7 @@ def _gec_range(plan: Plan, f: Fields, relation: str, **attrs: Any) -> str:
             node = f"{node}@{plan.entry.seq}"
         for holder in sorted(holders):
             plan.edge(holder, node, relation)
-    plan.node(node, main=True, first=first, last=last, **attrs)
+    plan.node(node, first=first, last=last, **attrs)
     plan.later.append(lambda: plan.state.gec.assign(first, last, node))
     return node
 
@@ -491,7 +493,6 @@ def map_trade(plan: Plan, f: Fields) -> None:
     generators, buyers = f.texts("generation_meters"), f.texts("buyer_meters")
     trade = plan.node(
         f"trade:{f.text('id')}",
-        main=True,
         generation_meters=generators,
         buyer_meters=buyers,
         period_start=iso(start),
@@ -514,10 +515,9 @@ def map_trade(plan: Plan, f: Fields) -> None:
 
 
 def map_trade_settle(plan: Plan, f: Fields) -> None:
-    trade = plan.node(f"trade:{f.text('trade')}", main=True)
+    trade = plan.node(f"trade:{f.text('trade')}")
     if f.raw("first") is not None:
         node = _gec_range(plan, f, "transferred")
-        plan.main = trade
         plan.edge(node, trade, "settles")
     _submitted(plan, trade)
 
@@ -532,7 +532,6 @@ def map_attribution_run(plan: Plan, f: Fields) -> None:
     attrs = {k: v for k in ("method_version", "result_hash") if (v := f.opt_text(k)) is not None}
     run = plan.node(
         f"run:{seq}",
-        main=True,
         meters=meters,
         period_start=iso(start),
         period_end=iso(end),
@@ -591,7 +590,6 @@ def map_lot_produce(plan: Plan, f: Fields) -> None:
     seq, state = plan.entry.seq, plan.state
     lot = plan.node(
         f"lot:{p.lot_id}",
-        main=True,
         product=p.product,
         unit=p.unit,
         period_start=iso(p.period_start),
@@ -625,7 +623,6 @@ def map_lot_ship(plan: Plan, f: Fields) -> None:
     p: LotShip = _lot_payload(plan, LotShip)
     ship = plan.node(
         f"ship:{plan.entry.seq}",
-        main=True,
         lot=p.lot_id,
         quantity=p.quantity,
         unit=p.unit,
@@ -641,7 +638,7 @@ def map_lot_receive(plan: Plan, f: Fields) -> None:
     attrs: dict[str, Any] = {"unit": p.unit, "supplier": p.supplier}
     if p.product is not None:
         attrs["product"] = p.product
-    lot = plan.node(f"lot:{p.lot_id}", main=True, **attrs)
+    lot = plan.node(f"lot:{p.lot_id}", **attrs)
     plan.add(lot, "received", p.quantity)
     if p.footprint is not None:
         prefix = "footprint" if p.footprint.kind == "pact" else "certificate"
@@ -652,7 +649,7 @@ def map_lot_receive(plan: Plan, f: Fields) -> None:
 
 def map_footprint_publish(plan: Plan, f: Fields) -> None:
     attrs = {"product": v} if (v := f.opt_text("product")) is not None else {}
-    fp = plan.node(f"footprint:{f.text('id')}", main=True, **attrs)
+    fp = plan.node(f"footprint:{f.text('id')}", **attrs)
     for lot in f.texts("lots"):
         plan.edge(f"lot:{lot}", fp, "covers")
     for run in f.texts("runs"):
@@ -661,19 +658,20 @@ def map_footprint_publish(plan: Plan, f: Fields) -> None:
 
 
 def map_certificate_issue(plan: Plan, f: Fields) -> None:
-    cert = plan.node(f"certificate:{f.text('id')}", main=True, revoked=False)
+    cert = plan.node(f"certificate:{f.text('id')}", revoked=False)
     plan.edge(f"footprint:{f.text('footprint')}", cert, "certified")
     _submitted(plan, cert)
 
 
 def map_certificate_revoke(plan: Plan, f: Fields) -> None:
     attrs = {"revoked_reason": v} if (v := f.opt_text("reason")) is not None else {}
-    cert = plan.node(f"certificate:{f.text('id')}", main=True, revoked=True, **attrs)
+    cert = plan.node(f"certificate:{f.text('id')}", revoked=True, **attrs)
     _submitted(plan, cert)
 
 
 MAPPERS: Final[dict[str, Callable[[Plan, Fields], None]]] = {
     "actor.register": map_actor_register,
+    "actor.rotate_key": map_actor_rotate_key,
     "meter.register": map_meter_register,
     "readings.batch": map_readings_batch,
     "readings.correct": map_readings_correct,
