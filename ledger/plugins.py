@@ -17,7 +17,10 @@ from types import ModuleType
 
 GROUP = "tanji.plugins"
 # The ledger's own kinds are always loaded, installed entry points or not.
-_BUILTIN = ("ledger.actors",)
+_BUILTIN = (
+    "ledger.actors", "ledger.parks", "ledger.meters", "ledger.readings", "ledger.links", "ledger.gec",
+    "ledger.trades",
+)
 
 _loaded: dict[str, ModuleType] = {}
 

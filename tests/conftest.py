@@ -95,3 +95,35 @@ def make_park(db_url: str) -> Callable[[], Park]:
         return Park(ledger, {"operator": operator})
 
     return make
+
+
+# -- energy records (issue 3) ----------------------------------------------------------
+
+
+def setup_energy_park(park: Park) -> Park:
+    """Register a park with two enterprises, a generator, a gateway and a registry, and their meters.
+
+    Meters: C-1, C-2 (E-1, consumption; C-2 read by gateway GW-1), C-3 (E-2, consumption),
+    W-1 (G-1, wind), S-1 (G-1, solar), X-1 (E-1, grid_import, boundary).
+    """
+    for actor, role in (("E-1", "enterprise"), ("E-2", "enterprise"), ("G-1", "generator"),
+                        ("GW-1", "gateway"), ("R-1", "registry")):
+        park.register(actor, role)
+    meters = [
+        {"id": "C-1", "owner": "E-1", "park": "P-1", "kind": "consumption"},
+        {"id": "C-2", "owner": "E-1", "park": "P-1", "kind": "consumption", "gateway": "GW-1", "parent": "C-1"},
+        {"id": "C-3", "owner": "E-2", "park": "P-1", "kind": "consumption"},
+        {"id": "W-1", "owner": "G-1", "park": "P-1", "kind": "generation", "technology": "wind"},
+        {"id": "S-1", "owner": "G-1", "park": "P-1", "kind": "generation", "technology": "solar"},
+        {"id": "X-1", "owner": "E-1", "park": "P-1", "kind": "grid_import", "boundary": True},
+    ]
+    park.ledger.append([park.sign("park.register", "operator", {"id": "P-1", "name": "Baotou Zero-Carbon Park",
+                                                               "level": "autonomous_region"})]
+                       + [park.sign("meter.register", "operator", m) for m in meters])
+    return park
+
+
+@pytest.fixture
+def make_energy_park(make_park: Callable[[], Park]) -> Callable[[], Park]:
+    """Factory for a ledger set up by ``setup_energy_park`` on the backend under test."""
+    return lambda: setup_energy_park(make_park())
