@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import demo, ledger
+from api.cli import demo, ledger, serve
 
 app = typer.Typer(
     name="tanji",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("init")(ledger.init)
 app.add_typer(ledger.app, name="ledger")
 app.command("demo")(demo.demo)
+serve.register(app)
 
 
 def main() -> None:

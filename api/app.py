@@ -1,0 +1,41 @@
+"""The FastAPI application factory. No import-time globals: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routes import auth, entries, ledger, pact, schemas, verify_page
+from api.service import Service
+from api.settings import Settings
+
+DESCRIPTION = """Tanji (碳迹): product carbon footprints and green-power traceability on a verifiable ledger.
+
+- **Native API**: signed entries, checkpoints, Merkle proofs, export, verification.
+- **PACT v3** (`/3/…`) for buyers, with Tanji's green-electricity evidence as a data-model extension.
+- **Public verification page** `/verify/{certificate_id}`.
+
+Authenticate with OAuth2 client credentials at `/auth/token`. Errors are RFC 9457 problem details,
+except under `/3/`, which answers with PACT error bodies.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A service for ``settings``: the database is opened here and closed on shutdown."""
+    service = Service.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.db.dispose()
+
+    app = FastAPI(title="Tanji", version="0.1.0", description=DESCRIPTION, openapi_url="/openapi.json",
+                  docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    app.state.service = service
+    errors.install(app)
+    for module in (auth, entries, ledger, pact, verify_page, schemas):
+        app.include_router(module.router)
+    return app

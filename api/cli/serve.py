@@ -1,0 +1,80 @@
+"""``tanji serve`` (uvicorn, HTTP or HTTPS) and ``tanji client create``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.context import (
+    DbOption,
+    HomeOption,
+    JsonOption,
+    emit,
+    errors_to_exit,
+    passphrase,
+    resolve_home,
+)
+from api.clients import create_client
+from api.roles import ROLE_SCOPES
+from api.settings import Settings
+from ledger.db import Database, default_url
+
+client_app = typer.Typer(help="OAuth2 clients of the service.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    db: DbOption = None,
+    home: HomeOption = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate chain: serve HTTPS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (1: one process, threads for blocking work).")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the API: native endpoints, PACT v3, the verification page. HTTPS with --tls-cert/--tls-key."""
+    import uvicorn
+
+    from api.app import create_app
+
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("--tls-cert and --tls-key go together")
+    home_dir = resolve_home(home)
+    with errors_to_exit():
+        settings = Settings.from_home(home_dir, db or default_url(home_dir), passphrase=passphrase())
+        Database(settings.db_url).migrate()
+        app = create_app(settings)
+    scheme = "https" if tls_cert else "http"
+    typer.echo(f"Tanji API on {scheme}://{host}:{port} (database {settings.db_url})", err=True)
+    uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
+                ssl_keyfile=str(tls_key) if tls_key else None, log_level=log_level, workers=workers,
+                proxy_headers=True)
+
+
+@client_app.command("create")
+def client_create(
+    actor: Annotated[str, typer.Option("--actor", help="Registered actor the client acts for.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(sorted(ROLE_SCOPES))}.")],
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a client; prints its id and secret once (only a hash of the secret is kept)."""
+    home_dir = resolve_home(home)
+    with errors_to_exit(as_json):
+        database = Database(db or default_url(home_dir))
+        database.migrate()
+        new = create_client(database, actor, role)
+    scopes = " ".join(sorted(ROLE_SCOPES[role]))
+    emit({"client_id": new.client.client_id, "client_secret": new.secret, "actor": actor, "role": role,
+          "scope": scopes}, as_json,
+         f"client_id     {new.client.client_id}\nclient_secret {new.secret}\nactor {actor}, role {role}\n"
+         f"scopes {scopes}\nThe secret is shown once; store it now.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``client`` group to the ``tanji`` app."""
+    app.command("serve")(serve)
+    app.add_typer(client_app, name="client")

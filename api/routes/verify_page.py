@@ -1,0 +1,48 @@
+"""The public verification page ``/verify/{certificate_id}`` and its JSON download.
+
+No token: anyone who scans a label's QR code may check a certificate. The
+page is server-rendered and self-contained (inline CSS, no CDN, no script).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.certificate_view import CertificateView
+from api.deps import ServiceDep
+from api.errors import ResourceNotFound
+from api.service import Service
+
+router = APIRouter(tags=["verification page"])
+CertificateId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
+
+
+def _lookup(service: Service, certificate_id: str) -> CertificateView | None:
+    lookup = service.settings.certificates
+    return None if lookup is None else lookup(certificate_id)
+
+
+@router.get("/verify/{certificate_id}", response_class=HTMLResponse,
+            summary="Public verification page of a certificate (HTML)")
+def verify_page(request: Request, certificate_id: CertificateId, service: ServiceDep) -> HTMLResponse:
+    view = _lookup(service, certificate_id)
+    context = {"certificate_id": certificate_id, "view": view, "origin": service.ledger.info().origin}
+    return service.templates.TemplateResponse(
+        request, "verify.html", context, status_code=200 if view is not None else 404,
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
+
+
+@router.get("/verify/{certificate_id}/certificate.json", summary="Download the signed certificate document",
+            responses={200: {"content": {"application/json": {}}}})
+def certificate_json(certificate_id: CertificateId, service: ServiceDep) -> Response:
+    view = _lookup(service, certificate_id)
+    if view is None:
+        raise ResourceNotFound(f"no certificate {certificate_id}", code="certificate.not_found")
+    body = json.dumps(dict(view.document), ensure_ascii=False, sort_keys=True, indent=2)
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{certificate_id}.json"'})

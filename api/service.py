@@ -1,0 +1,94 @@
+"""The running service's parts, built once per app: ledger, tokens, footprint catalog."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+
+from api.access import grants_to
+from api.auth import Principal, TokenService
+from api.footprint_source import ledger_records
+from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, assemble
+from api.settings import Settings
+from ledger.db import Database
+from ledger.log import Ledger
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class FootprintCatalog:
+    """Assembled ProductFootprints, rebuilt only when the source's version changes."""
+
+    def __init__(self, source: Callable[[], Iterable[FootprintRecord]], version: Callable[[], object],
+                 origin: Callable[[], str], schema_base: str = DEFAULT_SCHEMA_BASE) -> None:
+        self._source = source
+        self._version = version
+        self._origin = origin
+        self._schema_base = schema_base
+        self._lock = threading.Lock()
+        self._cached: tuple[object, list[Footprint], dict[str, Footprint]] | None = None
+
+    def snapshot(self) -> tuple[list[Footprint], dict[str, Footprint]]:
+        """All footprints in seq order and by id."""
+        version = self._version()
+        cached = self._cached
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
+        with self._lock:
+            footprints = assemble(self._source(), origin=self._origin(), schema_base=self._schema_base)
+            by_id = {f.id: f for f in footprints}
+            self._cached = (version, footprints, by_id)
+        return footprints, by_id
+
+
+@dataclass
+class Service:
+    """Everything a route needs, built by ``api.app.create_app``."""
+
+    settings: Settings
+    db: Database
+    ledger: Ledger
+    tokens: TokenService
+    catalog: FootprintCatalog
+    templates: Jinja2Templates
+    events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
+
+    @classmethod
+    def build(cls, settings: Settings) -> Service:
+        db = Database(settings.db_url)
+        ledger = Ledger(db, settings.operator_key)
+        source = settings.footprints or (lambda: ledger_records(ledger))
+        version = settings.footprints_version or ledger.size
+        schema_base = str(settings.extra.get("schema_base", DEFAULT_SCHEMA_BASE))
+        catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base)
+        tokens = TokenService(settings.service_key, settings.issuer, settings.token_ttl_seconds)
+        templates = Jinja2Templates(directory=str(TEMPLATES))
+        return cls(settings, db, ledger, tokens, catalog, templates)
+
+    def visible_footprints(self, who: Principal) -> list[Footprint]:
+        """The footprints ``who`` may see: its own, its grantors' (trail), those shared with it."""
+        footprints, _ = self.catalog.snapshot()
+        with self.db.read_session() as s:
+            grants = grants_to(s, who.actor)
+        trail = {g.grantor for g in grants if g.scope == "trail"}
+        shares = [g for g in grants if g.scope == "footprints"]
+        return [
+            f for f in footprints
+            if f.owner == who.actor or f.owner in trail
+            or any(g.grantor == f.owner and g.covers(list(f.product_ids)) for g in shares)
+        ]
+
+    def may_see_footprint(self, who: Principal, footprint: Footprint) -> bool:
+        """True when ``who`` may read ``footprint``."""
+        if footprint.owner == who.actor:
+            return True
+        with self.db.read_session() as s:
+            grants = grants_to(s, who.actor)
+        return any(g.grantor == footprint.owner and (g.scope == "trail" or g.covers(list(footprint.product_ids)))
+                   for g in grants)

@@ -1,0 +1,71 @@
+"""What one running service is configured with: database, keys, token lifetime, seams.
+
+``Settings`` is built once by ``tanji serve`` (or a test) and handed to
+``api.app.create_app``; nothing in ``api`` reads the environment at import time.
+The footprint source and the certificate lookup are seams: the PACT layer and
+the verification page call them, and the packages that own footprints and
+certificates plug their real implementations in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.certificate_view import CertificateView
+from api.footprints import FootprintRecord
+from ledger.db import default_url, tanji_home
+from ledger.keys import Ed25519PrivateKey, generate_key, load_private_key, save_private_key
+
+SERVICE_KEY = "keys/service.pem"
+OPERATOR_KEY = "keys/operator.pem"
+
+FootprintSource = Callable[[], Iterable[FootprintRecord]]
+CertificateLookup = Callable[[str], CertificateView | None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one service instance.
+
+    ``service_key`` signs access tokens (EdDSA); ``operator_key`` lets the
+    service append to the ledger (None: a read-only service). ``footprints``
+    and ``certificates`` default to the ledger-backed implementations.
+    """
+
+    db_url: str
+    service_key: Ed25519PrivateKey
+    operator_key: Ed25519PrivateKey | None
+    issuer: str = "tanji"
+    token_ttl_seconds: int = 3600
+    footprints: FootprintSource | None = None
+    footprints_version: Callable[[], object] | None = None
+    certificates: CertificateLookup | None = None
+    upload_dir: Path | None = None
+    max_upload_bytes: int = 512 * 1024 * 1024
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.token_ttl_seconds <= 0:
+            raise ValueError(f"token_ttl_seconds {self.token_ttl_seconds} must be positive")
+
+    @classmethod
+    def from_home(cls, home: Path | None = None, db_url: str | None = None, *,
+                  passphrase: bytes | None = None, issuer: str = "tanji") -> Settings:
+        """Settings for the data directory ``home``: its database, operator key and service key.
+
+        The service key is created (mode 0600) on first use; the operator key
+        must exist (``tanji init``) for the service to accept submissions.
+        """
+        home_dir = (home or tanji_home()).expanduser()
+        service_path = home_dir / SERVICE_KEY
+        if service_path.exists():
+            service_key = load_private_key(service_path, passphrase)
+        else:
+            service_key = generate_key()
+            save_private_key(service_key, service_path, passphrase)
+        operator_path = home_dir / OPERATOR_KEY
+        operator_key = load_private_key(operator_path, passphrase) if operator_path.exists() else None
+        return cls(db_url=db_url or default_url(home_dir), service_key=service_key,
+                   operator_key=operator_key, issuer=issuer)
