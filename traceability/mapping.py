@@ -17,26 +17,34 @@ edge ``actor:<actor>`` → the entry's main node (relation ``submitted``), so an
 evidence set includes the ``actor.register`` entries of the actors involved.
 Actor nodes only ever have outgoing edges.
 
-| kind | payload fields read (``FIELDS`` name → default payload key) | nodes | edges (→ means "supports") |
+| kind | payload fields read (``FIELDS`` name = payload key unless shown) | nodes | edges (→ means "supports") |
 |---|---|---|---|
 | actor.register | id, name, role | actor:id | — |
-| actor.rotate_key | id (default: the submitting actor) | actor:id (the rotation's seq joins its seqs) | — |
+| actor.rotate_key | id=``actor_id`` (default: the submitter) | actor:id (seq joins its seqs) | — |
 | meter.register | id, owner, park, meter_kind=``kind``, technology, parent | meter:id | actor:owner → meter |
-| readings.batch | meter, start, resolution, values, end (optional, else start + len(values)·resolution) | batch:seq | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
-| readings.correct | as batch + replaces (seq of the replaced batch) | batch:seq | meter → batch; batch:replaces → batch (``corrected_by``); batch → overlapping lots |
+| meter.retire | id, at | meter:id (``retired``) | — |
+| readings.batch | meter, start, resolution (``PT15M``/``PT1H``/seconds), values; or end | batch:seq | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
+| readings.correct | as batch + replaces (seq or list of seqs) | batch:seq | meter → batch; batch:replaced → batch (``corrected_by``); batch → overlapping lots |
 | supply.direct_link | id, generation_meters, consumer_meters, grid_meters, valid_from, valid_to | link:id | generation meter → link; grid meter → link |
-| gec.issue | first=``serial_first``, last=``serial_last``, meter, technology, vintage | gec:first-last | meter → gec |
-| gec.transfer | first, last, to=``to_holder`` | gec range node (see below) | prior range node(s) → gec; actor:to → gec |
-| gec.retire | first, last, beneficiary, consumer_meters, period_start, period_end | gec range node | prior range node(s) → gec; actor:beneficiary → gec |
-| trade.green_power | id, seller, buyer, generation_meters, buyer_meters, period_start, period_end | trade:id | generation meter → trade; actor:seller/buyer → trade |
-| trade.settle | trade, first, last (optional: bundled GEC) | trade:id (+ gec range node) | prior range → gec → trade |
-| attribution.run | consumer_meters=``meters``, period_start, period_end, input_from=``input_seq_from``, input_to=``input_seq_to``, method_version, result_hash | run:seq | batches (seq in the input range, overlapping the period) of the consumer meters and of the generation meters of their links and trades → run; those links and trades → run; GEC retired for the consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping period (either order) |
-| lot.produce | LotProduce | lot:lot_id | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
-| lot.ship | LotShip | ship:seq | lot → ship; actor:customer → ship |
-| lot.receive | LotReceive | lot:lot_id | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
+| gec.issue | first, last, meter=``generator_meter``, technology, vintage, holder | gec:first-last | meter → gec; actor:holder → gec |
+| gec.transfer | first, last, to | gec range node (see below) | prior range node(s) → gec; actor:to → gec |
+| gec.retire | first, last, beneficiary (a name: attribute), consumer_meters, period_start, period_end | gec range node (``retired``) | prior range node(s) → gec |
+| gec.expire | first, last | gec range node (``expired``) | prior range node(s) → gec |
+| trade.green_power | id, seller, buyer, generation_meters=``seller_meters``, buyer_meters, first_month/last_month (UTC months) or period_start/period_end | trade:id | generation meter → trade; actor:seller/buyer → trade |
+| trade.settle | trade=``contract``, month, first=``gec_first``, last=``gec_last`` (optional) | trade:id (+ gec range node) | prior range → gec → trade |
+| attribution.run | consumer_meters=``meters``, month or period_start/period_end, input_from=``input_seq_from``, input_to=``input_seq_to`` (default: all before it), method_version, result_hash | run:seq | batches (seq in the input range, overlapping the period) of the consumer meters and of the generation meters of their links and trades → run; those links and trades → run; GEC retired for the consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping period (either order) |
+| lot.produce | ``LotProduce`` | lot:lot_id | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
+| lot.ship | ``LotShip`` | ship:seq | lot → ship; actor:customer → ship |
+| lot.receive | ``LotReceive`` | lot:lot_id | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
 | footprint.publish | id, lots, runs (optional seqs), product | footprint:id | lot → footprint; run → footprint |
 | certificate.issue | id, footprint | certificate:id | footprint → certificate |
 | certificate.revoke | id, reason | certificate:id (``revoked``) | — |
+
+Entry kinds not in the table (``park.register`` …) are counted in
+``EvidenceGraph.stats().ignored`` and otherwise skipped. The payload keys of
+the energy kinds follow the ledger's payload models (``ledger/gec.py``,
+``ledger/trades.py``, ``ledger/readings.py`` …); the lot, footprint,
+certificate and attribution-run keys are this package's proposal.
 
 GEC ranges: a transfer, retirement or settlement of ``[first, last]`` reuses the
 node that holds exactly that range when there is one; otherwise it creates
@@ -49,7 +57,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
 import networkx as nx
@@ -60,7 +68,7 @@ from traceability.lots import LotProduce, LotReceive, LotShip
 
 FIELDS: Final[dict[str, dict[str, str]]] = {
     "actor.register": {"id": "id", "name": "name", "role": "role"},
-    "actor.rotate_key": {"id": "id"},
+    "actor.rotate_key": {"id": "actor_id"},
     "meter.register": {
         "id": "id",
         "owner": "owner",
@@ -69,6 +77,7 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "technology": "technology",
         "parent": "parent",
     },
+    "meter.retire": {"id": "id", "at": "at"},
     "readings.batch": {
         "meter": "meter",
         "start": "start",
@@ -93,33 +102,43 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "valid_to": "valid_to",
     },
     "gec.issue": {
-        "first": "serial_first",
-        "last": "serial_last",
-        "meter": "meter",
+        "first": "first",
+        "last": "last",
+        "meter": "generator_meter",
         "technology": "technology",
         "vintage": "vintage",
+        "holder": "holder",
     },
-    "gec.transfer": {"first": "serial_first", "last": "serial_last", "to": "to_holder"},
+    "gec.transfer": {"first": "first", "last": "last", "to": "to"},
     "gec.retire": {
-        "first": "serial_first",
-        "last": "serial_last",
+        "first": "first",
+        "last": "last",
         "beneficiary": "beneficiary",
         "consumer_meters": "consumer_meters",
         "period_start": "period_start",
         "period_end": "period_end",
     },
+    "gec.expire": {"first": "first", "last": "last"},
     "trade.green_power": {
         "id": "id",
         "seller": "seller",
         "buyer": "buyer",
-        "generation_meters": "generation_meters",
+        "generation_meters": "seller_meters",
         "buyer_meters": "buyer_meters",
+        "first_month": "first_month",
+        "last_month": "last_month",
         "period_start": "period_start",
         "period_end": "period_end",
     },
-    "trade.settle": {"trade": "trade", "first": "serial_first", "last": "serial_last"},
+    "trade.settle": {
+        "trade": "contract",
+        "month": "month",
+        "first": "gec_first",
+        "last": "gec_last",
+    },
     "attribution.run": {
         "consumer_meters": "meters",
+        "month": "month",
         "period_start": "period_start",
         "period_end": "period_end",
         "input_from": "input_seq_from",
@@ -130,6 +149,9 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
     "footprint.publish": {"id": "id", "lots": "lots", "runs": "runs", "product": "product"},
     "certificate.issue": {"id": "id", "footprint": "footprint"},
     "certificate.revoke": {"id": "id", "reason": "reason"},
+    "lot.produce": {},  # parsed with traceability.lots.LotProduce
+    "lot.ship": {},  # LotShip
+    "lot.receive": {},  # LotReceive
 }
 
 PREFIX_KIND: Final[dict[str, str]] = {
@@ -317,6 +339,28 @@ class Fields:
             raise self.fail(start, f"{a.isoformat()} is not before {end} {b.isoformat()}")
         return a, b
 
+    def month(self, name: str) -> tuple[datetime, datetime]:
+        """The UTC calendar month ``YYYY-MM`` in field ``name`` as ``[start, end)``."""
+        value = self.text(name)
+        try:
+            start = datetime.strptime(value + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError as e:
+            raise self.fail(name, f"is not a month YYYY-MM: {value!r}") from e
+        return start, _next_month(start)
+
+    def period_or_months(
+        self, first: str = "month", last: str | None = None
+    ) -> tuple[datetime, datetime]:
+        """``period_start``/``period_end`` when given, else the UTC months ``first``..``last``."""
+        if self.raw("period_start") is not None or self.raw(first) is None:
+            return self.period()
+        start, end = self.month(first)
+        if last is not None and self.raw(last) is not None:
+            last_start, end = self.month(last)
+            if last_start < start:
+                raise self.fail(last, f"{self.raw(last)!r} is before {first} {self.raw(first)!r}")
+        return start, end
+
     def resolution(self, name: str) -> timedelta:
         value = self.raw(name)
         seconds: float | None = None
@@ -331,6 +375,10 @@ class Fields:
         if not seconds or seconds <= 0:
             raise self.fail(name, f"must be seconds or PT15M / PT1H, got {value!r}")
         return timedelta(seconds=seconds)
+
+
+def _next_month(moment: datetime) -> datetime:
+    return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
 
 
 def iso(moment: datetime) -> str:
@@ -394,10 +442,14 @@ def map_readings_batch(plan: Plan, f: Fields) -> None:
 
 
 def map_readings_correct(plan: Plan, f: Fields) -> None:
-    replaced = f.integer("replaces")
+    raw = f.raw("replaces")
+    replaced = f.texts("replaces") if isinstance(raw, list) else [str(f.integer("replaces"))]
+    if not replaced or not all(r.isdigit() for r in replaced):
+        raise f.fail("replaces", f"must name the seqs of the replaced batches, got {raw!r}")
     batch, *_ = _batch(plan, f)
-    plan.node(batch, replaces=replaced)
-    plan.edge(f"batch:{replaced}", batch, "corrected_by")
+    plan.node(batch, replaces=[int(r) for r in replaced])
+    for r in replaced:
+        plan.edge(f"batch:{r}", batch, "corrected_by")
 
 
 def map_direct_link(plan: Plan, f: Fields) -> None:
@@ -405,8 +457,8 @@ def map_direct_link(plan: Plan, f: Fields) -> None:
     generators, consumers = f.texts("generation_meters"), f.texts("consumer_meters")
     attrs: dict[str, Any] = {"consumer_meters": consumers, "generation_meters": generators}
     for k in ("valid_from", "valid_to"):
-        if (t := f.opt_time(k)) is not None:
-            attrs[k] = iso(t)
+        if (t := f.opt_text(k)) is not None:
+            attrs[k] = t
     link = plan.node(f"link:{link_id}", **attrs)
     for g in generators:
         plan.edge(f"meter:{g}", link, "generates_for")
@@ -454,6 +506,8 @@ def map_gec_issue(plan: Plan, f: Fields) -> None:
     node = _gec_range(plan, f, "issued", **attrs)
     if (meter := f.opt_text("meter")) is not None:
         plan.edge(f"meter:{meter}", node, "generated")
+    if (holder := f.opt_text("holder")) is not None:
+        plan.edge(f"actor:{holder}", node, "holds")
     _submitted(plan, node)
 
 
@@ -477,7 +531,7 @@ def map_gec_retire(plan: Plan, f: Fields) -> None:
         period_end=iso(end),
     )
     if (beneficiary := f.opt_text("beneficiary")) is not None:
-        plan.edge(f"actor:{beneficiary}", node, "beneficiary")
+        plan.node(node, beneficiary=beneficiary)  # a name, not necessarily an actor id
     seq = plan.entry.seq
 
     def index() -> None:
@@ -488,8 +542,18 @@ def map_gec_retire(plan: Plan, f: Fields) -> None:
     _submitted(plan, node)
 
 
+def map_gec_expire(plan: Plan, f: Fields) -> None:
+    node = _gec_range(plan, f, "expired", expired=True)
+    _submitted(plan, node)
+
+
+def map_meter_retire(plan: Plan, f: Fields) -> None:
+    attrs = {"retired_at": v} if (v := f.opt_text("at")) is not None else {}
+    plan.node(f"meter:{f.text('id')}", retired=True, **attrs)
+
+
 def map_trade(plan: Plan, f: Fields) -> None:
-    start, end = f.period()
+    start, end = f.period_or_months("first_month", "last_month")
     generators, buyers = f.texts("generation_meters"), f.texts("buyer_meters")
     trade = plan.node(
         f"trade:{f.text('id')}",
@@ -524,7 +588,7 @@ def map_trade_settle(plan: Plan, f: Fields) -> None:
 
 def map_attribution_run(plan: Plan, f: Fields) -> None:
     seq = plan.entry.seq
-    start, end = f.period()
+    start, end = f.period_or_months("month")
     meters = f.texts("consumer_meters")
     lo = f.opt_integer("input_from") or 0
     hi = f.opt_integer("input_to")
@@ -673,12 +737,14 @@ MAPPERS: Final[dict[str, Callable[[Plan, Fields], None]]] = {
     "actor.register": map_actor_register,
     "actor.rotate_key": map_actor_rotate_key,
     "meter.register": map_meter_register,
+    "meter.retire": map_meter_retire,
     "readings.batch": map_readings_batch,
     "readings.correct": map_readings_correct,
     "supply.direct_link": map_direct_link,
     "gec.issue": map_gec_issue,
     "gec.transfer": map_gec_transfer,
     "gec.retire": map_gec_retire,
+    "gec.expire": map_gec_expire,
     "trade.green_power": map_trade,
     "trade.settle": map_trade_settle,
     "attribution.run": map_attribution_run,
@@ -689,7 +755,6 @@ MAPPERS: Final[dict[str, Callable[[Plan, Fields], None]]] = {
     "certificate.issue": map_certificate_issue,
     "certificate.revoke": map_certificate_revoke,
 }
-FIELDS.update({k: {} for k in ("lot.produce", "lot.ship", "lot.receive")})
 
 
 def plan_entry(entry: EntryLike, graph: nx.DiGraph, state: State) -> Plan | None:

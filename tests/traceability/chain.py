@@ -64,9 +64,9 @@ RAW: list[tuple[str, str, dict[str, Any]]] = [
         "gec.issue",
         "A-REG",
         {
-            "serial_first": 1,
-            "serial_last": 100,
-            "meter": "W-2",
+            "first": 1,
+            "last": 100,
+            "generator_meter": "W-2",
             "technology": "wind",
             "vintage": "2026-03",
         },
@@ -74,15 +74,15 @@ RAW: list[tuple[str, str, dict[str, Any]]] = [
     (
         "gec.transfer",
         "A-WIND",
-        {"serial_first": 1, "serial_last": 50, "to_holder": "A-SMELT"},
+        {"first": 1, "last": 50, "to": "A-SMELT"},
     ),  # 14
     (
         "gec.retire",
         "A-SMELT",
         {
-            "serial_first": 1,
-            "serial_last": 50,
-            "beneficiary": "A-SMELT",
+            "first": 1,
+            "last": 50,
+            "beneficiary": "Smelter",
             "consumer_meters": ["M-7"],
             **MARCH_1,
         },
@@ -155,7 +155,11 @@ RAW: list[tuple[str, str, dict[str, Any]]] = [
         {"id": "FP-EXT-1", "lots": ["EXT-1"], "product": "extrusion"},
     ),  # 22
     ("certificate.issue", "A-EXT", {"id": "C-1", "footprint": "FP-EXT-1"}),  # 23
-    ("readings.correct", "A-SMELT", {"meter": "M-7", "replaces": 11, **DAY}),  # 24
+    (
+        "readings.correct",
+        "A-SMELT",
+        {"meter": "M-7", "replaces": [11], "reason": "CT ratio", **DAY},
+    ),  # 24
     ("certificate.revoke", "A-EXT", {"id": "C-1", "reason": "meter M-7 corrected"}),  # 25
     ("park.register", "A-PARK", {"id": "P-1"}),  # 26: no mapping, counted as ignored
 ]

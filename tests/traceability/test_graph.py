@@ -293,7 +293,7 @@ def test_supplier_footprint_cycle() -> None:
             },
             "resolution",
         ),
-        ("gec.issue", {"serial_first": 9, "serial_last": 1}, "serial_first"),
+        ("gec.issue", {"first": 9, "last": 1}, "first"),
         ("supply.direct_link", {"id": "DL", "generation_meters": "W-2"}, "generation_meters"),
         ("certificate.issue", {"id": "C"}, "footprint"),
     ],

@@ -47,14 +47,14 @@ def test_every_kind_has_a_mapping_and_a_field_table() -> None:
 def test_gec_ranges_split_and_merge_without_cycles() -> None:
     graph = EvidenceGraph.from_entries(
         entries(
-            ("gec.issue", {"serial_first": 1, "serial_last": 100, "meter": "W-1"}),
-            ("gec.transfer", {"serial_first": 1, "serial_last": 50, "to_holder": "A-2"}),
-            ("gec.transfer", {"serial_first": 1, "serial_last": 100, "to_holder": "A-3"}),
+            ("gec.issue", {"first": 1, "last": 100, "generator_meter": "W-1"}),
+            ("gec.transfer", {"first": 1, "last": 50, "to": "A-2"}),
+            ("gec.transfer", {"first": 1, "last": 100, "to": "A-3"}),
             (
                 "gec.retire",
                 {
-                    "serial_first": 1,
-                    "serial_last": 100,
+                    "first": 1,
+                    "last": 100,
                     "beneficiary": "A-3",
                     "consumer_meters": ["M-1"],
                     **MARCH,
@@ -63,8 +63,8 @@ def test_gec_ranges_split_and_merge_without_cycles() -> None:
             (
                 "gec.retire",
                 {
-                    "serial_first": 51,
-                    "serial_last": 60,
+                    "first": 51,
+                    "last": 60,
                     "beneficiary": "A-3",
                     "consumer_meters": ["M-1"],
                     **MARCH,
@@ -94,13 +94,18 @@ def test_trades_settlements_and_run_input_range() -> None:
                     "id": "T-1",
                     "seller": "A-G",
                     "buyer": "A-1",
-                    "generation_meters": ["S-1"],
+                    "seller_meters": ["S-1"],
                     "buyer_meters": ["M-1"],
-                    **MARCH,
+                    "first_month": "2026-03",
+                    "last_month": "2026-03",
+                    "mwh": 1,
                 },
             ),  # 1
-            ("gec.issue", {"serial_first": 1, "serial_last": 10, "meter": "S-1"}),  # 2
-            ("trade.settle", {"trade": "T-1", "serial_first": 1, "serial_last": 10}),  # 3
+            ("gec.issue", {"first": 1, "last": 10, "generator_meter": "S-1"}),  # 2
+            (
+                "trade.settle",
+                {"contract": "T-1", "month": "2026-03", "wh": 10, "gec_first": 1, "gec_last": 10},
+            ),  # 3
             ("readings.batch", {"meter": "S-1", "start": "2026-03-02T00:00:00+08:00", **day}),  # 4
             ("readings.batch", {"meter": "M-1", "start": "2026-03-02T00:00:00+08:00", **day}),  # 5
             (
@@ -122,6 +127,8 @@ def test_trades_settlements_and_run_input_range() -> None:
         "actor:A-1",
     }
     assert graph.node("trade:T-1").seqs == (1, 3)
+    assert graph.node("trade:T-1").attrs["period_start"] == "2026-03-01T00:00:00+00:00"
+    assert graph.node("trade:T-1").attrs["period_end"] == "2026-04-01T00:00:00+00:00"
     assert "gec:1-10" in {r.id for r in graph.upstream("run:7")}
 
 
@@ -226,3 +233,30 @@ def test_random_logs_incremental_and_upstream_oracle(
             s for n in nx.ancestors(then, fp) | {fp} for s in g.nodes[n]["seqs"] if s <= recorded
         }
         assert full.evidence(fp) == sorted(expected)
+
+
+def test_lifecycle_kinds_add_their_seqs() -> None:
+    graph = EvidenceGraph.from_entries(
+        entries(
+            ("actor.register", {"id": "A-1", "name": "Smelter", "role": "enterprise"}),  # 1
+            ("meter.register", {"id": "M-1", "owner": "A-1", "kind": "consumption"}),  # 2
+            ("actor.rotate_key", {"actor_id": "A-1", "public_key": "k"}),  # 3
+            ("gec.issue", {"first": 1, "last": 10, "generator_meter": "W-1"}),  # 4
+            ("gec.expire", {"first": 5, "last": 10}),  # 5
+            ("meter.retire", {"id": "M-1", "at": "2026-12-31T00:00:00Z"}),  # 6
+            ("attribution.run", {"meters": ["M-1"], "month": "2026-03"}),  # 7
+            ("park.register", {"id": "P-1"}),  # 8
+        )
+    )
+    assert graph.node("actor:A-1").seqs == (1, 3)
+    assert (
+        graph.node("meter:M-1").seqs == (2, 6) and graph.node("meter:M-1").attrs["retired"] is True
+    )
+    assert graph.node("gec:5-10").attrs["expired"] is True
+    assert set(graph.graph.predecessors("gec:5-10")) == {"gec:1-10", "actor:A-1"}
+    run = graph.node("run:7").attrs
+    assert (run["period_start"], run["period_end"]) == (
+        "2026-03-01T00:00:00+00:00",
+        "2026-04-01T00:00:00+00:00",
+    )
+    assert graph.stats().ignored == {"park.register": 1}
