@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from traceability.errors import CycleDetected, SequenceError, UnknownReference
+from traceability.errors import CycleDetected, MalformedEntry, SequenceError, UnknownReference
 from traceability.mapping import PRODUCT_PREFIXES, EntryLike, Plan, State, plan_entry
 
 Direction = Literal["up", "down", "both"]
@@ -107,9 +107,12 @@ class Genealogy:
 
 @dataclass(frozen=True)
 class BuildStats:
+    """Counts: applied entries, skipped (already read), ignored by kind, rejected (seq, code, message)."""
+
     applied: int
     skipped: int
     ignored: Mapping[str, int]
+    rejected: tuple[tuple[int, str, str], ...]
     placeholders: int
     nodes: int
     edges: int
@@ -156,6 +159,7 @@ class EvidenceGraph:
         self._applied = 0
         self._skipped = 0
         self._ignored: Counter[str] = Counter()
+        self._rejected: list[tuple[int, str, str]] = []
         self._nodes_by_seq: dict[int, list[str]] = {}
 
     @classmethod
@@ -183,19 +187,22 @@ class EvidenceGraph:
             self._applied,
             self._skipped,
             dict(self._ignored),
+            tuple(self._rejected),
             placeholders,
             self._g.number_of_nodes(),
             self._g.number_of_edges(),
         )
 
-    def apply(self, entries: Iterable[EntryLike]) -> int:
+    def apply(self, entries: Iterable[EntryLike], *, strict: bool = True) -> int:
         """Apply the entries after ``last_seq`` in order; returns how many were read.
 
         Entries at or below ``last_seq`` are skipped (catch-up from a full log);
         the rest must come in increasing seq order (``SequenceError`` otherwise).
         An entry of an unknown kind is counted in ``stats().ignored``. An entry
-        that raises (``MalformedEntry``, ``CycleDetected``) leaves the graph as it
-        was before that entry; the entries before it stay applied.
+        the graph cannot take (``MalformedEntry``, ``CycleDetected``) changes
+        nothing: with ``strict`` it raises (the entries before it stay applied and
+        ``last_seq`` stays before it); otherwise it is listed in
+        ``stats().rejected`` and reading goes on.
         """
         read = 0
         previous: int | None = None
@@ -212,13 +219,20 @@ class EvidenceGraph:
                     )
                 self._skipped += 1
                 continue
-            plan = plan_entry(entry, self._g, self._state)
-            if plan is None:
-                self._ignored[entry.kind] += 1
+            try:
+                plan = plan_entry(entry, self._g, self._state)
+                if plan is not None:
+                    self._check_cycles(plan)
+            except (MalformedEntry, CycleDetected) as e:
+                if strict:
+                    raise
+                self._rejected.append((seq, e.code, e.message))
             else:
-                self._check_cycles(plan)
-                self._commit(plan)
-                self._applied += 1
+                if plan is None:
+                    self._ignored[entry.kind] += 1
+                else:
+                    self._commit(plan)
+                    self._applied += 1
             self._last_seq = previous = seq
             read += 1
         return read

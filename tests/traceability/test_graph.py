@@ -356,3 +356,22 @@ def test_subgraph_exports(graph: EvidenceGraph) -> None:
         "ship:18",
         "footprint:FP-AL-1",
     }
+
+
+def test_lenient_apply_lists_rejected_entries() -> None:
+    bad = Entry(27, "readings.batch", "A", {"meter": "M-7"})
+    late = Entry(28, "actor.register", "A-PARK", {"id": "A-LATE"})
+    graph = EvidenceGraph.from_entries(ENTRIES)
+    before = snapshot(graph)
+    assert graph.apply([bad, late], strict=False) == 2
+    (rejected,) = graph.stats().rejected
+    assert (
+        rejected[0] == 27
+        and rejected[1] == "traceability.entry_malformed"
+        and "'start'" in rejected[2]
+    )
+    assert graph.last_seq == 28 and "actor:A-LATE" in graph
+    strict = EvidenceGraph.from_entries(ENTRIES)
+    with pytest.raises(MalformedEntry):
+        strict.apply([bad, late])
+    assert snapshot(strict) == before and strict.last_seq == 26
