@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import peak_rss_mib, percentile, scale, timed
 from traceability.graph import EvidenceGraph
 from traceability.lots import LotProduce, replay_lots
-from traceability.mapping import Entry
+from traceability.plan import Entry
 
 FAMILIES = 100
 DAYS = 250

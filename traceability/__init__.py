@@ -39,7 +39,8 @@ from traceability.lots import (
     check_receive,
     check_ship,
 )
-from traceability.mapping import FIELDS, Entry, EntryLike
+from traceability.mapping import FIELDS
+from traceability.plan import Entry, EntryLike
 
 __all__ = [
     "FIELDS",

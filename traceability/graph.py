@@ -25,7 +25,8 @@ from typing import Any, Literal
 import networkx as nx
 
 from traceability.errors import CycleDetected, MalformedEntry, SequenceError, UnknownReference
-from traceability.mapping import PRODUCT_PREFIXES, EntryLike, Plan, State, plan_entry
+from traceability.mapping import plan_entry
+from traceability.plan import PRODUCT_PREFIXES, EntryLike, Plan, State
 
 Direction = Literal["up", "down", "both"]
 CERTIFYING_KINDS = frozenset({"footprint", "certificate"})

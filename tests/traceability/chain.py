@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traceability.mapping import Entry
+from traceability.plan import Entry
 
 PACT_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 DAY = {"start": "2026-03-01T00:00:00+08:00", "resolution": "PT1H", "values": [1000] * 24}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.traceability.chain import PACT_ID, chain_entries
 from traceability.errors import CycleDetected, MalformedEntry, UnknownReference
 from traceability.graph import EvidenceGraph
-from traceability.mapping import Entry
+from traceability.plan import Entry
 
 ENTRIES = chain_entries()
 

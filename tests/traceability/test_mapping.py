@@ -11,7 +11,8 @@ from tests.traceability.test_graph import snapshot
 from traceability.epcis import ImportOptions, import_epcis
 from traceability.errors import SequenceError
 from traceability.graph import EvidenceGraph
-from traceability.mapping import FIELDS, MAPPERS, Entry
+from traceability.mapping import FIELDS, MAPPERS
+from traceability.plan import Entry
 
 KINDS = {
     "actor.register",
