@@ -33,8 +33,9 @@ Mapping (``bizStep`` read from CBV short names, ``cbv:BizStep-x`` compact IRIs,
 An action other than ADD / OBSERVE / DELETE, an ``errorDeclaration``, a missing
 or unreadable ``eventTime`` or an unknown unit make an event (or its element)
 reported. ``lot.produce`` needs a period; EPCIS records an instant, so the
-period is ``[eventTime, eventTime + options.production_period)``; consumer
-meters are left empty for the enterprise to add.
+period is ``[eventTime, eventTime + options.production_period)``, with
+``eventTime`` cut to the whole second (ledger timestamps carry no fractions);
+consumer meters are left empty for the enterprise to add.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from traceability.errors import (
     InvalidEPCISDocument,
-    InvalidPayload,
     InvalidQuantity,
     TraceabilityError,
     UnsupportedEvent,
@@ -240,7 +242,7 @@ def _event_time(event: Mapping[str, Any]) -> datetime:
                 f"eventTime {raw!r} has no offset and eventTimeZoneOffset {offset!r} is unusable"
             ) from e
         moment = moment.replace(tzinfo=tz or UTC)
-    return moment
+    return moment.replace(microsecond=0)
 
 
 def _epc_lots(epcs: object, what: str, ctx: _EventContext) -> list[_Lot]:
@@ -528,11 +530,11 @@ def import_epcis(
             issues.extend(ctx.issues)
             issues.append(ImportIssue(index, ctx.event_id, ctx.event_type, str(skip.args[0])))
             continue
-        except (InvalidPayload, TraceabilityError) as e:
+        except TraceabilityError as e:
             issues.extend(ctx.issues)
             issues.append(ImportIssue(index, ctx.event_id, ctx.event_type, e.message))
             continue
-        except ValueError as e:  # pydantic ValidationError of a payload built here
+        except ValidationError as e:  # a payload built here broke its model (e.g. a bad lot id)
             issues.extend(ctx.issues)
             issues.append(ImportIssue(index, ctx.event_id, ctx.event_type, f"payload invalid: {e}"))
             continue

@@ -55,6 +55,7 @@ def test_transformation_event(epcis_examples: Path) -> None:
         "ni:///sha-256;e65c3a99"
     )
     assert first.period_end - first.period_start == timedelta(seconds=1)
+    assert first.period_start.isoformat() == "2013-10-31T14:58:56+00:00"
     # inputs split over the four outputs: 10 KGM -> 2,500 g each; 30 EA -> 8, 8, 7, 7
     totals: dict[str, int] = {}
     for p in produced:
