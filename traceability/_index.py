@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -12,23 +12,25 @@ T = TypeVar("T")
 class IntervalIndex(Generic[T]):
     """Half-open ``[start, end)`` intervals with items; finds those overlapping a query."""
 
-    __slots__ = ("_rows", "_longest")
+    __slots__ = ("_keys", "_rows", "_longest")
 
     def __init__(self) -> None:
+        self._keys: list[tuple[datetime, int]] = []
         self._rows: list[tuple[datetime, datetime, int, T]] = []
         self._longest = timedelta(0)
 
     def add(self, start: datetime, end: datetime, order: int, item: T) -> None:
         """Add ``item`` for ``[start, end)``; ``order`` (a seq) breaks ties and keeps output stable."""
-        insort(self._rows, (start, end, order, item), key=lambda r: (r[0], r[2]))
+        key = (start, order)
+        i = bisect_right(self._keys, key)
+        self._keys.insert(i, key)
+        self._rows.insert(i, (start, end, order, item))
         self._longest = max(self._longest, end - start)
 
-    def overlapping(
-        self, start: datetime, end: datetime
-    ) -> list[tuple[datetime, datetime, int, T]]:
+    def overlapping(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime, int, T]]:
         """Rows with ``row.start < end and row.end > start``, by (start, order)."""
-        hi = bisect_left(self._rows, end, key=lambda r: r[0])
-        lo = bisect_left(self._rows, start - self._longest, key=lambda r: r[0])
+        hi = bisect_left(self._keys, (end,))
+        lo = bisect_left(self._keys, (start - self._longest,))
         return [row for row in self._rows[lo:hi] if row[1] > start]
 
 
