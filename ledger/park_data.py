@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from ledger.errors import NotFound, RuleViolation
 
-Status = Literal["confirmed", "unverified", "not_published"]
-_STATUSES = ("confirmed", "unverified", "not_published")
+Status = Literal["confirmed", "unverified", "not_published", "configured"]
+_STATUSES = ("confirmed", "unverified", "not_published")  # "configured" is set by callers, never by the file
 
 
 @dataclass(frozen=True)
