@@ -20,6 +20,7 @@ GROUP = "tanji.plugins"
 _BUILTIN = (
     "ledger.actors", "ledger.parks", "ledger.meters", "ledger.readings", "ledger.links", "ledger.gec",
     "ledger.trades", "ledger.park_records",
+    "ledger.attribution_run",
 )
 
 _loaded: dict[str, ModuleType] = {}
