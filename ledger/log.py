@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ledger import merkle
-from ledger.actors import require_actor, signing_key
+from ledger.actors import get_actor, require_actor, signing_key
 from ledger.checkpoint import Checkpoint, parse_verifier_key, sign_checkpoint, verifier_key
 from ledger.db import Database
 from ledger.entry import GENESIS_PREV, Entry, Submission
@@ -25,6 +25,7 @@ from ledger.errors import Conflict, LedgerError, NotFound, RuleViolation, Signat
 from ledger.keys import Ed25519PrivateKey, public_key_b64, public_key_from_b64
 from ledger.kinds import REGISTRY, AppendContext
 from ledger.plugins import load_plugins
+from ledger.signatures import MIN_BATCH, Prechecker
 from ledger.tables import CheckpointRow, LedgerEntryRow, LedgerMetaRow, MerkleNodeRow
 from ledger.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
 
@@ -167,6 +168,7 @@ class Ledger:
             # signed contents already in the log (replays).
             batch_ids = self._by_client_ids(s, submissions)
             batch_digests = self._existing_digests(s, digests)
+            prechecked = Prechecker(self._precheck_items(s, submissions, size))
             for index, sub in enumerate(submissions):
                 try:
                     digest = digests[index]
@@ -183,7 +185,7 @@ class Ledger:
                             continue
                     seq = size + len(rows)
                     ctx.seq = seq
-                    entry = self._check(s, ctx, sub, seq, prev, now, digest, batch_digests)
+                    entry = self._check(s, ctx, sub, seq, prev, now, digest, batch_digests, prechecked, index)
                 except LedgerError as e:
                     e.details.setdefault("index", index)
                     raise
@@ -205,7 +207,7 @@ class Ledger:
 
     def _check(
         self, s: Session, ctx: AppendContext, sub: Submission, seq: int, prev: str,
-        now: datetime, digest: str, batch_digests: set[str],
+        now: datetime, digest: str, batch_digests: set[str], prechecked: Prechecker, index: int,
     ) -> Entry:
         kind = REGISTRY.get(sub.kind)
         model = kind.validate(sub.payload)
@@ -213,7 +215,8 @@ class Ledger:
         keys = ctx.cache.setdefault("public_keys", {})
         if key not in keys:
             keys[key] = public_key_from_b64(key)
-        if not sub.signature_valid(keys[key]):
+        # A precheck counts only if it used the key the actor holds now.
+        if not prechecked.result(index, key) and not sub.signature_valid(keys[key]):
             raise SignatureInvalid(
                 f"signature of {sub.kind} by {sub.actor!r} does not verify against its current key",
                 code="signature.invalid",
@@ -238,6 +241,19 @@ class Ledger:
         if kind.apply is not None:
             kind.apply(ctx, entry, model)
         return entry
+
+    @staticmethod
+    def _precheck_items(
+        s: Session, subs: Sequence[Submission], size: int
+    ) -> list[tuple[bytes, str, str] | None]:
+        """What to check ahead: each entry with the key its actor holds at the batch start."""
+        if len(subs) < MIN_BATCH:
+            return []
+        items: list[tuple[bytes, str, str] | None] = []
+        for sub in subs:
+            actor = get_actor(s, sub.actor)
+            items.append(None if actor is None else (sub.signed_bytes(), sub.sig, actor.public_key))
+        return items
 
     @staticmethod
     def _by_client_ids(s: Session, subs: Sequence[Submission]) -> dict[tuple[str, str], tuple[str, Appended]]:

@@ -164,3 +164,27 @@ def test_key_rotation(make_park: Callable[[], Park]) -> None:
     park.ledger.append([park.sign("actor.rotate_key", "operator", {"actor_id": "E-1", "public_key": public_key_b64(generate_key().public_key())})])
     report = park.ledger.verify()
     assert report.ok, report
+
+
+def test_big_batch_signature_precheck_matches_ordered_checking(make_park: Callable[[], Park]) -> None:
+    from ledger import signatures
+
+    park = make_park()
+    old = park.register("E-1", "enterprise")
+    new = generate_key()
+    batch = [_register(park, f"B-{i}", role="buyer") for i in range(signatures.MIN_BATCH + 10)]
+    # E-1 rotates its key inside the batch and then signs with the new one: the ahead
+    # check used the old key, so this must be checked again in order, and pass.
+    batch.insert(5, park.sign("actor.rotate_key", "E-1", {"actor_id": "E-1", "public_key": public_key_b64(new.public_key())}))
+    batch.insert(7, Submission.create("actor.rotate_key", "E-1", {"actor_id": "E-1", "public_key": public_key_b64(generate_key().public_key())}, new))
+    park.ledger.append(batch)
+    assert park.ledger.verify().ok
+    # a stale signature deep in a big batch is still caught, at its index
+    batch = [_register(park, f"C-{i}", role="buyer") for i in range(signatures.MIN_BATCH + 10)]
+    batch[signatures.MIN_BATCH - 3] = Submission.create(
+        "actor.rotate_key", "E-1", {"actor_id": "E-1", "public_key": public_key_b64(generate_key().public_key())}, old)
+    before = _state(park.ledger)
+    with pytest.raises(SignatureInvalid) as e:
+        park.ledger.append(batch)
+    assert e.value.details["index"] == signatures.MIN_BATCH - 3
+    assert _state(park.ledger) == before
