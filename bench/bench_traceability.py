@@ -121,7 +121,9 @@ def synthetic_log(seed: int = 7) -> list[Entry]:
                 lots[f].append(lot)
                 n_lots += 1
                 if n_lots % 10 == 0:
-                    raw.append(("footprint.publish", f"A-{f}", {"id": f"FP-{lot}", "lots": [lot]}))
+                    raw.append(
+                        ("footprint.publish", f"A-{f}", {"footprint_id": f"FP-{lot}", "lot": lot})
+                    )
                     if n_lots % 20 == 0:
                         raw.append(
                             (

@@ -36,7 +36,7 @@ Actor nodes only ever have outgoing edges.
 | lot.produce | ``LotProduce`` | lot:lot_id | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
 | lot.ship | ``LotShip`` | ship:seq | lot → ship; actor:customer → ship |
 | lot.receive | ``LotReceive`` | lot:lot_id | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
-| footprint.publish | id, lots, runs (optional seqs), product | footprint:id | lot → footprint; run → footprint |
+| footprint.publish | id=``footprint_id``, lot (one lot id) and/or lots, run=``attribution_run_seq`` and/or runs (seqs), product=``product_id``, supersedes | footprint:id (old ones get ``superseded_by``) | lot → footprint; run → footprint |
 | certificate.issue | id, footprint | certificate:id | footprint → certificate |
 | certificate.revoke | id, reason | certificate:id (``revoked``) | — |
 
@@ -144,7 +144,15 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "method_version": "method_version",
         "result_hash": "result_hash",
     },
-    "footprint.publish": {"id": "id", "lots": "lots", "runs": "runs", "product": "product"},
+    "footprint.publish": {
+        "id": "footprint_id",
+        "lot": "lot",
+        "lots": "lots",
+        "run": "attribution_run_seq",
+        "runs": "runs",
+        "product": "product_id",
+        "supersedes": "supersedes",
+    },
     "certificate.issue": {"id": "id", "footprint": "footprint"},
     "certificate.revoke": {"id": "id", "reason": "reason"},
     "lot.produce": {},  # parsed with traceability.lots.LotProduce
@@ -480,12 +488,20 @@ def map_lot_receive(plan: Plan, f: Fields) -> None:
 
 
 def map_footprint_publish(plan: Plan, f: Fields) -> None:
-    attrs = {"product": v} if (v := f.opt_text("product")) is not None else {}
+    attrs: dict[str, Any] = {"product": v} if (v := f.opt_text("product")) is not None else {}
+    supersedes = f.texts("supersedes")
+    if supersedes:
+        attrs["supersedes"] = supersedes
     fp = plan.node(f"footprint:{f.text('id')}", **attrs)
-    for lot in f.texts("lots"):
-        plan.edge(f"lot:{lot}", fp, "covers")
-    for run in f.texts("runs"):
-        plan.edge(f"run:{run}", fp, "attribution")
+    lot = f.opt_text("lot")
+    for lot_id in ([lot] if lot is not None else []) + f.texts("lots"):
+        plan.edge(f"lot:{lot_id}", fp, "covers")
+    run = f.opt_integer("run")
+    for run_seq in ([str(run)] if run is not None else []) + f.texts("runs"):
+        plan.edge(f"run:{run_seq}", fp, "attribution")
+    for old in supersedes:
+        # a newer footprint replaces the old one; it does not rest on it, so no edge
+        plan.annotate(f"footprint:{old}", superseded_by=fp.split(":", 1)[1])
     _submitted(plan, fp)
 
 

@@ -116,6 +116,14 @@ class Plan:
     def edge(self, source: str, target: str, relation: str, **attrs: Any) -> None:
         self.edges.append((self.ref(source), self.ref(target), relation, attrs))
 
+    def annotate(self, node_id: str, **attrs: Any) -> None:
+        """Set attributes of ``node_id`` without making this entry one of its seqs."""
+        self.ref(node_id)
+        kind, old, records = self.nodes.get(
+            node_id, (PREFIX_KIND[node_id.split(":", 1)[0]], {}, False)
+        )
+        self.nodes[node_id] = (kind, old | attrs, records)
+
     def add(self, node_id: str, attr: str, amount: int) -> None:
         """Add ``amount`` to the integer attribute ``attr`` of ``node_id``."""
         self.adds.append((node_id, attr, amount))

@@ -147,12 +147,12 @@ RAW: list[tuple[str, str, dict[str, Any]]] = [
     (
         "footprint.publish",
         "A-SMELT",
-        {"id": "FP-AL-1", "lots": ["AL-1"], "product": "aluminium"},
+        {"footprint_id": "FP-AL-1", "lot": "AL-1", "product_id": "aluminium"},
     ),  # 21
     (
         "footprint.publish",
         "A-EXT",
-        {"id": "FP-EXT-1", "lots": ["EXT-1"], "product": "extrusion"},
+        {"footprint_id": "FP-EXT-1", "lots": ["EXT-1"], "product_id": "extrusion"},
     ),  # 22
     ("certificate.issue", "A-EXT", {"id": "C-1", "footprint": "FP-EXT-1"}),  # 23
     (

@@ -190,7 +190,7 @@ def random_log(seed: int, n_lots: int) -> list[Entry]:
             )
         )
         if rng.random() < 0.2:
-            raw.append(("footprint.publish", {"id": f"FP-{i}", "lots": [f"L-{i}"]}))
+            raw.append(("footprint.publish", {"footprint_id": f"FP-{i}", "lot": f"L-{i}"}))
         if rng.random() < 0.1:
             raw.append(
                 (
@@ -261,3 +261,25 @@ def test_lifecycle_kinds_add_their_seqs() -> None:
         "2026-04-01T00:00:00+00:00",
     )
     assert graph.stats().ignored == {"park.register": 1}
+
+
+def test_footprint_supersession_and_run() -> None:
+    graph = EvidenceGraph.from_entries(
+        entries(
+            ("attribution.run", {"meters": ["M-1"], "month": "2026-03"}),  # 1
+            ("footprint.publish", {"footprint_id": "F-OLD", "lot": "L-1", "product_id": "p"}),  # 2
+            (
+                "footprint.publish",
+                {
+                    "footprint_id": "F-NEW",
+                    "lot": "L-1",
+                    "attribution_run_seq": 1,
+                    "supersedes": ["F-OLD"],
+                },
+            ),  # 3
+        )
+    )
+    assert graph.node("footprint:F-OLD").attrs["superseded_by"] == "F-NEW"
+    assert graph.node("footprint:F-OLD").seqs == (2,)
+    assert set(graph.graph.predecessors("footprint:F-NEW")) == {"lot:L-1", "run:1", "actor:A-1"}
+    assert "footprint:F-NEW" not in {r.id for r in graph.downstream("footprint:F-OLD")}
