@@ -1,70 +1,94 @@
 """Footprint records from the ledger's ``footprint.publish`` entries.
 
-The lca package owns the ``footprint.publish`` payload (``FootprintPublish``)
-and its mapping to PACT fields (``pact_fields``). This module only finds the
-entries and hands each payload to that mapping; when the lca publish model is
-not present in this checkout there is nothing to publish and the source is
-empty. ``Settings.footprints`` replaces this source entirely (tests, other
-back ends).
+The lca package owns the payload (``lca.kinds.FootprintPublishEntry``: the
+``lca.publish.FootprintPublish`` figures plus the footprint id and the ids it
+supersedes) and its PACT v3 fields (``lca.publish.pact_fields``). This module
+finds the entries, adds what PACT wants from the ledger rather than from the
+model (the company: the publishing actor's name and ids), and turns lca's
+``tanji`` figures into the data of Tanji's green-electricity extension.
+``Settings.footprints`` replaces this source entirely (tests, other back ends).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from api.footprints import FootprintRecord
+from ledger.actors import Actor, get_actor
 from ledger.entry import Entry
 from ledger.log import Ledger
 from ledger.tables import LedgerEntryRow
 
 PUBLISH_KIND = "footprint.publish"
-# Where the lca package may keep its publish model; the first that has both names wins.
-_LCA_MODULES = ("lca.publish", "lca.pact", "lca.footprint")
-
-Converter = Callable[[Mapping[str, Any]], tuple[Mapping[str, Any], Mapping[str, Any] | None, str | None]]
 
 
-def lca_converter() -> Converter | None:
-    """``payload -> (pact fields, green evidence, lineage)`` from the lca package, if it has landed."""
-    for name in _LCA_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        model = getattr(module, "FootprintPublish", None)
-        pact_fields = getattr(module, "pact_fields", None)
-        if model is None or pact_fields is None:
-            continue
-        green_of = getattr(module, "green_evidence", None)
-
-        def convert(payload: Mapping[str, Any], _m: Any = model, _f: Any = pact_fields,
-                    _g: Any = green_of) -> tuple[Mapping[str, Any], Mapping[str, Any] | None, str | None]:
-            publish = _m.model_validate(payload)
-            fields = dict(_f(publish))
-            green = _g(publish) if _g is not None else fields.pop("tanjiGreenElectricity", None)
-            return fields, green, getattr(publish, "lineage", None)
-
-        return convert
-    return None
+def company_ids(actor: Actor) -> list[str]:
+    """URNs naming the publishing company: its ledger actor id, and its USCC when it has one."""
+    ids = [f"urn:tanji:actor:{actor.actor_id}"]
+    if actor.uscc:
+        ids.append(f"urn:tanji:uscc:{actor.uscc}")
+    return ids
 
 
-def ledger_records(ledger: Ledger, convert: Converter | None = None) -> list[FootprintRecord]:
+def _share(part: float, total: float) -> str:
+    if total <= 0:
+        return "0"
+    return str(min(Decimal(1), Decimal(str(part)) / Decimal(str(total))).quantize(Decimal("0.0001")))
+
+
+def _kwh(x: float) -> str:
+    return str(Decimal(str(x)).quantize(Decimal("0.000001")).normalize()) if x else "0"
+
+
+def green_evidence(publish: Any, tanji: Mapping[str, Any]) -> dict[str, Any]:
+    """Extension data (``tanji-green-electricity.schema.json``) from a ``FootprintPublish``."""
+    e = publish.results.electricity
+    data: dict[str, Any] = {
+        "electricityKwh": _kwh(e.total_kwh),
+        "breakdownKwh": {"direct": _kwh(e.direct_physical_kwh), "contracted": _kwh(e.contracted_kwh),
+                         "certificate": _kwh(e.certificate_kwh), "grid": _kwh(e.grid_kwh)},
+        "shares": {"physical": _share(e.direct_physical_kwh + e.contracted_kwh, e.total_kwh),
+                   "claimable": _share(e.claimable_green_kwh, e.total_kwh)},
+        "marketBasedPcf": tanji.get("marketBasedPcf") or str(publish.results.market.total),
+        "locationBasedPcf": str(tanji.get("locationBasedPcf")),
+        "modelSha256": str(tanji.get("modelSha256")),
+    }
+    run = tanji.get("attributionRunSeq")
+    if run is not None:
+        data["attributionRun"] = {"seq": int(run)}
+    return data
+
+
+def record_from_entry(entry: Entry, actor: Actor | None) -> FootprintRecord:
+    """The footprint record of one ``footprint.publish`` entry."""
+    from lca.kinds import FootprintPublishEntry
+    from lca.publish import pact_fields
+
+    publish = FootprintPublishEntry.model_validate(entry.payload)
+    produced = pact_fields(publish)
+    fields: dict[str, Any] = {
+        "companyName": actor.name if actor else entry.actor,
+        "companyIds": company_ids(actor) if actor else [f"urn:tanji:actor:{entry.actor}"],
+        **produced["productFootprint"],
+        "pcf": produced["pcf"],
+    }
+    return FootprintRecord(
+        entry.seq, entry.actor, entry.hash, entry.recorded_datetime(), fields,
+        green_evidence(publish, produced.get("tanji", {})), None,
+        publish.footprint_id, tuple(publish.supersedes),
+    )
+
+
+def ledger_records(ledger: Ledger) -> list[FootprintRecord]:
     """A record for every ``footprint.publish`` entry, in seq order."""
-    convert = convert or lca_converter()
-    if convert is None:
-        return []
     with ledger.db.read_session() as s:
         bodies = s.scalars(
             select(LedgerEntryRow.body).where(LedgerEntryRow.kind == PUBLISH_KIND).order_by(LedgerEntryRow.seq)
         ).all()
-    records = []
-    for body in bodies:
-        entry = Entry.from_body(body)
-        fields, green, lineage = convert(entry.payload)
-        records.append(FootprintRecord(entry.seq, entry.actor, entry.hash, entry.recorded_datetime(),
-                                       fields, green, lineage))
-    return records
+        entries = [Entry.from_body(b) for b in bodies]
+        actors = {a: get_actor(s, a) for a in {e.actor for e in entries}}
+    return [record_from_entry(e, actors[e.actor]) for e in entries]

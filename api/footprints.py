@@ -7,9 +7,11 @@ log. ``assemble`` turns records into ProductFootprints:
 
 - the id is a UUID derived from the entry's leaf hash, so it is stable and
   anyone holding the ledger can recompute it;
-- records of one lineage (same owner, product ids and reference period, or an
-  explicit ``lineage``) are versions: the newest is ``Active``, the older ones
-  ``Deprecated``, and each lists every earlier id in ``precedingPfIds``;
+- a record that names the footprints it ``supersedes`` (lca's
+  ``footprint.publish``) deprecates them, and lists them and their own
+  predecessors in ``precedingPfIds``; a record without an explicit id falls in
+  a lineage (same owner, product ids and reference period, or an explicit
+  ``lineage``) whose newest record is ``Active`` and older ones ``Deprecated``;
 - the green evidence travels in a PACT data-model extension whose schema is
   ``api/data/tanji-green-electricity.schema.json``.
 
@@ -52,6 +54,13 @@ class FootprintRecord:
     fields: Mapping[str, Any]
     green: Mapping[str, Any] | None = None
     lineage: str | None = None
+    footprint_id: str | None = None
+    supersedes: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The ProductFootprint id: the publisher's own, or one derived from the leaf hash."""
+        return self.footprint_id or footprint_id(self.entry_hash)
 
     def __post_init__(self) -> None:
         reserved = _OWN_FIELDS & set(self.fields)
@@ -105,30 +114,49 @@ def green_extension(record: FootprintRecord, origin: str, schema_base: str) -> d
     }
 
 
+def _lifecycle(ordered: list[FootprintRecord]) -> tuple[dict[str, list[str]], set[str]]:
+    """``precedingPfIds`` by id and the set of deprecated ids."""
+    preceding: dict[str, list[str]] = {}
+    deprecated: set[str] = set()
+    by_lineage: dict[str, list[FootprintRecord]] = defaultdict(list)
+    for r in ordered:
+        if r.footprint_id is None:
+            by_lineage[lineage_key(r)].append(r)
+    for r in ordered:
+        if r.footprint_id is not None:
+            chain: list[str] = []
+            for old in r.supersedes:
+                chain += [*preceding.get(old, []), old]
+            preceding[r.id] = list(dict.fromkeys(chain))
+            deprecated.update(r.supersedes)
+        else:
+            versions = by_lineage[lineage_key(r)]
+            position = versions.index(r)
+            preceding[r.id] = [v.id for v in versions[:position]]
+            if position < len(versions) - 1:
+                deprecated.add(r.id)
+    return preceding, deprecated
+
+
 def assemble(records: Iterable[FootprintRecord], *, origin: str,
              schema_base: str = DEFAULT_SCHEMA_BASE) -> list[Footprint]:
     """ProductFootprints for ``records`` in seq order, with status and precedingPfIds set."""
     ordered = sorted(records, key=lambda r: r.seq)
-    by_lineage: dict[str, list[FootprintRecord]] = defaultdict(list)
-    for r in ordered:
-        by_lineage[lineage_key(r)].append(r)
+    preceding, deprecated = _lifecycle(ordered)
     out: list[Footprint] = []
     for r in ordered:
-        versions = by_lineage[lineage_key(r)]
-        position = versions.index(r)
         body: dict[str, Any] = {
-            "id": footprint_id(r.entry_hash),
+            "id": r.id,
             "specVersion": SPEC_VERSION,
             "created": _stamp(r.recorded_at),
-            "status": "Active" if position == len(versions) - 1 else "Deprecated",
+            "status": "Deprecated" if r.id in deprecated else "Active",
         }
-        preceding = [footprint_id(v.entry_hash) for v in versions[:position]]
-        if preceding:
-            body["precedingPfIds"] = preceding
+        if preceding[r.id]:
+            body["precedingPfIds"] = preceding[r.id]
         body.update(r.fields)
         if r.green is not None:
             body["extensions"] = [green_extension(r, origin, schema_base)]
-        out.append(Footprint(body["id"], r.owner, r.seq, tuple(r.fields["productIds"]), body))
+        out.append(Footprint(r.id, r.owner, r.seq, tuple(r.fields["productIds"]), body))
     return out
 
 

@@ -50,9 +50,10 @@ def pact_fields(product: str, *, company: str = "urn:uscc:91150000MA0N000001", c
 
 
 GREEN = {
-    "electricityWh": 13_500, "breakdownWh": {"direct": 6000, "contracted": 2000, "certificate": 1500, "grid": 4000},
+    "electricityKwh": "13.5",
+    "breakdownKwh": {"direct": "6", "contracted": "2", "certificate": "1.5", "grid": "4"},
     "shares": {"physical": "0.5926", "claimable": "0.5185", "hourlyMatched": "0.4811"},
-    "marketBasedKgCO2e": "3.10", "locationBasedKgCO2e": "7.95", "certificateId": None,
+    "marketBasedPcf": "3.10", "locationBasedPcf": "7.95", "certificateId": None,
 }
 
 
