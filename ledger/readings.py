@@ -113,7 +113,7 @@ def _span(p: ReadingsBatch) -> tuple[int, int, int]:
     return start, start + step * len(p.values), step
 
 
-def _overlapping(session: Session, meter: str, start: int, end: int, ignore: frozenset[int] = frozenset()) -> tuple[int, int, int] | None:
+def overlapping_batch(session: Session, meter: str, start: int, end: int, ignore: frozenset[int] = frozenset()) -> tuple[int, int, int] | None:
     """A live batch of ``meter`` overlapping ``[start, end)``, or None.
 
     Live batches of a meter are disjoint, so only the one with the greatest
@@ -141,7 +141,7 @@ def _check_common(ctx: AppendContext, entry: Entry, p: ReadingsBatch, ignore: fr
         raise RuleViolation(f"meter {p.meter!r} was retired at {format_instant(meter.retired_at)}; "
                             f"batch runs to {format_instant(end)}", code="meter.retired", meter=p.meter)
     check_values(np.asarray(p.values, dtype=np.int64), p.meter)
-    clash = _overlapping(ctx.session, p.meter, start, end, ignore)
+    clash = overlapping_batch(ctx.session, p.meter, start, end, ignore)
     if clash is not None:
         raise RuleViolation(
             f"meter {p.meter!r}: [{format_instant(start)}, {format_instant(end)}) overlaps the batch at seq "
