@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import attribute, demo, ledger, report, serve
+from api.cli import attribute, demo, ledger, park, report, serve
 
 app = typer.Typer(
     name="tanji",
@@ -16,6 +16,7 @@ app.command("init")(ledger.init)
 app.add_typer(ledger.app, name="ledger")
 app.command("demo")(demo.demo)
 serve.register(app)
+app.add_typer(park.app, name="park")
 app.add_typer(attribute.app, name="attribute")
 app.add_typer(report.app, name="report")
 
