@@ -1,0 +1,94 @@
+"""Readings upload: a CSV or Parquet file, streamed to a temporary file, validated by the
+same code as ``tanji readings import`` (``ledger.readings_import``).
+
+The service never holds an enterprise's private key, so it cannot sign the
+``readings.batch`` entries itself: the upload validates the whole file
+against the ledger (meters, ownership, gaps, overlaps, rounding) and answers
+with the unsigned entries and the exact bytes to sign; the client signs them
+and appends them with ``POST /entries/batch``. A rejected file is a 422
+problem listing every problem with its file row, as the CLI reports them.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from api.deps import LedgerDep, ReadingsWriter, ServiceDep
+from api.errors import ApiError, BadRequest
+from ledger.keys import generate_key
+from ledger.log import Ledger
+from ledger.readings_import import ImportRejected, plan_import, read_table, submissions
+
+router = APIRouter(prefix="/readings", tags=["readings"])
+_CHUNK = 1 << 20
+_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+class UnsignedEntry(BaseModel):
+    """An entry to sign: ``signed_bytes`` (base64) are the exact canonical bytes for Ed25519."""
+
+    kind: str
+    actor: str
+    payload: dict[str, Any]
+    signed_bytes: str
+
+
+class UploadPublic(BaseModel):
+    """Validation summary and the ``readings.batch`` entries to sign and submit."""
+
+    meters: int
+    batches: int
+    values: int
+    total_wh: int
+    entries: list[UnsignedEntry]
+
+
+def _plan(ledger: Ledger, path: Path, actor: str, unit: str | None, resolution: str | None) -> UploadPublic:
+    table, offset = read_table(path)
+    with ledger.db.read_session() as s:
+        plan = plan_import(table, offset, s, actor, unit=unit, resolution=resolution)
+    if plan.problem_count:
+        raise ImportRejected(plan.problems, plan.problem_count)
+    # ``submissions`` signs; the service has no key of the actor, so it signs with a
+    # throw-away key and keeps only what the actor must sign (a seam for the ledger
+    # to offer unsigned payloads directly).
+    throwaway = generate_key()
+    entries = [UnsignedEntry(kind=sub.kind, actor=sub.actor, payload=sub.payload,
+                             signed_bytes=base64.b64encode(sub.signed_bytes()).decode())
+               for sub in submissions(plan, actor, throwaway, path.name)]
+    return UploadPublic(meters=len(plan.series), batches=plan.batches, values=plan.values,
+                        total_wh=plan.total_wh, entries=entries)
+
+
+@router.post("/upload", response_model=UploadPublic,
+             summary="Validate a readings file (CSV or Parquet); returns the readings.batch entries to sign")
+async def upload(
+    who: ReadingsWriter, service: ServiceDep, ledger: LedgerDep,
+    file: Annotated[UploadFile, File(description="CSV or Parquet, long or wide layout")],
+    unit: Annotated[str | None, Form(pattern="^(wh|kwh|mwh)$")] = None,
+    resolution: Annotated[str | None, Form(max_length=8)] = None,
+) -> UploadPublic:
+    name = Path(file.filename or "upload.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise ApiError(f"file {name!r}: use .csv or .parquet", status=415, code="import.media_type")
+    limit = service.settings.max_upload_bytes
+    with tempfile.TemporaryDirectory(prefix="tanji-upload-", dir=service.settings.upload_dir) as tmp:
+        path = Path(tmp) / name
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await file.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(f"file larger than {limit} bytes", status=413, code="import.too_large")
+                out.write(chunk)
+        if size == 0:
+            raise BadRequest(f"file {name!r} is empty", code="import.empty")
+        return await run_in_threadpool(_plan, ledger, path, who.actor, unit, resolution)

@@ -1,0 +1,83 @@
+"""Readings upload: same validation as the CLI importer; the client signs what comes back."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.clients import create_client
+from api.settings import Settings
+from ledger.entry import Submission
+from ledger.keys import generate_key, sign_b64
+from tests.conftest import Park, setup_energy_park
+
+T0 = datetime(2025, 12, 31, 16, tzinfo=UTC)  # 2026-01-01 00:00 Asia/Shanghai
+
+
+def _csv(meter: str = "C-1", hours: int = 48) -> bytes:
+    rows = ["meter_id,start,kwh"]
+    rows += [f"{meter},{(T0 + timedelta(hours=i)).strftime('%Y-%m-%dT%H:%M:%S+00:00')},{1.25 + i % 3}" for i in range(hours)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.fixture
+def energy(make_park: Callable[[], Park]) -> tuple[Park, TestClient, dict[str, str]]:
+    park = setup_energy_park(make_park())
+    app = create_app(Settings(db_url=park.ledger.db.url, service_key=generate_key(), operator_key=park.keys["operator"]))
+    client = TestClient(app, raise_server_exceptions=False)
+    headers = {}
+    for actor in ("E-1", "E-2"):
+        new = create_client(park.ledger.db, actor, "enterprise")
+        r = client.post("/auth/token", data={"grant_type": "client_credentials"},
+                        auth=(new.client.client_id, new.secret))
+        headers[actor] = f"Bearer {r.json()['access_token']}"
+    return park, client, headers
+
+
+def test_upload_validates_and_client_signs_and_appends(energy: tuple[Park, TestClient, dict[str, str]]) -> None:
+    park, client, headers = energy
+    size = park.ledger.size()
+    r = client.post("/readings/upload", files={"file": ("jan.csv", _csv(), "text/csv")},
+                    headers={"Authorization": headers["E-1"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["meters"], body["batches"], body["values"]) == (1, 2, 48)
+    assert park.ledger.size() == size  # validation writes nothing
+    subs = []
+    for e in body["entries"]:
+        sig = sign_b64(park.keys["E-1"], base64.b64decode(e["signed_bytes"]))
+        sub = Submission(kind=e["kind"], actor=e["actor"], payload=e["payload"], sig=sig)
+        assert sub.signed_bytes() == base64.b64decode(e["signed_bytes"])
+        subs.append(sub.to_json())
+    r = client.post("/entries/batch", json={"entries": subs}, headers={"Authorization": headers["E-1"]})
+    assert r.status_code == 201, r.text
+    assert park.ledger.size() == size + 2 and park.ledger.verify().ok
+    again = client.post("/readings/upload", files={"file": ("jan.csv", _csv(), "text/csv")},
+                        headers={"Authorization": headers["E-1"]})
+    assert again.status_code == 422 and again.json()["code"] == "import.rejected"
+    assert {p["code"] for p in again.json()["problems"]} == {"readings.overlap"}
+
+
+def test_upload_of_anothers_meter_is_rejected_with_problems(energy: tuple[Park, TestClient, dict[str, str]]) -> None:
+    park, client, headers = energy
+    r = client.post("/readings/upload", files={"file": ("x.csv", _csv("C-1"), "text/csv")},
+                    headers={"Authorization": headers["E-2"]})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["problems"][0]["code"] == "readings.not_owner"
+
+
+def test_upload_rejects_bad_files(energy: tuple[Park, TestClient, dict[str, str]]) -> None:
+    _park, client, headers = energy
+    auth = {"Authorization": headers["E-1"]}
+    assert client.post("/readings/upload", files={"file": ("x.xlsx", b"zz", "application/octet-stream")},
+                       headers=auth).status_code == 415
+    assert client.post("/readings/upload", files={"file": ("x.csv", b"", "text/csv")}, headers=auth).status_code == 400
+    bad = client.post("/readings/upload", files={"file": ("x.csv", b"meter_id,start,kwh\nC-1,2026-01-01T00:00:00,1\n",
+                                                           "text/csv")}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["problems"][0]["row"] == 2
+    assert client.post("/readings/upload", files={"file": ("x.csv", _csv(), "text/csv")}).status_code == 401
