@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.command("init")(ledger.init)
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(__import__("api.cli.cert", fromlist=["app"]).app, name="cert")  # certificates (issue 6)
 app.command("demo")(demo.demo)
 serve.register(app)
 app.add_typer(park.app, name="park")

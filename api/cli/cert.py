@@ -1,0 +1,155 @@
+"""``tanji cert …``: issue, verify, revoke, label, status and upgrade product-footprint certificates.
+
+Each command parses its options, calls one function of ``certificates`` and
+formats the answer. Exit codes: 0 success (or a valid certificate), 1 a
+certificate that fails verification, 2 an error (bad input, ledger refusal).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.context import (
+    DbOption,
+    HomeOption,
+    JsonOption,
+    emit,
+    open_ledger,
+    passphrase,
+    resolve_home,
+)
+from certificates.document import Certificate
+from certificates.errors import CertificateError
+from certificates.issue import issue_certificate, publisher_of
+from certificates.kinds import certificate_status_in
+from certificates.labels import DEFAULT_BASE_URL, label_data, write_labels
+from certificates.revoke import revoke_certificate
+from certificates.upgrade import upgrade_certificate
+from certificates.verify import check_file
+from ledger.errors import LedgerError
+from ledger.keys import load_private_key
+
+app = typer.Typer(help="Signed product-footprint certificates, labels and offline verification.",
+                  no_args_is_help=True)
+
+KeyOption = Annotated[Path | None, typer.Option("--key", help="Signer's Ed25519 private key (PEM).")]
+
+
+@contextmanager
+def _errors(as_json: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except (CertificateError, LedgerError) as e:
+        if as_json:
+            typer.echo(json.dumps({"error": e.diagnostics()}, ensure_ascii=False, indent=2, default=str))
+        else:
+            typer.echo(f"error: {e}", err=True)
+        sys.exit(2)
+
+
+@app.command()
+def issue(
+    footprint_id: Annotated[str, typer.Argument(help="Id (UUID) of a published footprint.")],
+    key: KeyOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the certificate here (default: stdout).")] = None,
+    statement: Annotated[int | None, typer.Option("--statement", help="Seq of a verification statement to cite.")] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Issue a signed certificate for a footprint (key default: TANJI_HOME/keys/<publisher>.pem)."""
+    with _errors():
+        ledger = open_ledger(db, home, write=True)
+        key_path = key or resolve_home(home) / "keys" / f"{publisher_of(ledger, footprint_id)}.pem"
+        issued = issue_certificate(ledger, footprint_id, load_private_key(key_path, passphrase()),
+                                   statement_seq=statement)
+    raw = issued.certificate.to_bytes()
+    if out is None:
+        sys.stdout.buffer.write(raw + b"\n")
+    else:
+        out.write_bytes(raw)
+        typer.echo(f"certificate {issued.certificate.id} recorded at seq {issued.seq}; written to {out}", err=True)
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="Certificate JSON file.")],
+    trust: Annotated[Path, typer.Option("--trust", help="Ledger operator's public key (PEM or C2SP verifier key).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a certificate offline. Exit 0 valid, 1 invalid (each failed check named), 2 unreadable input."""
+    with _errors(as_json):
+        result = check_file(file, trust)
+    if result.ok:
+        text = f"ok: certificate {result.certificate_id}, {len(result.checks)} checks passed"
+    else:
+        text = "\n".join([f"FAILED: certificate {result.certificate_id}"]
+                         + [f"  {c.name}: {c.detail or 'failed'}" for c in result.checks if not c.ok])
+    emit(result.to_json(), as_json, text)
+    sys.exit(0 if result.ok else 1)
+
+
+@app.command()
+def revoke(
+    certificate_id: Annotated[str, typer.Argument(help="Certificate id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is revoked.")],
+    key: Annotated[Path, typer.Option("--key", help="Issuer's or verifier's private key (PEM).")],
+    db: DbOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Revoke a certificate (by its issuer or a verifier)."""
+    with _errors():
+        seq = revoke_certificate(open_ledger(db, home, write=True), certificate_id, reason,
+                                 load_private_key(key, passphrase()))
+    typer.echo(f"certificate {certificate_id} revoked at seq {seq}")
+
+
+@app.command()
+def status(
+    certificate_id: Annotated[str, typer.Argument(help="Certificate id.")],
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print valid, revoked or superseded."""
+    with _errors(as_json):
+        value = certificate_status_in(open_ledger(db, home).db, certificate_id)
+    emit({"certificate_id": certificate_id, "status": value}, as_json, value)
+
+
+@app.command()
+def label(
+    certificate_id: Annotated[str, typer.Argument(help="Certificate id.")],
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write PDF labels.")] = False,
+    base_url: Annotated[str, typer.Option("--base-url", help="Service base URL the QR code opens.")] = DEFAULT_BASE_URL,
+    out: Annotated[Path, typer.Option("--out", help="Directory for the label files.")] = Path("."),
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="zh and/or en (default both).")] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Write HTML (and PDF) labels in Chinese and English with a QR code to /verify/{id}."""
+    with _errors():
+        data = label_data(open_ledger(db, home), certificate_id, base_url=base_url)
+        paths = write_labels(data, out, pdf=pdf, langs=tuple(lang or ("zh", "en")))
+    for p in paths:
+        typer.echo(str(p))
+
+
+@app.command()
+def upgrade(
+    file: Annotated[Path, typer.Argument(help="Certificate JSON file.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the upgraded certificate here.")],
+    db: DbOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Attach the latest checkpoint, a consistency proof and fresh inclusion proofs (signature unchanged)."""
+    with _errors():
+        cert = upgrade_certificate(Certificate.from_bytes(file.read_bytes()), open_ledger(db, home))
+    out.write_bytes(cert.to_bytes())
+    typer.echo(f"certificate {cert.id} upgraded; written to {out}")

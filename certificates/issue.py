@@ -1,0 +1,151 @@
+"""Issuing a certificate from a ``footprint.publish`` entry.
+
+``build_certificate`` assembles the unsigned document (pure over what it reads
+from the ledger: entries, one checkpoint and inclusion proofs against it);
+``sign_certificate`` signs its signed bytes; ``issue_certificate`` does both and
+records a ``certificate.issue`` entry, signed by the same key, in one append.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from certificates.document import FORMAT, Certificate, signed_bytes
+from certificates.errors import NotIssuable
+from certificates.evidence import evidence_seqs
+from certificates.figures import claims_from_footprint
+from lca.kinds import get_footprint
+from ledger.actors import get_actor
+from ledger.checkpoint import parse_note
+from ledger.entry import Entry, Submission, format_timestamp
+from ledger.keys import Ed25519PrivateKey, public_key_b64
+from ledger.log import Ledger
+
+__all__ = ["Issued", "build_certificate", "issue_certificate", "publisher_of", "sign_certificate"]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate and the seq of the ``certificate.issue`` entry that records it."""
+
+    certificate: Certificate
+    seq: int
+
+
+def publisher_of(ledger: Ledger, footprint_id: str) -> str:
+    """The actor that published ``footprint_id``; ``NotIssuable`` if it is not published."""
+    with ledger.db.read_session() as s:
+        fp = get_footprint(s, footprint_id)
+    if fp is None:
+        raise NotIssuable(f"footprint {footprint_id} is not published", code="certificate.footprint_unknown")
+    return fp.actor
+
+
+def _statement(entries: dict[int, Entry], seq: int, issuer: str) -> dict[str, Any]:
+    e = entries.get(seq)
+    if e is None or e.kind != "verification.statement":
+        raise NotIssuable(f"seq {seq} is not a verification.statement entry", code="certificate.statement_unknown")
+    if e.payload.get("subject") != issuer:
+        raise NotIssuable(f"the statement at seq {seq} is about {e.payload.get('subject')!r}, not {issuer!r}",
+                          code="certificate.statement_unknown")
+    return {"seq": seq, "verifier": e.actor, "opinion": e.payload["opinion"], "standard": e.payload["standard"],
+            "tree_size": e.payload["tree_size"]}
+
+
+def _key_seq(entries: dict[int, Entry], actor: str) -> int:
+    found = [s for s, e in entries.items()
+             if (e.kind == "actor.register" and e.payload.get("id") == actor)
+             or (e.kind == "actor.rotate_key" and e.payload.get("actor_id") == actor)]
+    if not found:
+        raise NotIssuable(f"no actor.register of {actor!r} in the evidence", code="certificate.no_evidence")
+    return max(found)
+
+
+def build_certificate(
+    ledger: Ledger,
+    footprint_id: str,
+    *,
+    certificate_id: str | None = None,
+    issued_at: datetime | None = None,
+    statement_seq: int | None = None,
+) -> tuple[dict[str, Any], int]:
+    """The unsigned certificate document for ``footprint_id`` and the seq of the issuer's key entry.
+
+    Pins the evidence to the ledger's latest checkpoint. Preconditions
+    (``NotIssuable`` otherwise): the footprint is published and not replaced; a
+    given ``statement_seq`` is a ``verification.statement`` about the publisher.
+    """
+    with ledger.db.read_session() as s:
+        fp = get_footprint(s, footprint_id)
+        if fp is None:
+            raise NotIssuable(f"footprint {footprint_id} is not published", code="certificate.footprint_unknown")
+        if fp.superseded_by is not None:
+            raise NotIssuable(f"footprint {footprint_id} was replaced by {fp.superseded_by}",
+                              code="certificate.footprint_superseded")
+        issuer = get_actor(s, fp.actor)
+    if issuer is None:
+        raise NotIssuable(f"publisher {fp.actor!r} is not registered", code="certificate.no_evidence")
+    note = ledger.latest_checkpoint()
+    size = parse_note(note)[0].size
+    seqs, entries = evidence_seqs(ledger, footprint_id, size, statement_seq=statement_seq)
+    fp_entry = entries[fp.seq]
+    run_seq = fp_entry.payload.get("attribution_run_seq")
+    run = entries.get(run_seq) if isinstance(run_seq, int) else None
+    claims = claims_from_footprint(fp_entry.payload, fp.seq, run.payload if run is not None else None)
+    evidence = []
+    for seq in seqs:
+        proof = ledger.inclusion_proof(seq, size)
+        e = entries[seq]
+        evidence.append({"seq": seq, "kind": e.kind, "body": e.body, "leaf_hash": e.hash,
+                         "proof": [h.hex() for h in proof.path]})
+    stamp = format_timestamp(issued_at or datetime.now(UTC))
+    document: dict[str, Any] = {
+        "type": FORMAT,
+        "id": certificate_id or str(uuid.uuid4()),
+        "issued_at": stamp,
+        "issuer": {"actor": issuer.actor_id, "name": issuer.name, "uscc": issuer.uscc},
+        **claims,
+        "verification": None if statement_seq is None else _statement(entries, statement_seq, issuer.actor_id),
+        "evidence": {"checkpoint": note, "entries": evidence},
+    }
+    return document, _key_seq(entries, issuer.actor_id)
+
+
+def sign_certificate(document: dict[str, Any], key: Ed25519PrivateKey, key_seq: int) -> Certificate:
+    """The certificate: ``document`` with the issuer's Ed25519 signature over its signed bytes."""
+    unsigned = Certificate.from_json({k: v for k, v in document.items() if k != "signature"})
+    return unsigned.with_signature(key_seq, key.sign(signed_bytes(document)))
+
+
+def issue_certificate(
+    ledger: Ledger,
+    footprint_id: str,
+    key: Ed25519PrivateKey,
+    *,
+    certificate_id: str | None = None,
+    issued_at: datetime | None = None,
+    statement_seq: int | None = None,
+) -> Issued:
+    """Build, sign and record a certificate for ``footprint_id``.
+
+    Preconditions (``NotIssuable`` otherwise): as ``build_certificate``, and
+    ``key`` is the publisher's current key. The ledger needs its operator key
+    (it appends). Ledger rule violations propagate as ``LedgerError``.
+    """
+    document, key_seq = build_certificate(
+        ledger, footprint_id, certificate_id=certificate_id, issued_at=issued_at, statement_seq=statement_seq)
+    issuer = document["issuer"]["actor"]
+    with ledger.db.read_session() as s:
+        actor = get_actor(s, issuer)
+    if actor is None or actor.public_key != public_key_b64(key.public_key()):
+        raise NotIssuable(f"the key given is not the current key of publisher {issuer!r}",
+                          code="certificate.wrong_key")
+    cert = sign_certificate(document, key, key_seq)
+    size = parse_note(document["evidence"]["checkpoint"])[0].size
+    payload: dict[str, Any] = {"id": cert.id, "footprint": footprint_id, "sha256": cert.content_digest(),
+                               "checkpoint_size": size, "statement_seq": statement_seq}
+    [placed] = ledger.append([Submission.create("certificate.issue", issuer, payload, key)])
+    return Issued(cert, placed.seq)

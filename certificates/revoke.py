@@ -1,0 +1,38 @@
+"""Revoking a certificate: a ``certificate.revoke`` entry by its issuer or a verifier."""
+
+from __future__ import annotations
+
+from certificates.errors import CertificateNotFound, NotIssuable
+from certificates.kinds import get_certificate
+from ledger.actors import list_actors
+from ledger.entry import Submission
+from ledger.keys import Ed25519PrivateKey, public_key_b64
+from ledger.log import Ledger
+
+__all__ = ["revoke_certificate"]
+
+
+def revoke_certificate(
+    ledger: Ledger, certificate_id: str, reason: str, key: Ed25519PrivateKey, *, actor: str | None = None
+) -> int:
+    """Append ``certificate.revoke`` for ``certificate_id``; returns its seq.
+
+    ``actor`` defaults to the registered actor whose current key is ``key``
+    (the issuer first). Preconditions: the certificate was issued
+    (``CertificateNotFound``); ``key`` is some actor's current key
+    (``NotIssuable`` ``certificate.wrong_key``). The ledger's rules decide
+    whether that actor may revoke (``RuleViolation`` ``certificate.not_authorised``).
+    """
+    with ledger.db.read_session() as s:
+        record = get_certificate(s, certificate_id)
+        if record is None:
+            raise CertificateNotFound(f"no certificate {certificate_id} was issued", certificate_id=certificate_id)
+        if actor is None:
+            mine = public_key_b64(key.public_key())
+            holders = sorted((a.actor_id != record.issuer, a.actor_id) for a in list_actors(s) if a.public_key == mine)
+            if not holders:
+                raise NotIssuable("the key given is no registered actor's current key", code="certificate.wrong_key")
+            actor = holders[0][1]
+    sub = Submission.create("certificate.revoke", actor, {"id": certificate_id, "reason": reason}, key)
+    [placed] = ledger.append([sub])
+    return placed.seq

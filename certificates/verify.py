@@ -1,0 +1,447 @@
+"""Offline verification of a certificate: needs only the file and the ledger's public key.
+
+``check_certificate`` is pure and never raises for bad evidence: it returns a
+``VerificationResult`` listing every check (name, ok, detail).
+``verify_certificate`` is the raising wrapper built on it.
+
+The checks, by stable name:
+
+- ``document`` — the JSON has the certificate layout (if not, nothing else runs);
+- ``checkpoint.signature`` — the evidence checkpoint is signed by the trusted key;
+- ``evidence.canonical`` — every body is canonical RFC 8785 JSON of a well-formed
+  entry whose ``seq`` and ``kind`` are the ones listed, each seq once;
+- ``evidence.leaf_hash`` — every body hashes (SHA-256 of 0x00 ‖ body) to its leaf hash;
+- ``evidence.inclusion`` — every inclusion proof leads from its leaf to the checkpoint root;
+- ``evidence.signatures`` — every entry's submitter signature verifies against the
+  key its actor held at that seq, replayed from the ``actor.*`` entries in the evidence;
+- ``issuer.key`` — the issuer's ``actor.register`` (and any ``actor.rotate_key``) is in
+  the evidence, the signature names the latest of them, and the issuer's name and
+  USCC are those it registered;
+- ``issuer.signature`` — the Ed25519 signature over the signed bytes verifies;
+- ``footprint.entry`` — the ``footprint.publish`` entry is in the evidence, by the issuer;
+- ``footprint.figures`` — every figure equals what that entry's payload says;
+- ``verification.statement`` — a cited statement is a ``verification.statement``
+  entry in the evidence, by an actor registered as a verifier, about the issuer;
+- ``upgrade.checkpoint`` / ``upgrade.consistency`` / ``upgrade.inclusion`` — only
+  when the certificate carries an ``upgrade``: the newer checkpoint is signed by
+  the trusted key, the evidence checkpoint is a prefix of it, and any new
+  inclusion proofs lead to its root.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from certificates.document import Certificate, EvidenceEntry
+from certificates.errors import CertificateInvalid, MalformedCertificate
+from certificates.figures import claims_from_footprint, differing_fields
+from ledger import merkle
+from ledger.checkpoint import Checkpoint, check_checkpoint, parse_note, parse_verifier_key
+from ledger.entry import Entry
+from ledger.errors import LedgerError
+
+__all__ = [
+    "Check",
+    "TrustedKey",
+    "VerificationResult",
+    "check_certificate",
+    "check_file",
+    "entry_signed_bytes",
+    "verify_certificate",
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification check: its stable name, whether it passed, and why not."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Every check run on one certificate. ``ok`` iff all passed."""
+
+    certificate_id: str | None
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """Names of the failed checks, in check order."""
+        return tuple(c.name for c in self.checks if not c.ok)
+
+    def check(self, name: str) -> Check:
+        """The check called ``name``; KeyError if it did not run."""
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "certificate_id": self.certificate_id,
+            "ok": self.ok,
+            "failed": list(self.failed),
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """The ledger operator's checkpoint key. ``name`` None: take the checkpoint's origin as the key name."""
+
+    key: Ed25519PublicKey
+    name: str | None = None
+
+    @classmethod
+    def from_text(cls, text: str) -> TrustedKey:
+        """A PEM public key or a C2SP verifier key (``name+keyid+base64``); ``MalformedCertificate`` otherwise."""
+        stripped = text.strip()
+        if stripped.startswith("-----BEGIN"):
+            try:
+                key = serialization.load_pem_public_key(stripped.encode("ascii"))
+            except ValueError as e:
+                raise MalformedCertificate(f"trusted key is not a PEM public key: {e}", code="trust.malformed") from e
+            if not isinstance(key, Ed25519PublicKey):
+                raise MalformedCertificate(
+                    f"trusted key is a {type(key).__name__}, not Ed25519", code="trust.malformed")
+            return cls(key)
+        try:
+            name, key = parse_verifier_key(stripped)
+        except LedgerError as e:
+            raise MalformedCertificate(f"trusted key unreadable: {e.message}", code="trust.malformed") from e
+        return cls(key, name)
+
+    @classmethod
+    def from_file(cls, path: Path) -> TrustedKey:
+        """Read ``from_text`` from a file."""
+        try:
+            return cls.from_text(Path(path).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise MalformedCertificate(f"cannot read trusted key {path}: {e.strerror}", code="trust.unreadable") from e
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _checkpoint(note: str, trust: TrustedKey) -> tuple[Checkpoint | None, str]:
+    """The checkpoint if signed by the trusted key, else (None, reason)."""
+    name = trust.name
+    if name is None:
+        try:
+            name = parse_note(note)[0].origin
+        except LedgerError as e:
+            return None, e.message
+    try:
+        result = check_checkpoint(note, name, trust.key)
+    except LedgerError as e:  # a name that is not a valid key name
+        return None, e.message
+    if not result.ok or result.checkpoint is None:
+        return None, result.reason or "checkpoint does not verify"
+    return result.checkpoint, ""
+
+
+def _hashes(hexes: Iterable[str]) -> list[bytes] | None:
+    try:
+        return [bytes.fromhex(h) for h in hexes]
+    except ValueError:
+        return None
+
+
+def _seqs(items: list[int], limit: int = 8) -> str:
+    shown = ", ".join(str(s) for s in items[:limit])
+    return shown + (f" … ({len(items)} in all)" if len(items) > limit else "")
+
+
+def _fail(name: str, bad: list[int], what: str) -> Check:
+    return Check(name, not bad, f"{what} at seq {_seqs(bad)}" if bad else "")
+
+
+def _parse_entries(items: list[EvidenceEntry]) -> tuple[dict[int, Entry], list[int], list[int]]:
+    """Parsed entries by seq; seqs whose body is bad; seqs whose body does not hash to leaf_hash."""
+    parsed: dict[int, Entry] = {}
+    bad: list[int] = []
+    wrong_hash: list[int] = []
+    for item in items:
+        try:
+            entry = Entry.from_body(item.body)
+        except LedgerError:
+            bad.append(item.seq)
+            continue
+        if entry.seq != item.seq or entry.kind != item.kind or item.seq in parsed:
+            bad.append(item.seq)
+            continue
+        if not hmac.compare_digest(entry.hash, item.leaf_hash):
+            wrong_hash.append(item.seq)
+        parsed[item.seq] = entry
+    return parsed, bad, wrong_hash
+
+
+def _inclusion(items: Iterable[tuple[int, str, list[str]]], checkpoint: Checkpoint | None) -> list[int]:
+    """Seqs whose proof does not lead from the leaf hash to the checkpoint root."""
+    bad: list[int] = []
+    for seq, leaf_hex, proof_hex in items:
+        leaf, proof = _hashes([leaf_hex]), _hashes(proof_hex)
+        if (checkpoint is None or leaf is None or proof is None
+                or not merkle.verify_inclusion(leaf[0], seq, checkpoint.size, proof, checkpoint.root_hash)):
+            bad.append(seq)
+    return bad
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Actor keys replayed from the evidence: signature failures, keys and roles per actor."""
+
+    bad_signatures: list[int]
+    unknown_signers: list[int]
+    key: dict[str, str]
+    key_seq: dict[str, int]
+    role: dict[str, str]
+    register: dict[str, dict[str, Any]]
+
+
+def _replay_keys(entries: dict[int, Entry]) -> _Keys:
+    key: dict[str, str] = {}
+    key_seq: dict[str, int] = {}
+    role: dict[str, str] = {}
+    register: dict[str, dict[str, Any]] = {}
+    bad: list[int] = []
+    unknown: list[int] = []
+    for seq in sorted(entries):
+        e = entries[seq]
+        signer = str(e.payload.get("public_key")) if seq == 0 and e.kind == "actor.register" else key.get(e.actor)
+        if signer is None:
+            unknown.append(seq)
+        elif not _signature_ok(e, signer):
+            bad.append(seq)
+        if e.kind == "actor.register" and isinstance(e.payload.get("id"), str):
+            actor = str(e.payload["id"])
+            if actor not in key:
+                key[actor], key_seq[actor] = str(e.payload.get("public_key")), seq
+                role[actor], register[actor] = str(e.payload.get("role")), dict(e.payload)
+        elif e.kind == "actor.rotate_key" and isinstance(e.payload.get("actor_id"), str):
+            actor = str(e.payload["actor_id"])
+            key[actor], key_seq[actor] = str(e.payload.get("public_key")), seq
+    return _Keys(bad, unknown, key, key_seq, role, register)
+
+
+def _public_key(b64: str) -> Ed25519PublicKey | None:
+    try:
+        raw = base64.b64decode(b64, validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        return None
+
+
+_PLACED_TAIL = re.compile(
+    r',"prev":"[0-9a-f]{64}","recorded_at":"[0-9T:.Z-]+","seq":(?:0|[1-9][0-9]*),"sig":"[A-Za-z0-9+/=]*","v":1}\Z')
+
+
+def entry_signed_bytes(body: str) -> bytes | None:
+    """The bytes an entry's actor signed, cut from its canonical ``body``; None if the tail is not as placed.
+
+    RFC 8785 sorts keys and the fields the ledger adds (``prev``, ``recorded_at``,
+    ``seq``, ``sig``) sort together just before ``v``, and their values cannot
+    contain ``,"prev":"``; so the last occurrence starts them, and removing them
+    leaves the canonical signed part (``ledger.entry.signed_bytes``) without
+    canonicalising the payload again. Precondition: ``body`` is canonical.
+    ``tests/certificates/test_verify.py`` checks it equals ``Submission.signed_bytes``.
+    """
+    cut = body.rfind(',"prev":"')
+    if cut < 0 or _PLACED_TAIL.match(body, cut) is None:
+        return None
+    return (body[:cut] + ',"v":1}').encode("utf-8")
+
+
+def _signature_ok(entry: Entry, key_b64: str) -> bool:
+    key = _public_key(key_b64)
+    data = entry_signed_bytes(entry.body)
+    if key is None or data is None:
+        return False
+    try:
+        key.verify(base64.b64decode(entry.sig, validate=True), data)
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+# --- the checks ---------------------------------------------------------------------
+
+
+def _issuer_checks(cert: Certificate, keys: _Keys) -> list[Check]:
+    body = cert.body
+    actor = body.issuer.actor
+    sig = cert.signature
+    problems: list[str] = []
+    if actor not in keys.register:
+        problems.append(f"no actor.register of issuer {actor!r} in the evidence")
+    else:
+        reg = keys.register[actor]
+        if reg.get("name") != body.issuer.name or reg.get("uscc") != body.issuer.uscc:
+            problems.append(f"issuer name or USCC differ from its actor.register at seq {keys.key_seq.get(actor)}")
+        if sig is None:
+            problems.append("certificate is not signed")
+        elif sig.key_seq != keys.key_seq[actor]:
+            problems.append(
+                f"signature names the key set at seq {sig.key_seq}, the issuer's latest key in the evidence "
+                f"was set at seq {keys.key_seq[actor]}")
+    key_check = Check("issuer.key", not problems, "; ".join(problems))
+    raw_sig = cert.signature_bytes()
+    public = _public_key(keys.key[actor]) if actor in keys.key else None
+    if raw_sig is None or public is None:
+        sig_check = Check("issuer.signature", False,
+                          "no usable signature" if raw_sig is None else "no issuer key in the evidence")
+    else:
+        try:
+            public.verify(raw_sig, cert.signed_bytes())
+            sig_check = Check("issuer.signature", True)
+        except (InvalidSignature, MalformedCertificate):
+            sig_check = Check("issuer.signature", False, "signature does not verify against the issuer's key")
+    return [key_check, sig_check]
+
+
+def _footprint_checks(cert: Certificate, entries: dict[int, Entry]) -> list[Check]:
+    fp = cert.body.footprint
+    entry = entries.get(fp.seq)
+    if entry is None or entry.kind != "footprint.publish":
+        return [Check("footprint.entry", False, f"no footprint.publish entry at seq {fp.seq} in the evidence"),
+                Check("footprint.figures", False, "footprint entry missing")]
+    if entry.payload.get("footprint_id") != fp.id or entry.actor != cert.body.issuer.actor:
+        return [Check("footprint.entry", False,
+                      f"entry {fp.seq} is footprint {entry.payload.get('footprint_id')} by {entry.actor!r}, "
+                      f"not {fp.id} by {cert.body.issuer.actor!r}"),
+                Check("footprint.figures", False, "footprint entry does not match")]
+    run_seq = entry.payload.get("attribution_run_seq")
+    run = entries.get(run_seq) if isinstance(run_seq, int) else None
+    run_payload = run.payload if run is not None and run.kind == "attribution.run" else None
+    try:
+        expected = claims_from_footprint(entry.payload, fp.seq, run_payload)
+    except (KeyError, TypeError, ValueError) as e:
+        return [Check("footprint.entry", True),
+                Check("footprint.figures", False, f"footprint payload unreadable: {e!r}")]
+    diff = differing_fields(expected, cert.data)
+    detail = f"differs from the footprint entry: {', '.join(diff[:8])}" if diff else ""
+    return [Check("footprint.entry", True), Check("footprint.figures", not diff, detail)]
+
+
+def _statement_check(cert: Certificate, entries: dict[int, Entry], keys: _Keys) -> Check:
+    v = cert.body.verification
+    name = "verification.statement"
+    if v is None:
+        return Check(name, True, "no statement cited")
+    entry = entries.get(v.seq)
+    if entry is None or entry.kind != "verification.statement":
+        return Check(name, False, f"no verification.statement entry at seq {v.seq} in the evidence")
+    p = entry.payload
+    problems: list[str] = []
+    if keys.role.get(entry.actor) != "verifier":
+        problems.append(f"{entry.actor!r} is not registered as a verifier in the evidence")
+    if p.get("subject") != cert.body.issuer.actor:
+        problems.append(f"statement is about {p.get('subject')!r}, not the issuer")
+    presented = (v.verifier, v.opinion, v.standard, v.tree_size)
+    if presented != (entry.actor, p.get("opinion"), p.get("standard"), p.get("tree_size")):
+        problems.append("verifier, opinion, standard or tree size differ from the statement entry")
+    return Check(name, not problems, "; ".join(problems))
+
+
+def _upgrade_checks(cert: Certificate, old: Checkpoint | None, trust: TrustedKey) -> list[Check]:
+    up = cert.upgrade
+    if up is None:
+        return []
+    new, reason = _checkpoint(up.checkpoint, trust)
+    checks = [Check("upgrade.checkpoint", new is not None, reason)]
+    proof = _hashes(up.consistency)
+    consistent = (new is not None and old is not None and proof is not None
+                  and merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof))
+    checks.append(Check("upgrade.consistency", consistent,
+                        "" if consistent else "the evidence checkpoint is not shown to be a prefix of the newer one"))
+    leaves = {e.seq: e.leaf_hash for e in cert.body.evidence.entries}
+    unknown = [p.seq for p in up.proofs if p.seq not in leaves]
+    bad = _inclusion(((p.seq, leaves[p.seq], p.proof) for p in up.proofs if p.seq in leaves), new)
+    bad = sorted(set(bad) | set(unknown))
+    checks.append(_fail("upgrade.inclusion", bad, "no valid inclusion proof against the newer checkpoint"))
+    return checks
+
+
+def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> VerificationResult:
+    """Run every check on ``certificate`` against the trusted ledger key. Pure; never raises for bad input."""
+    try:
+        cert = certificate if isinstance(certificate, Certificate) else (
+            Certificate.from_json(certificate) if isinstance(certificate, dict) else Certificate.from_bytes(certificate))
+    except MalformedCertificate as e:
+        cid = certificate.get("id") if isinstance(certificate, dict) else None
+        return VerificationResult(cid if isinstance(cid, str) else None, (Check("document", False, e.message),))
+    checks = [Check("document", True)]
+    ev = cert.body.evidence
+    checkpoint, reason = _checkpoint(ev.checkpoint, trust)
+    checks.append(Check("checkpoint.signature", checkpoint is not None, reason))
+    entries, bad_bodies, wrong_hash = _parse_entries(ev.entries)
+    checks.append(_fail("evidence.canonical", bad_bodies, "body not canonical or not the listed entry"))
+    checks.append(_fail("evidence.leaf_hash", wrong_hash, "body does not hash to its leaf hash"))
+    bad_inclusion = _inclusion(((e.seq, e.leaf_hash, e.proof) for e in ev.entries), checkpoint)
+    checks.append(_fail("evidence.inclusion", bad_inclusion, "inclusion proof does not reach the checkpoint root"))
+    keys = _replay_keys(entries)
+    problems = []
+    if keys.bad_signatures:
+        problems.append(f"signature does not verify at seq {_seqs(keys.bad_signatures)}")
+    if keys.unknown_signers:
+        problems.append(f"signer's key not in the evidence at seq {_seqs(keys.unknown_signers)}")
+    checks.append(Check("evidence.signatures", not problems, "; ".join(problems)))
+    checks.extend(_issuer_checks(cert, keys))
+    checks.extend(_footprint_checks(cert, entries))
+    checks.append(_statement_check(cert, entries, keys))
+    checks.extend(_upgrade_checks(cert, checkpoint, trust))
+    return VerificationResult(cert.id, tuple(checks))
+
+
+def verify_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> Certificate:
+    """The parsed certificate if every check passes; ``CertificateInvalid`` naming the failed checks.
+
+    ``CertificateInvalid.details["result"]`` is the ``VerificationResult`` as JSON.
+    """
+    result = check_certificate(certificate, trust)
+    if not result.ok:
+        failed = [f"{c.name} ({c.detail})" if c.detail else c.name for c in result.checks if not c.ok]
+        raise CertificateInvalid(
+            f"certificate {result.certificate_id} failed: {'; '.join(failed)}",
+            certificate_id=result.certificate_id, failed=list(result.failed), result=result.to_json(),
+        )
+    if isinstance(certificate, Certificate):
+        return certificate
+    if isinstance(certificate, dict):
+        return Certificate.from_json(certificate)
+    return Certificate.from_bytes(certificate)
+
+
+def check_file(path: Path, trust_path: Path) -> VerificationResult:
+    """``check_certificate`` on the file at ``path`` with the trusted key in ``trust_path``.
+
+    ``MalformedCertificate`` when either file cannot be read (a bad certificate
+    *inside* a readable file is a failed ``document`` check, not an error).
+    """
+    trust = TrustedKey.from_file(trust_path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise MalformedCertificate(f"cannot read certificate {path}: {e.strerror}", code="certificate.unreadable") from e
+    return check_certificate(raw, trust)
