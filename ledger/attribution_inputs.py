@@ -92,8 +92,10 @@ def _meters(session: Session) -> dict[str, Meter]:
 def resolve_scope(session: Session, scope: Scope, month: str | None = None) -> tuple[str, ...]:
     """The requested consumer meters of ``scope``, sorted.
 
-    With ``month``, park and enterprise scopes leave out meters retired at or
-    before the month's start. Raises ``attribution.unknown_meter`` for an
+    Park and enterprise scopes take their ``consumption`` meters (not grid
+    imports, which measure the same energy at the boundary; name those
+    explicitly); with ``month`` they leave out meters retired at or before
+    the month's start. Raises ``attribution.unknown_meter`` for an
     unregistered meter, ``attribution.not_consumer`` for a meter of another
     kind, ``attribution.empty_scope`` when a park or enterprise has no
     consumer meter.
@@ -113,7 +115,7 @@ def resolve_scope(session: Session, scope: Scope, month: str | None = None) -> t
     cutoff = None if month is None else from_datetime(month_start(month))
     picked = sorted(
         m.meter_id for m in meters.values()
-        if m.kind in CONSUMER_KINDS
+        if m.kind == "consumption"  # boundary grid imports would count the same energy twice
         and (m.park_id == scope.park if scope.park is not None else m.owner == scope.enterprise)
         and (cutoff is None or m.retired_at is None or m.retired_at > cutoff)
     )

@@ -80,4 +80,4 @@ def test_attribute_errors_are_named(home: Path) -> None:
     assert r.exit_code == 2 and json.loads(r.stdout)["error"]["code"] == "attribution.no_run"
     r = runner.invoke(app, ["attribute", "--period", "2026-02", "--park", "P-1", "--on-missing", "gap", "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["gap_hours"] == 4 * 672  # C-1, C-2, C-3 and grid import X-1, no February data
+    assert json.loads(r.stdout)["gap_hours"] == 3 * 672  # C-1, C-2, C-3 (not grid import X-1): no February data
