@@ -1,15 +1,16 @@
 """The zero-carbon park report of one park and year: built from the ledger, rendered as JSON or HTML.
 
 ``build_park_report`` reads the park and its live records in one read
-transaction, gets electricity from the caller (attribution totals, see
-``ElectricityYear``) or, failing that, from the park's meter readings
-(physical only: no green claims), and returns a frozen :class:`ParkReport`.
-``report_json`` is the one JSON shape; the HTML template renders the same
-object.
+transaction, takes electricity from the caller, else from the park's newest
+recorded ``attribution.run`` covering the year, else from the park's meter
+readings (physical only: no green claims), and returns a frozen
+:class:`ParkReport`. ``ParkReport.to_json`` is the one JSON shape; the HTML
+template renders the same object.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,8 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.attribution_store import AttributionRunRow, read_table
 from ledger.factors import FactorTable, load_factors
 from ledger.meters import all_meters
 from ledger.park_accounting import (
@@ -133,9 +136,11 @@ def electricity_from_meter_totals(frame: pd.DataFrame, owners: Mapping[str, str]
     """Per-enterprise ``ElectricityYear`` from ``ledger.indicators.meter_totals`` rows (any months).
 
     ``owners`` maps meter id to enterprise. Sub-meters must already be left
-    out (attribution runs on the top-level consumer meters).
+    out by the caller if they should not count as loads of their own.
     """
     out: dict[str, ElectricityYear] = {}
+    if frame.empty:
+        return out
     for meter_id, g in frame.groupby("meter_id"):
         el = ElectricityYear(
             int(g["consumption_wh"].sum()), int(g["direct_wh"].sum()), int(g["claimable_direct_wh"].sum()),
@@ -146,17 +151,57 @@ def electricity_from_meter_totals(frame: pd.DataFrame, owners: Mapping[str, str]
     return out
 
 
-def electricity_from_readings(session: Session, park_id: str, year: int) -> dict[str, ElectricityYear] | None:
-    """Physical electricity per enterprise from the readings of the park's top-level consumption meters.
+def park_run_for_year(session: Session, park_id: str, year: int) -> int | None:
+    """The seq of the newest ``attribution.run`` with scope ``park park_id`` covering all of ``year``, or None."""
+    q = (select(AttributionRunRow.seq, AttributionRunRow.scope)
+         .where(AttributionRunRow.first_month <= f"{year}-01", AttributionRunRow.last_month >= f"{year}-12")
+         .order_by(AttributionRunRow.seq.desc()))
+    for seq, scope in session.execute(q):
+        if json.loads(scope).get("park") == park_id:
+            return int(seq)
+    return None
 
-    No attribution: all of it counts as grid without a green claim, which is
+
+def electricity_from_attribution(session: Session, park_id: str, year: int
+                                 ) -> tuple[dict[str, ElectricityYear], str] | None:
+    """Per-enterprise electricity of ``year`` from the park's newest recorded attribution run, and a source note.
+
+    Every meter the run attributed counts as its own load, sub-meters (meters
+    with a ``parent``) included, exactly as attribution splits them; the
+    source note says when sub-meters are among them. None when no park run
+    covers the year.
+    """
+    seq = park_run_for_year(session, park_id, year)
+    if seq is None:
+        return None
+    frame = read_table(session, "meters", seq, requested_only=True)
+    frame = frame[frame["month"].str.startswith(f"{year}-")]
+    meters = all_meters(session)
+    ids = sorted(set(frame["meter_id"]))
+    notes = []
+    gaps = int(frame["gap_hours"].sum())
+    if gaps:
+        notes.append(f"{gaps} meter-hours without readings")
+    subs = [m for m in ids if m in meters and meters[m].parent_id is not None]
+    if subs:
+        notes.append(f"sub-meters {', '.join(subs)} counted as separate loads, as attribution does")
+    source = f"attribution.run seq {seq}" + (f" ({'; '.join(notes)})" if notes else "")
+    owners = {m: meters[m].owner for m in ids}
+    return electricity_from_meter_totals(frame, owners, source), source
+
+
+def electricity_from_readings(session: Session, park_id: str, year: int) -> dict[str, ElectricityYear] | None:
+    """Physical electricity per enterprise from the readings of the park's consumption meters.
+
+    Every consumption meter counts as its own load, sub-meters included (as in
+    attribution). No attribution: all of it counts as grid without a green claim, which is
     the conservative reading until attribution totals are passed in. None when
     the park has no consumption meter with readings in ``year``.
     """
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     by_owner: dict[str, list[str]] = {}
     for m in all_meters(session).values():
-        if m.park_id == park_id and m.kind == "consumption" and m.parent_id is None:
+        if m.park_id == park_id and m.kind == "consumption":
             by_owner.setdefault(m.owner, []).append(m.meter_id)
     out: dict[str, ElectricityYear] = {}
     for owner, meters in sorted(by_owner.items()):
@@ -179,9 +224,10 @@ def build_park_report(
 ) -> ParkReport:
     """The report of ``park_id`` for ``year``.
 
-    ``electricity`` (enterprise id → year, ``''`` for park-level) should come
-    from attribution; without it the park's consumption readings are used
-    (physical, no green claims). ``electricity_kgce_per_kwh`` overrides the
+    ``electricity`` (enterprise id → year, ``''`` for park-level) is used as
+    given; without it the park's newest recorded attribution run covering the
+    year is used (``attribution.run`` with scope ``park``), else the park's
+    consumption readings (physical, no green claims). ``electricity_kgce_per_kwh`` overrides the
     equivalent value; ``thresholds`` configures indicator thresholds by id
     (``carbon_per_energy`` for the core one). Raises ``RuleViolation``
     ``park.unknown`` for an unregistered park and ``NotFound``
@@ -193,8 +239,12 @@ def build_park_report(
     records = live_records(session, park_id, year)
     source = "given by the caller"
     if electricity is None:
-        electricity = electricity_from_readings(session, park_id, year)
-        source = "readings (no attribution: no green claims)" if electricity else "none"
+        attributed = electricity_from_attribution(session, park_id, year)
+        if attributed is not None:
+            electricity, source = attributed
+        else:
+            electricity = electricity_from_readings(session, park_id, year)
+            source = "readings (no attribution: no green claims)" if electricity else "none"
     else:
         source = " + ".join(sorted({e.source for e in electricity.values() if e.source})) or source
     coef = None
@@ -231,7 +281,9 @@ __all__ = [
     "PARK_LEVEL",
     "ParkReport",
     "build_park_report",
+    "electricity_from_attribution",
     "electricity_from_meter_totals",
     "electricity_from_readings",
     "grid_factor_for",
+    "park_run_for_year",
 ]
