@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.actors import ActorId, require_actor
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
-from ledger.interval import check_interval, parse_instant, parse_month
+from ledger.interval import Instant, Month, check_interval, parse_instant, parse_month
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.meters import Technology, require_meter
 from ledger.parks import RecordId
@@ -50,7 +50,7 @@ class GecIssue(_Range):
     mwh: StrictInt = Field(ge=1)
     generator_meter: RecordId
     technology: Technology
-    vintage: str = Field(description="production month YYYY-MM")
+    vintage: Month
     holder: ActorId | None = Field(default=None, description="first holder; default the meter's owner")
     project: str | None = Field(default=None, max_length=200)
 
@@ -66,8 +66,8 @@ class GecRetire(_Range):
 
     beneficiary: str = Field(min_length=1, max_length=200)
     consumer_meters: list[RecordId] = Field(min_length=1, max_length=500)
-    period_start: str
-    period_end: str
+    period_start: Instant
+    period_end: Instant
 
 
 class GecExpire(_Range):

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from ledger.errors import RuleViolation
 
 RESOLUTIONS: dict[str, int] = {"PT15M": 900, "PT1H": 3600}
 """ISO 8601 duration of a reading interval → seconds."""
+
+Resolution = Literal["PT15M", "PT1H"]
+Instant = Annotated[str, Field(max_length=40, json_schema_extra={"format": "date-time"},
+                               description="ISO 8601 / RFC 3339 timestamp with a UTC offset (Z or +08:00)")]
+"""A timestamp field of a payload; checked by ``parse_instant`` in the rules (stable error codes)."""
+Month = Annotated[str, Field(max_length=7, description="UTC calendar month YYYY-MM")]
 
 _OFFSET_RE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 _MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

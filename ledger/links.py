@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.actors import require_actor
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
-from ledger.interval import check_interval, from_datetime, parse_instant, to_datetime
+from ledger.interval import Instant, check_interval, from_datetime, parse_instant, to_datetime
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.meters import require_meter
 from ledger.parks import RecordId, require_park
@@ -46,8 +46,8 @@ class DirectLinkPayload(BaseModel):
     generation_meters: list[RecordId] = Field(min_length=1, max_length=500)
     consumer_meters: list[RecordId] = Field(min_length=1, max_length=500)
     grid_meters: list[RecordId] = Field(default_factory=list, max_length=500)
-    valid_from: str
-    valid_to: str | None = None
+    valid_from: Instant
+    valid_to: Instant | None = None
     key: Literal["pro_rata", "static_shares", "priority"] = "pro_rata"
     shares: list[StrictInt] | None = None
 

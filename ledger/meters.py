@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.actors import ActorId, require_actor
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
-from ledger.interval import format_instant, parse_instant
+from ledger.interval import Instant, format_instant, parse_instant
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.parks import RecordId, require_park
 from ledger.tables import Base
@@ -52,7 +52,7 @@ class MeterRetire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: RecordId
-    at: str
+    at: Instant
     reason: str | None = Field(default=None, max_length=500)
 
 

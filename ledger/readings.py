@@ -38,6 +38,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
 from ledger.interval import (
+    Instant,
+    Resolution,
     check_aligned,
     format_instant,
     from_datetime,
@@ -60,8 +62,8 @@ class ReadingsBatch(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     meter: RecordId
-    start: str = Field(description="ISO 8601 with UTC offset, aligned to the resolution")
-    resolution: str = Field(description="PT15M or PT1H")
+    start: Instant
+    resolution: Resolution
     values: list[StrictInt] = Field(min_length=1, max_length=MAX_VALUES, description="integer Wh per interval, >= 0")
     source: str | None = Field(default=None, max_length=200)
 

@@ -21,7 +21,7 @@ from ledger.actors import ActorId, require_actor
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
 from ledger.gec import WH_PER_GEC, apply_transfer, check_transfer
-from ledger.interval import months_in, parse_month, to_datetime
+from ledger.interval import Month, months_in, parse_month, to_datetime
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.meters import MeterRow, require_meter
 from ledger.parks import RecordId
@@ -41,8 +41,8 @@ class TradeGreenPower(BaseModel):
     seller_meters: list[RecordId] = Field(min_length=1, max_length=500)
     buyer: ActorId
     buyer_meters: list[RecordId] = Field(min_length=1, max_length=500)
-    first_month: str
-    last_month: str
+    first_month: Month
+    last_month: Month
     mwh: StrictInt = Field(ge=1)
 
 
@@ -52,7 +52,7 @@ class TradeSettle(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     contract: RecordId
-    month: str
+    month: Month
     wh: StrictInt = Field(ge=1)
     gec_first: StrictInt | None = Field(default=None, ge=1)
     gec_last: StrictInt | None = Field(default=None, ge=1)
@@ -192,7 +192,7 @@ class TradeMonth:
     seller_meter_ids: tuple[str, ...]
     buyer: str
     buyer_meter_ids: tuple[str, ...]
-    month: str
+    month: Month
     volume_wh: int
     settlement_seqs: tuple[int, ...]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import attribute, demo, ledger, park, report, serve
+from api.cli import apply, attribute, demo, gec, ledger, park, readings, report, schema, serve
 
 app = typer.Typer(
     name="tanji",
@@ -20,6 +20,10 @@ serve.register(app)
 app.add_typer(park.app, name="park")
 app.add_typer(attribute.app, name="attribute")
 app.add_typer(report.app, name="report")
+app.add_typer(readings.app, name="readings")
+app.command("apply")(apply.apply)
+app.add_typer(gec.app, name="gec")
+app.add_typer(schema.app, name="schema")
 
 
 def main() -> None:

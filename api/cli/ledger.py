@@ -123,3 +123,28 @@ def consistency(
         p = open_ledger(db, home).consistency_proof(old, new)
     emit(p.to_json(), as_json, "\n".join([f"{p.old_size} -> {p.new_size}", f"old root {p.old_root.hex()}",
                                           *[f"  {h.hex()}" for h in p.path], f"new root {p.new_root.hex()}"]))
+
+
+@app.command()
+def replay(
+    check: Annotated[bool, typer.Option("--check", help="Rebuild projections in scratch tables and compare.")] = False,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild every projection from the log and report differences from the live tables. Exit 0 same, 1 not."""
+    from ledger.replay import replay_check
+
+    if not check:
+        raise typer.BadParameter("only --check is supported: live projections are never rebuilt in place")
+    with errors_to_exit(as_json):
+        report = replay_check(open_ledger(db, home))
+    lines = [f"{'ok' if t.ok else 'DIFFERS'}  {t.table}: {t.live_rows} live, {t.replayed_rows} replayed"
+             + ("" if t.ok else f" ({t.n_only_live} only live {t.only_live}, {t.n_only_replayed} only replayed "
+                                f"{t.only_replayed}, {t.n_changed} changed {t.changed})") for t in report.tables]
+    if report.failure:
+        lines.append(f"replay FAILED at seq {report.failed_seq}: {report.failure}")
+    lines += [f"skipped (not in the database): {name}" for name in report.skipped]
+    lines.append(f"{'ok' if report.ok else 'FAILED'}: {report.entries} entries replayed")
+    emit(report.to_json(), as_json, "\n".join(lines))
+    sys.exit(0 if report.ok else 1)

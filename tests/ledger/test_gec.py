@@ -125,7 +125,7 @@ def test_random_sequences_conserve_units(make_energy_park: Callable[[], Park], r
     model: dict[int, tuple[str, str]] = {}  # serial → (holder, status)
     next_free = base
     retired_seen: set[int] = set()
-    for kind, who, off, length, to_idx in ops:
+    for step, (kind, who, off, length, to_idx) in enumerate(ops):
         actor, to = ACTORS[who], ACTORS[to_idx]
         if kind == "issue":
             first, last = next_free, next_free + length - 1
@@ -141,7 +141,9 @@ def test_random_sequences_conserve_units(make_energy_park: Callable[[], Park], r
                 payload["to"] = to
             elif kind == "retire":
                 payload = retire(first, last)
-            sub = park.sign(f"gec.{kind}", "R-1" if kind == "expire" else actor, payload)
+            # a distinct client id per step: a repeated op is a new entry, not a replayed signature
+            sub = park.sign(f"gec.{kind}", "R-1" if kind == "expire" else actor, payload,
+                            client_id=f"{n}-{step}")
             before = state(park.ledger)
             if want is None:
                 park.ledger.append([sub])

@@ -35,7 +35,7 @@ def test_batch_by_owner_and_gateway(make_energy_park: Callable[[], Park]) -> Non
     ("E-1", batch(start="2026-01-01T00:07:00+08:00"), "time.misaligned"),
     ("E-1", batch(start="2026-01-01T00:15:00+08:00", resolution="PT1H", values=[1]), "time.misaligned"),
     ("E-1", batch(start="yesterday+08:00"), "time.malformed"),
-    ("E-1", batch(resolution="PT5M"), "time.resolution_unknown"),
+    ("E-1", batch(resolution="PT5M"), "schema.invalid"),
     ("E-1", batch("C-404"), "meter.unknown"),
     ("E-2", batch("C-1"), "readings.not_owner"),
     ("GW-1", batch("C-1"), "readings.not_owner"),
