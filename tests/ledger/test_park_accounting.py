@@ -9,6 +9,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.errors import NotFound, RuleViolation
 from ledger.factors import load_factors
@@ -312,3 +314,48 @@ def test_malformed_data_file_is_refused(mutate: Any) -> None:
     with pytest.raises(RuleViolation) as e:
         ParkData.from_json(doc)
     assert e.value.code == "park.bad_data_file"
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+_quantity = st.integers(min_value=0, max_value=10**9).map(lambda n: str(D(n) / 1000))
+_fuel_record = st.builds(
+    lambda fuel, q, who, month: _rec(FuelUse(park="P", enterprise=who, year=YEAR, month=month, fuel=fuel,
+                                             quantity=q, unit="Nm3" if fuel == "gas_x" else "t"), who),
+    st.sampled_from(["coal_x", "gas_x", "ref"]), _quantity, st.sampled_from(["E-1", "E-2", "E-3"]),
+    st.none() | st.integers(1, 12))
+_electricity = st.builds(
+    lambda d, c, cert, g, claim_pct: ElectricityYear(consumption_wh=d + c + cert + g, direct_wh=d,
+                                                     claimable_direct_wh=d * claim_pct // 100, contracted_wh=c,
+                                                     certificate_wh=cert, grid_wh=g),
+    *(st.integers(0, 10**12) for _ in range(4)), st.integers(0, 100))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_fuel_record, max_size=12), st.lists(_fuel_record, max_size=12),
+       st.dictionaries(st.sampled_from(["E-1", "E-2", ""]), _electricity, max_size=3))
+def test_accounting_is_additive_and_shares_sum_to_totals(a: list[StoredRecord], b: list[StoredRecord],
+                                                         el: dict[str, ElectricityYear]) -> None:
+    data = _test_data()
+    both = account_park(a + b, el, data, GRID, YEAR)
+    first, second = account_park(a, el, data, GRID, YEAR), account_park(b, {}, data, GRID, YEAR)
+    assert both.fuel_tce == first.fuel_tce + second.fuel_tce
+    assert both.fuel_t == first.fuel_t + second.fuel_t
+    assert both.energy_tce == first.energy_tce + second.energy_tce
+    assert both.net_t == first.net_t + second.net_t
+    # Without heat sales every tce and t CO2 lands on exactly one enterprise.
+    assert sum((s.energy_tce for s in both.by_enterprise), D(0)) == both.energy_tce
+    assert sum((s.emissions_t for s in both.by_enterprise), D(0)) == both.net_t
+    assert D(0) <= both.clean_tce <= both.energy_tce
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["coal_x", "gas_x"]), st.lists(st.integers(0, 10**8), min_size=12, max_size=12))
+def test_twelve_months_equal_one_year(fuel: str, months: list[int]) -> None:
+    unit = "Nm3" if fuel == "gas_x" else "t"
+    monthly = [_rec(FuelUse(park="P", enterprise="E-1", year=YEAR, month=m + 1, fuel=fuel, quantity=str(q),
+                            unit=unit)) for m, q in enumerate(months)]
+    annual = [_rec(FuelUse(park="P", enterprise="E-1", year=YEAR, fuel=fuel, quantity=str(sum(months)), unit=unit))]
+    data = _test_data()
+    a, b = account_park(monthly, {}, data, GRID, YEAR), account_park(annual, {}, data, GRID, YEAR)
+    assert (a.fuel_tce, a.fuel_t) == (b.fuel_tce, b.fuel_t)
