@@ -11,7 +11,8 @@ The checks, by stable name:
 - ``evidence.canonical`` — every body is canonical RFC 8785 JSON of a well-formed
   entry whose ``seq`` and ``kind`` are the ones listed, each seq once;
 - ``evidence.leaf_hash`` — every body hashes (SHA-256 of 0x00 ‖ body) to its leaf hash;
-- ``evidence.inclusion`` — every inclusion proof leads from its leaf to the checkpoint root;
+- ``evidence.inclusion`` — every inclusion proof leads from its leaf to the checkpoint root
+  (the root as written: whether the trusted key signed it is ``checkpoint.signature``);
 - ``evidence.signatures`` — every entry's submitter signature verifies against the
   key its actor held at that seq, replayed from the ``actor.*`` entries in the evidence;
 - ``issuer.key`` — the issuer's ``actor.register`` (and any ``actor.rotate_key``) is in
@@ -144,21 +145,19 @@ class TrustedKey:
 # --- helpers ------------------------------------------------------------------------
 
 
-def _checkpoint(note: str, trust: TrustedKey) -> tuple[Checkpoint | None, str]:
-    """The checkpoint if signed by the trusted key, else (None, reason)."""
-    name = trust.name
-    if name is None:
-        try:
-            name = parse_note(note)[0].origin
-        except LedgerError as e:
-            return None, e.message
+def _checkpoint(note: str, trust: TrustedKey) -> tuple[Checkpoint | None, bool, str]:
+    """(the checkpoint as parsed or None, whether the trusted key signed it, why not)."""
     try:
-        result = check_checkpoint(note, name, trust.key)
+        parsed = parse_note(note)[0]
+    except LedgerError as e:
+        return None, False, e.message
+    try:
+        result = check_checkpoint(note, trust.name or parsed.origin, trust.key)
     except LedgerError as e:  # a name that is not a valid key name
-        return None, e.message
-    if not result.ok or result.checkpoint is None:
-        return None, result.reason or "checkpoint does not verify"
-    return result.checkpoint, ""
+        return parsed, False, e.message
+    if not result.ok:
+        return parsed, False, result.reason or "checkpoint does not verify"
+    return parsed, True, ""
 
 
 def _hashes(hexes: Iterable[str]) -> list[bytes] | None:
@@ -368,8 +367,8 @@ def _upgrade_checks(cert: Certificate, old: Checkpoint | None, trust: TrustedKey
     up = cert.upgrade
     if up is None:
         return []
-    new, reason = _checkpoint(up.checkpoint, trust)
-    checks = [Check("upgrade.checkpoint", new is not None, reason)]
+    new, trusted, reason = _checkpoint(up.checkpoint, trust)
+    checks = [Check("upgrade.checkpoint", trusted, reason)]
     proof = _hashes(up.consistency)
     consistent = (new is not None and old is not None and proof is not None
                   and merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof))
@@ -393,8 +392,8 @@ def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], t
         return VerificationResult(cid if isinstance(cid, str) else None, (Check("document", False, e.message),))
     checks = [Check("document", True)]
     ev = cert.body.evidence
-    checkpoint, reason = _checkpoint(ev.checkpoint, trust)
-    checks.append(Check("checkpoint.signature", checkpoint is not None, reason))
+    checkpoint, trusted, reason = _checkpoint(ev.checkpoint, trust)
+    checks.append(Check("checkpoint.signature", trusted, reason))
     entries, bad_bodies, wrong_hash = _parse_entries(ev.entries)
     checks.append(_fail("evidence.canonical", bad_bodies, "body not canonical or not the listed entry"))
     checks.append(_fail("evidence.leaf_hash", wrong_hash, "body does not hash to its leaf hash"))
