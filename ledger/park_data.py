@@ -218,4 +218,8 @@ def load_park_data(path: str | Path | None = None) -> ParkData:
     """The shipped file (cached; it is immutable) or the file at ``path``."""
     if path is None:
         return _shipped()
-    return parse_park_data(Path(path).read_text(encoding="utf-8"))
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise NotFound(f"park indicator file {path} cannot be read: {e}", code="park.data_file_missing") from e
+    return parse_park_data(text)

@@ -13,6 +13,7 @@ from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_ex
 from api.park_view import VERDICT_LABELS, render_park_report
 from ledger.errors import RuleViolation
 from ledger.park_accounting import ElectricityYear
+from ledger.park_data import load_park_data
 from ledger.park_report import ParkReport, build_park_report
 
 app = typer.Typer(help="Zero-carbon park accounting and indicators (零碳园区).", no_args_is_help=True)
@@ -69,6 +70,8 @@ def report(
         "--electricity-kgce", help="Electricity equivalent value in kgce/kWh (overrides the data file).")] = None,
     threshold: Annotated[list[str] | None, typer.Option(
         "--threshold", help="Configure a threshold: ID=VALUE (e.g. carbon_per_energy=0.5). Repeatable.")] = None,
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="A park indicator file to use instead of the shipped park_indicators.json.")] = None,
     db: DbOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -81,6 +84,7 @@ def report(
                 session, park, year,
                 electricity=_electricity(electricity) if electricity is not None else None,
                 electricity_kgce_per_kwh=coef, thresholds=_thresholds(threshold or []),
+                data=load_park_data(data) if data is not None else None,
             )
         if html is not None:
             html.write_text(render_park_report(result), encoding="utf-8")

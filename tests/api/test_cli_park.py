@@ -116,3 +116,20 @@ def test_equivalent_value_override(home: Path) -> None:
     energy = doc["energy_tce"]
     assert isinstance(energy, dict)
     assert energy["electricity_equivalent"] == "3.600"  # 12,000 kWh x 0.3 kgce
+
+
+def test_own_data_file(home: Path, tmp_path: Path) -> None:
+    from importlib import resources
+
+    doc = json.loads(resources.files("ledger").joinpath("data", "park_indicators.json").read_text())
+    doc["version"] = "park-own-1"
+    doc["core"]["autonomous_region"]["classes"] = [{"min_tce": "0", "max_tce": None, "max_value": "0.5"}]
+    own = tmp_path / "own.json"
+    own.write_text(json.dumps(doc, ensure_ascii=False))
+    out = _report("--data", str(own))
+    assert out["data_version"] == "park-own-1"
+    assert out["core"]["threshold"] == "0.5"  # type: ignore[index]
+    bad = tmp_path / "broken.json"
+    bad.write_text("{")
+    r = runner.invoke(app, ["park", "report", "P-1", "--year", "2025", "--json", "--data", str(bad)])
+    assert json.loads(r.output)["error"]["code"] == "park.bad_data_file"
