@@ -129,7 +129,11 @@ class GridFactor:
 
 @dataclass(frozen=True)
 class Share:
-    """Energy (tce) and emissions (t CO2) of one enterprise ('' for park-level records)."""
+    """Energy (tce) and emissions (t CO2) of one enterprise ('' for park-level records).
+
+    Emissions are before CCUS and sink deductions (those are park-level);
+    purchased heat is charged to the buyers before the park nets sales.
+    """
 
     enterprise: str
     energy_tce: Decimal
