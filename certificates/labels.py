@@ -216,7 +216,7 @@ def _font_for(text: str, font: str) -> str:
     """``font``, or STSong-Light when ``text`` has characters Helvetica lacks (a Chinese product name)."""
     if font.startswith("Helvetica"):
         try:
-            text.encode("latin-1")
+            text.encode("cp1252")  # WinAnsi, the standard fonts' encoding
         except UnicodeEncodeError:
             return _fonts("zh")[0]
     return font
@@ -240,13 +240,21 @@ def render_pdf(label: LabelData, lang: str = "zh") -> bytes:
     c.roundRect(8, 8, w - 16, h - 16, 10)
 
     def text(x: float, y: float, s: str, f: str, size: float) -> None:
-        c.setFont(_font_for(s, f), size)
+        """Draw ``s``, shrinking it (down to 6 pt, then cutting it) to fit inside the border."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        font_name, room = _font_for(s, f), w - 16 - x
+        while size > 6 and stringWidth(s, font_name, size) > room:
+            size -= 0.5
+        while len(s) > 1 and stringWidth(s, font_name, size) > room:
+            s = s[:-2] + "…"
+        c.setFont(font_name, size)
         c.drawString(x, y, s)
 
     c.setFillColor(green)
     text(22, h - 34, f"Tanji · {t['title']}", bold, 10)
     c.setFillColor(HexColor("#17231c"))
-    text(22, h - 56, label.product_name[:40], bold, 13)
+    text(22, h - 56, label.product_name, bold, 13)
     text(22, h - 100, format_figure(label.market), bold, 34)
     text(22, h - 118, f"{t['unit']} {label.declared_unit} ({t['market']})", font, 9)
     text(22, h - 132, f"{t['location']}: {format_figure(label.location)}  ·  {t['method']}", font, 7)
