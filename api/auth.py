@@ -23,6 +23,7 @@ from ledger.keys import Ed25519PrivateKey, raw_public_key
 ALGORITHM = "EdDSA"
 AUDIENCE = "tanji-api"
 _LEEWAY_SECONDS = 5
+_CACHE_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class TokenService:
         self.issuer = issuer
         self.ttl = ttl_seconds
         self.kid = base64.urlsafe_b64encode(raw_public_key(self._public)[:8]).decode().rstrip("=")
+        # token -> (principal, exp): a token is immutable, so its signature is checked once;
+        # expiry is still checked on every use. Bounded; cleared when full.
+        self._seen: dict[str, tuple[Principal, float]] = {}
 
     def issue(self, client: Client, requested: str | None = None, *, now: float | None = None) -> IssuedToken:
         """A token for ``client``; ``requested`` (space-separated) narrows the role's scopes.
@@ -89,6 +93,18 @@ class TokenService:
 
     def principal(self, token: str) -> Principal:
         """The caller behind a bearer token; ``TokenExpired`` or ``Unauthenticated`` if it fails."""
+        seen = self._seen.get(token)
+        if seen is not None:
+            if time.time() <= seen[1] + _LEEWAY_SECONDS:
+                return seen[0]
+            self._seen.pop(token, None)
+        who, exp = self._check(token)
+        if len(self._seen) >= _CACHE_MAX:
+            self._seen.clear()
+        self._seen[token] = (who, exp)
+        return who
+
+    def _check(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token, self._public, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=self.issuer,
@@ -104,7 +120,7 @@ class TokenService:
         if not isinstance(role, str) or not isinstance(actor, str) or role not in ROLE_SCOPES:
             raise Unauthenticated("the access token lacks a known role and actor", headers=_challenge("invalid_token"))
         scopes = frozenset(str(claims.get("scope", "")).split()) & ROLE_SCOPES[role]
-        return Principal(str(claims["sub"]), actor, role, scopes)
+        return Principal(str(claims["sub"]), actor, role, scopes), float(claims["exp"])
 
     def jwks(self) -> dict[str, object]:
         """The public key as a JWK Set (RFC 8037 OKP)."""

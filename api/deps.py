@@ -1,9 +1,13 @@
-"""Route dependencies as ``Annotated`` aliases: the service, the caller, scopes."""
+"""Route dependencies as ``Annotated`` aliases: the service, the caller, scopes.
+
+They are ``async``: none blocks (a token check is one Ed25519 verification),
+and FastAPI would otherwise run each sync dependency in the thread pool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
@@ -21,7 +25,7 @@ _oauth2 = OAuth2(
 )
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     """The service the app was built with."""
     service: Service = request.app.state.service
     return service
@@ -30,7 +34,7 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def get_ledger(service: ServiceDep) -> Ledger:
+async def get_ledger(service: ServiceDep) -> Ledger:
     """The service's ledger."""
     return service.ledger
 
@@ -38,7 +42,7 @@ def get_ledger(service: ServiceDep) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-def get_principal(service: ServiceDep, authorization: Annotated[str | None, Depends(_oauth2)]) -> Principal:
+async def get_principal(service: ServiceDep, authorization: Annotated[str | None, Depends(_oauth2)]) -> Principal:
     """The caller behind the bearer token; 401 without a valid one."""
     if not authorization:
         raise missing_token()
@@ -51,10 +55,10 @@ def get_principal(service: ServiceDep, authorization: Annotated[str | None, Depe
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def scoped(scope: str) -> Callable[[Principal], Principal]:
+def scoped(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that admits only tokens carrying ``scope`` (403 otherwise)."""
 
-    def require(who: PrincipalDep) -> Principal:
+    async def require(who: PrincipalDep) -> Principal:
         who.require(scope)
         return who
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
-from api.access import grants_to
+from api.access import Grant, grants_to
 from api.auth import Principal, TokenService
 from api.footprint_source import ledger_records
 from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, assemble
@@ -58,6 +59,7 @@ class Service:
     catalog: FootprintCatalog
     templates: Jinja2Templates
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
+    _grants: dict[str, tuple[float, list[Grant]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings) -> Service:
@@ -71,11 +73,28 @@ class Service:
         templates = Jinja2Templates(directory=str(TEMPLATES))
         return cls(settings, db, ledger, tokens, catalog, templates)
 
+    def grants(self, grantee: str) -> list[Grant]:
+        """Grants in force to ``grantee``, cached for ``settings.access_cache_seconds``.
+
+        A grant or revocation appended by any process takes effect within that time.
+        """
+        ttl = self.settings.access_cache_seconds
+        now = time.monotonic()
+        hit = self._grants.get(grantee)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        with self.db.read_session() as s:
+            found = grants_to(s, grantee)
+        if ttl > 0:
+            if len(self._grants) > 10_000:
+                self._grants.clear()
+            self._grants[grantee] = (now, found)
+        return found
+
     def visible_footprints(self, who: Principal) -> list[Footprint]:
         """The footprints ``who`` may see: its own, its grantors' (trail), those shared with it."""
         footprints, _ = self.catalog.snapshot()
-        with self.db.read_session() as s:
-            grants = grants_to(s, who.actor)
+        grants = self.grants(who.actor)
         trail = {g.grantor for g in grants if g.scope == "trail"}
         shares = [g for g in grants if g.scope == "footprints"]
         return [
@@ -88,7 +107,6 @@ class Service:
         """True when ``who`` may read ``footprint``."""
         if footprint.owner == who.actor:
             return True
-        with self.db.read_session() as s:
-            grants = grants_to(s, who.actor)
+        grants = self.grants(who.actor)
         return any(g.grantor == footprint.owner and (g.scope == "trail" or g.covers(list(footprint.product_ids)))
                    for g in grants)

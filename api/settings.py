@@ -39,6 +39,7 @@ class Settings:
     operator_key: Ed25519PrivateKey | None
     issuer: str = "tanji"
     token_ttl_seconds: int = 3600
+    access_cache_seconds: float = 1.0
     footprints: FootprintSource | None = None
     footprints_version: Callable[[], object] | None = None
     certificates: CertificateLookup | None = None

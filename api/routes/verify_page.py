@@ -28,7 +28,7 @@ def _lookup(service: Service, certificate_id: str) -> CertificateView | None:
 
 @router.get("/verify/{certificate_id}", response_class=HTMLResponse,
             summary="Public verification page of a certificate (HTML)")
-def verify_page(request: Request, certificate_id: CertificateId, service: ServiceDep) -> HTMLResponse:
+async def verify_page(request: Request, certificate_id: CertificateId, service: ServiceDep) -> HTMLResponse:
     view = _lookup(service, certificate_id)
     context = {"certificate_id": certificate_id, "view": view, "origin": service.ledger.info().origin}
     return service.templates.TemplateResponse(

@@ -118,3 +118,15 @@ def test_clients_only_for_registered_actors_in_their_own_role(env: Env) -> None:
     with pytest.raises(RuleViolation, match="unknown role"):
         create_client(db, E1, "admin")
     assert create_client(db, "operator", "park").client.role == "park"
+
+
+def test_cached_token_still_expires(env: Env) -> None:
+    tokens = TokenService(env.service_key, "tanji", 1)
+    token = tokens.issue(Client("tj_x", E1, "enterprise"), now=time.time() - 30).access_token
+    with pytest.raises(Exception, match="expired"):
+        tokens.principal(token)
+    fresh = tokens.issue(Client("tj_x", E1, "enterprise")).access_token
+    assert tokens.principal(fresh) is tokens.principal(fresh)  # checked once, then cached
+    time.sleep(1.1 + 5)  # past exp and the leeway: the cached principal is not returned any more
+    with pytest.raises(Exception, match="expired"):
+        tokens.principal(fresh)

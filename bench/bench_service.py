@@ -1,0 +1,254 @@
+"""The service under load on loopback: PACT GetFootprint, the verification page, a readings upload.
+
+A uvicorn server (one process, h11, the embedded SQLite ledger) runs in a
+child process; this process is the load generator (asyncio + httpx, a fixed
+number of connections, a fixed time per scenario). Both share this 2-core
+machine, so the figures are a floor for the server. Printed per scenario:
+requests, errors, requests per second, p50 and p99 latency, against the aim
+of issue 7 (>= 500 reads per second at p99 < 50 ms).
+
+The footprints are synthetic records through ``Settings.footprints`` (the
+PACT layer, access checks and assembly are the real ones); the certificate
+lookup is a synthetic one until the certificates package offers a lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import percentile, scale
+
+N_FOOTPRINTS = 1000
+ENTERPRISE, BUYER = "E-bench", "B-bench"
+T0 = datetime(2025, 12, 31, 16, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fields(i: int) -> dict[str, Any]:
+    return {
+        "companyName": "Bench Aluminium", "companyIds": ["urn:tanji:actor:E-bench"],
+        "productDescription": f"ingot {i}", "productIds": [f"urn:pact:tanji:product:{i}"],
+        "productNameCompany": f"AL-{i}",
+        "pcf": {"declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1", "productMassPerDeclaredUnit": "1",
+                "referencePeriodStart": "2025-01-01T00:00:00Z", "referencePeriodEnd": "2026-01-01T00:00:00Z",
+                "geographyCountry": "CN", "pcfExcludingBiogenicUptake": "8.4", "pcfIncludingBiogenicUptake": "8.4",
+                "fossilGhgEmissions": "8.4", "fossilCarbonContent": "0", "ipccCharacterizationFactors": ["AR6"],
+                "crossSectoralStandards": ["ISO14067"], "exemptedEmissionsPercent": "0", "primaryDataShare": "70"},
+    }
+
+
+def build_settings(home: Path) -> Any:
+    """Settings of the benchmarked server: the home's ledger, synthetic footprints and certificates."""
+    from api.certificate_view import CertificateView, EvidenceItem
+    from api.footprints import FootprintRecord
+    from api.settings import Settings
+
+    records = [FootprintRecord(10_000 + i, ENTERPRISE, f"{i:064x}", T0, _fields(i),
+                               {"electricityKwh": "13.5", "shares": {"physical": "0.6", "claimable": "0.5"}})
+               for i in range(N_FOOTPRINTS)]
+    view = CertificateView(
+        certificate_id="TJ-bench", status="valid", product="AL99.70", declared_unit="1 kilogram",
+        period="2026-01", market_based="3.1 kgCO2e", location_based="7.9 kgCO2e",
+        green_shares={"claimable": "51.9 %"}, issuer=ENTERPRISE, verifier=None,
+        evidence=[EvidenceItem(i, "readings.batch", f"{i:064x}") for i in range(20)], document={"id": "TJ-bench"})
+    settings = Settings.from_home(home)
+    return Settings(db_url=settings.db_url, service_key=settings.service_key, operator_key=settings.operator_key,
+                    footprints=lambda: records, footprints_version=lambda: N_FOOTPRINTS,
+                    certificates=lambda cid: view if cid == "TJ-bench" else None)
+
+
+def serve(home: str, port: str) -> None:
+    """Child process: run the service for ``home`` on ``port``."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(build_settings(Path(home))), host="127.0.0.1", port=int(port), log_level="warning",
+                access_log=False)
+
+
+def prepare(home: Path) -> dict[str, str]:
+    """A ledger with a park, an enterprise with a meter, a buyer and a share; returns bearer tokens' credentials."""
+    from api.clients import create_client
+    from ledger.db import Database, default_url
+    from ledger.entry import Submission
+    from ledger.keys import generate_key, public_key_b64, save_private_key
+    from ledger.log import Ledger
+
+    operator = generate_key()
+    save_private_key(operator, home / "keys" / "operator.pem")
+    db = Database(default_url(home))
+    ledger = Ledger.create(db, operator, origin="bench.tanji/ledger")
+    keys = {a: generate_key() for a in (ENTERPRISE, BUYER)}
+    roles = {ENTERPRISE: "enterprise", BUYER: "buyer"}
+    ledger.append([Submission.create("actor.register", "operator", {
+        "id": a, "name": a, "role": roles[a], "public_key": public_key_b64(k.public_key())}, operator)
+        for a, k in keys.items()])
+    ledger.append([
+        Submission.create("park.register", "operator", {"id": "P-b", "name": "Bench Park", "level": "national"},
+                          operator),
+        Submission.create("meter.register", "operator", {"id": "C-b", "owner": ENTERPRISE, "park": "P-b",
+                                                         "kind": "consumption"}, operator),
+        Submission.create("access.grant", ENTERPRISE, {"grantee": BUYER, "scope": "footprints"}, keys[ENTERPRISE]),
+    ])
+    creds = {}
+    for actor in (ENTERPRISE, BUYER):
+        new = create_client(db, actor, roles[actor])
+        creds[actor] = f"{new.client.client_id}:{new.secret}"
+    db.dispose()
+    return creds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+    server_cpu_s: float = 0.0
+
+    def line(self) -> str:
+        rps = self.requests / self.seconds
+        p50, p99 = percentile(self.latencies_ms, 50), percentile(self.latencies_ms, 99)
+        cpu_ms = 1000 * self.server_cpu_s / max(1, self.requests)
+        return (f"  {self.name:<34} {self.requests:>6} req  {self.errors:>3} err  {rps:>6.0f} req/s  "
+                f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server {cpu_ms:5.2f} CPU-ms/req "
+                f"(~{1000 / cpu_ms if cpu_ms else 0:,.0f} req/s per core)")
+
+
+async def load(name: str, client: httpx.AsyncClient, make: Any, *, connections: int, seconds: float,
+               ok: tuple[int, ...] = (200,), pid: int | None = None) -> Result:
+    """Run ``make(i) -> request coroutine`` from ``connections`` workers for ``seconds``."""
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    counter = 0
+
+    async def worker() -> None:
+        nonlocal errors, counter
+        while time.perf_counter() < stop:
+            counter += 1
+            start = time.perf_counter()
+            r = await make(counter)
+            latencies.append((time.perf_counter() - start) * 1000)
+            if r.status_code not in ok:
+                errors += 1
+
+    began = time.perf_counter()
+    cpu0 = cpu_seconds(pid) if pid else 0.0
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    cpu = cpu_seconds(pid) - cpu0 if pid else 0.0
+    return Result(name, len(latencies), errors, time.perf_counter() - began, latencies, cpu)
+
+
+def _csv(day: int) -> bytes:
+    rows = ["meter_id,start,kwh"]
+    start = T0 + timedelta(days=day)
+    rows += [f"C-b,{(start + timedelta(hours=h)).strftime('%Y-%m-%dT%H:%M:%S+00:00')},{1.5 + h % 4}" for h in range(24)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+async def run(base: str, creds: dict[str, str], seconds: float, pid: int) -> list[Result]:
+    from api.footprints import footprint_id
+
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as c:
+        tokens = {}
+        for actor, cred in creds.items():
+            cid, secret = cred.split(":", 1)
+            r = await c.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
+            r.raise_for_status()
+            tokens[actor] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        ids = [footprint_id(f"{i:064x}") for i in range(N_FOOTPRINTS)]
+        first = await c.get(f"/3/footprints/{ids[0]}", headers=tokens[BUYER])
+        assert first.status_code == 200, first.text
+        results = []
+        for connections in (8, 32):
+            results.append(await load(
+                f"GET /3/footprints/{{id}} c={connections}", c,
+                lambda i: c.get(f"/3/footprints/{ids[i % N_FOOTPRINTS]}", headers=tokens[BUYER]),
+                connections=connections, seconds=seconds, pid=pid))
+        for connections in (8, 32):
+            results.append(await load(f"GET /verify/{{id}} c={connections}", c, lambda i: c.get("/verify/TJ-bench"),
+                                      connections=connections, seconds=seconds, pid=pid))
+        results.append(await load(
+            "GET /3/footprints?limit=50 c=8", c, lambda i: c.get("/3/footprints?limit=50", headers=tokens[BUYER]),
+            connections=8, seconds=seconds, ok=(200, 202), pid=pid))
+        results.append(await load(
+            "POST /readings/upload (24 rows) c=4", c,
+            lambda i: c.post("/readings/upload", files={"file": ("day.csv", _csv(i % 300), "text/csv")},
+                             headers=tokens[ENTERPRISE]),
+            connections=4, seconds=seconds, pid=pid))
+        return results
+
+
+def main() -> None:
+    seconds = max(1.0, 5.0 * float(os.environ.get("TANJI_BENCH_SCALE", "1")))
+    scale(1)
+    with tempfile.TemporaryDirectory(prefix="tanji-bench-service-") as tmp:
+        home = Path(tmp)
+        creds = prepare(home)
+        port = _free_port()
+        env = {**os.environ, "TANJI_HOME": str(home)}
+        env.pop("TANJI_DB", None)
+        proc = subprocess.Popen([sys.executable, "-m", "bench.bench_service", "--serve", str(home), str(port)],
+                                env=env, cwd=Path(__file__).resolve().parent.parent)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/ledger/info", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("the service did not start") from None
+                    time.sleep(0.2)
+            print(f"uvicorn (1 process, h11) on loopback, SQLite ledger, {N_FOOTPRINTS} footprints; "
+                  f"{seconds:.0f} s per scenario; load generator in this process (2-core machine shared)")
+            results = asyncio.run(run(base, creds, seconds, proc.pid))
+            load_avg = os.getloadavg()[0]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    print(f"  (1-minute load average during the run: {load_avg:.1f} on {os.cpu_count()} cores)")
+    for r in results:
+        print(r.line())
+    reads = [r for r in results if r.name.startswith("GET /3/footprints/") or r.name.startswith("GET /verify")]
+    best = max(reads, key=lambda r: r.requests / r.seconds)
+    print(f"  aim: >= 500 reads/s at p99 < 50 ms — best read scenario: {best.name.strip()} "
+          f"{best.requests / best.seconds:.0f} req/s, p99 {percentile(best.latencies_ms, 99):.1f} ms")
+    print(json.dumps({r.name: {"rps": round(r.requests / r.seconds), "p99_ms": round(percentile(r.latencies_ms, 99), 1),
+                               "errors": r.errors} for r in results}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], sys.argv[3])
+    else:
+        main()
