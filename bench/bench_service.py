@@ -131,6 +131,7 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     def line(self) -> str:
         rps = self.requests / self.seconds
@@ -138,7 +139,8 @@ class Result:
         cpu_ms = 1000 * self.server_cpu_s / max(1, self.requests)
         return (f"  {self.name:<34} {self.requests:>6} req  {self.errors:>3} err  {rps:>6.0f} req/s  "
                 f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server {cpu_ms:5.2f} CPU-ms/req "
-                f"(~{1000 / cpu_ms if cpu_ms else 0:,.0f} req/s per core)")
+                f"(~{1000 / cpu_ms if cpu_ms else 0:,.0f} req/s per core); "
+                f"load generator {1000 * self.client_cpu_s / max(1, self.requests):4.2f} CPU-ms/req")
 
 
 async def load(name: str, client: httpx.AsyncClient, make: Any, *, connections: int, seconds: float,
@@ -161,9 +163,11 @@ async def load(name: str, client: httpx.AsyncClient, make: Any, *, connections: 
 
     began = time.perf_counter()
     cpu0 = cpu_seconds(pid) if pid else 0.0
+    own0 = time.process_time()
     await asyncio.gather(*(worker() for _ in range(connections)))
     cpu = cpu_seconds(pid) - cpu0 if pid else 0.0
-    return Result(name, len(latencies), errors, time.perf_counter() - began, latencies, cpu)
+    return Result(name, len(latencies), errors, time.perf_counter() - began, latencies, cpu,
+                  time.process_time() - own0)
 
 
 def _csv(day: int) -> bytes:
