@@ -32,19 +32,23 @@ Actor nodes only ever have outgoing edges.
 | gec.expire | first, last | gec range node (``expired``) | prior range node(s) → gec |
 | trade.green_power | id, seller, buyer, generation_meters=``seller_meters``, buyer_meters, first_month/last_month (UTC months) or period_start/period_end | trade:id | generation meter → trade; actor:seller/buyer → trade |
 | trade.settle | trade=``contract``, month, first=``gec_first``, last=``gec_last`` (optional) | trade:id (+ gec range node) | prior range → gec → trade |
-| attribution.run | consumer_meters=``meters``, month or period_start/period_end, input_from=``input_seq_from``, input_to=``input_seq_to`` (default: all before it), method_version, result_hash | run:seq | batches (seq in the input range, overlapping the period) of the consumer meters and of the generation meters of their links and trades → run; those links and trades → run; GEC retired for the consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping period (either order) |
+| attribution.run | consumer_meters=``meters``, or ``park`` / ``enterprise`` (their consumption meters), first_month, last_month (UTC months), input_from=``log_start``, input_end=``log_end`` (exclusive; default: all before it), method, result_hash=``sha256`` | run:seq | batches (seq in ``[log_start, log_end)``, overlapping the period) of the consumer meters and of the generation meters of their links and trades → run; those links and trades → run; GEC retired for the consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping period (either order) |
 | lot.produce | ``LotProduce`` | lot:lot_id | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
 | lot.ship | ``LotShip`` | ship:seq | lot → ship; actor:customer → ship |
 | lot.receive | ``LotReceive`` | lot:lot_id | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
-| footprint.publish | id=``footprint_id``, lot (one lot id) and/or lots, run=``attribution_run_seq`` and/or runs (seqs), product=``product_id``, supersedes | footprint:id (old ones get ``superseded_by``) | lot → footprint; run → footprint |
+| footprint.publish | id=``footprint_id``, lot (one lot id; ``lots`` also read), run=``attribution_run_seq`` (``runs`` also read), product=``product_id``, supersedes | footprint:id (old ones get ``superseded_by``) | lot → footprint; run → footprint |
 | certificate.issue | id, footprint | certificate:id | footprint → certificate |
 | certificate.revoke | id, reason | certificate:id (``revoked``) | — |
 
 Entry kinds not in the table (``park.register`` …) are counted in
-``EvidenceGraph.stats().ignored`` and otherwise skipped. The payload keys of
-the energy kinds follow the ledger's payload models (``ledger/gec.py``,
-``ledger/trades.py``, ``ledger/readings.py`` …); the lot, footprint,
-certificate and attribution-run keys are this package's proposal.
+``EvidenceGraph.stats().ignored`` and otherwise skipped. The payload keys follow
+the ledger's payload models: the energy kinds (``ledger/meters.py``,
+``ledger/readings.py``, ``ledger/links.py``, ``ledger/gec.py``,
+``ledger/trades.py``), ``attribution.run`` (``ledger/attribution_run.py``),
+``footprint.publish`` (``lca/kinds.py``, read by field name: traceability does
+not import lca) and ``certificate.issue`` / ``certificate.revoke``
+(``certificates/kinds.py``; a cited verification statement is not a graph node:
+``certificates.evidence`` adds it to a certificate's evidence itself).
 
 GEC ranges: a transfer, retirement or settlement of ``[first, last]`` reuses the
 node that holds exactly that range when there is one; otherwise it creates
@@ -136,13 +140,14 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
     },
     "attribution.run": {
         "consumer_meters": "meters",
-        "month": "month",
-        "period_start": "period_start",
-        "period_end": "period_end",
-        "input_from": "input_seq_from",
-        "input_to": "input_seq_to",
-        "method_version": "method_version",
-        "result_hash": "result_hash",
+        "park": "park",
+        "enterprise": "enterprise",
+        "first_month": "first_month",
+        "last_month": "last_month",
+        "input_from": "log_start",
+        "input_end": "log_end",
+        "method": "method",
+        "result_hash": "sha256",
     },
     "footprint.publish": {
         "id": "footprint_id",
@@ -186,6 +191,8 @@ def map_meter_register(plan: Plan, f: Fields) -> None:
     if owner is not None:
         plan.edge(f"actor:{owner}", meter, "owns")
         plan.node(meter, owner=owner)
+    info = (owner, attrs.get("park"), attrs.get("meter_kind"))
+    plan.later.append(lambda: plan.state.meters.__setitem__(meter.split(":", 1)[1], info))
     _submitted(plan, meter)
 
 
@@ -362,14 +369,38 @@ def map_trade_settle(plan: Plan, f: Fields) -> None:
     _submitted(plan, trade)
 
 
+def _run_meters(plan: Plan, f: Fields) -> list[str]:
+    """The run's consumer meters: listed, or the consumption meters of its park or enterprise."""
+    if f.raw("consumer_meters") is not None:
+        return f.texts("consumer_meters")
+    park, enterprise = f.opt_text("park"), f.opt_text("enterprise")
+    if park is None and enterprise is None:
+        raise f.fail("consumer_meters", "is missing and neither park nor enterprise is given")
+    # Like ledger.attribution_inputs.resolve_scope: consumption meters only (retirement is not
+    # tracked here, so a meter retired before the period still counts; it has no readings then).
+    return sorted(
+        m
+        for m, (owner, in_park, kind) in plan.state.meters.items()
+        if kind == "consumption" and (in_park == park if park is not None else owner == enterprise)
+    )
+
+
 def map_attribution_run(plan: Plan, f: Fields) -> None:
     seq = plan.entry.seq
-    start, end = f.period_or_months("month")
-    meters = f.texts("consumer_meters")
+    start, _ = f.month("first_month")
+    last_start, end = f.month("last_month")
+    if last_start < start:
+        raise f.fail(
+            "last_month", f"{f.raw('last_month')!r} is before first_month {f.raw('first_month')!r}"
+        )
+    meters = _run_meters(plan, f)
     lo = f.opt_integer("input_from") or 0
-    hi = f.opt_integer("input_to")
-    hi = seq - 1 if hi is None else hi
-    attrs = {k: v for k in ("method_version", "result_hash") if (v := f.opt_text(k)) is not None}
+    log_end = f.opt_integer("input_end")  # exclusive: the log size when the inputs were read
+    hi = seq - 1 if log_end is None else log_end - 1
+    attrs = {k: v for k in ("method", "result_hash") if (v := f.opt_text(k)) is not None}
+    for k in ("park", "enterprise"):
+        if (v := f.opt_text(k)) is not None:
+            attrs[k] = v
     run = plan.node(
         f"run:{seq}",
         meters=meters,

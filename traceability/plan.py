@@ -82,6 +82,8 @@ class State:
     )
     trades_of_buyer: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     generators_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # meter id -> (owner, park, kind) from meter.register, for park/enterprise-scoped runs
+    meters: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     gec: SerialSegments = field(default_factory=SerialSegments)
 
 

@@ -123,11 +123,12 @@ RAW: list[tuple[str, str, dict[str, Any]]] = [
         "A-SMELT",
         {
             "meters": ["M-7"],
-            **MARCH_1,
-            "input_seq_from": 1,
-            "input_seq_to": 18,
-            "method_version": "1",
-            "result_hash": "ab" * 32,
+            "first_month": "2026-03",
+            "last_month": "2026-03",
+            "log_start": 1,
+            "log_end": 19,
+            "method": "1",
+            "sha256": "ab" * 32,
         },
     ),  # 19
     (

@@ -115,9 +115,18 @@ def test_trades_settlements_and_run_input_range() -> None:
             ),  # 6: outside period
             (
                 "attribution.run",
-                {"meters": ["M-1"], **MARCH, "input_seq_from": 1, "input_seq_to": 4},
+                {
+                    "meters": ["M-1"],
+                    "first_month": "2026-03",
+                    "last_month": "2026-03",
+                    "log_start": 1,
+                    "log_end": 5,
+                },
             ),  # 7
-            ("attribution.run", {"meters": ["M-1"], **MARCH}),  # 8: reads everything before it
+            (
+                "attribution.run",
+                {"meters": ["M-1"], "first_month": "2026-03", "last_month": "2026-03"},
+            ),  # 8: reads everything before it
         )
     )
     assert set(graph.graph.predecessors("run:7")) == {"trade:T-1", "batch:4", "actor:A-1"}
@@ -245,7 +254,10 @@ def test_lifecycle_kinds_add_their_seqs() -> None:
             ("gec.issue", {"first": 1, "last": 10, "generator_meter": "W-1"}),  # 4
             ("gec.expire", {"first": 5, "last": 10}),  # 5
             ("meter.retire", {"id": "M-1", "at": "2026-12-31T00:00:00Z"}),  # 6
-            ("attribution.run", {"meters": ["M-1"], "month": "2026-03"}),  # 7
+            (
+                "attribution.run",
+                {"meters": ["M-1"], "first_month": "2026-03", "last_month": "2026-03"},
+            ),  # 7
             ("park.register", {"id": "P-1"}),  # 8
         )
     )
@@ -266,7 +278,10 @@ def test_lifecycle_kinds_add_their_seqs() -> None:
 def test_footprint_supersession_and_run() -> None:
     graph = EvidenceGraph.from_entries(
         entries(
-            ("attribution.run", {"meters": ["M-1"], "month": "2026-03"}),  # 1
+            (
+                "attribution.run",
+                {"meters": ["M-1"], "first_month": "2026-03", "last_month": "2026-03"},
+            ),  # 1
             ("footprint.publish", {"footprint_id": "F-OLD", "lot": "L-1", "product_id": "p"}),  # 2
             (
                 "footprint.publish",

@@ -1,0 +1,115 @@
+"""EPCIS 2.0 onto the ledger: map a document, sign its lot entries, append them as one batch.
+
+``import_epcis_document`` runs :func:`traceability.epcis.import_epcis`, signs
+every mapped ``lot.*`` payload as ``actor`` and appends them in **one**
+atomic batch: if any entry breaks a rule (mass balance, unknown lot …)
+nothing is written and the ledger error (naming the batch index, hence the
+event) propagates. Events that could not be mapped are in the report, never
+dropped silently; they do not stop the import of the others.
+
+Each entry carries a client id derived from the document digest and its
+position (``epcis:<sha256[:16]>:<n>``), so importing the same file again
+returns the original seqs instead of appending twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.entry import Submission
+from ledger.keys import Ed25519PrivateKey
+from ledger.log import Appended, Ledger
+from traceability.epcis import ImportOptions, ImportReport, import_epcis
+
+__all__ = ["LedgerImport", "import_epcis_document"]
+
+
+@dataclass(frozen=True)
+class LedgerImport:
+    """What an import did: the report, the entries (kind, payload, event index) and where they landed."""
+
+    report: ImportReport
+    entries: tuple[tuple[str, dict[str, Any], int], ...]
+    appended: tuple[Appended, ...]
+    dry_run: bool
+
+    def placed(self) -> list[Appended | None]:
+        """Where each entry landed, or ``None`` for each in a dry run."""
+        return list(self.appended) if self.appended else [None] * len(self.entries)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready summary (the CLI prints it)."""
+        return {
+            "dry_run": self.dry_run,
+            "events_seen": self.report.events_seen,
+            "events_mapped": self.report.events_mapped,
+            "entries": [
+                {
+                    "kind": kind,
+                    "event_index": index,
+                    "payload": payload,
+                    **({"seq": a.seq, "duplicate": a.duplicate} if a is not None else {}),
+                }
+                for (kind, payload, index), a in zip(
+                    self.entries,
+                    self.placed(),
+                    strict=True,
+                )
+            ],
+            "issues": [
+                {
+                    "index": i.index,
+                    "event_id": i.event_id,
+                    "event_type": i.event_type,
+                    "reason": i.reason,
+                    "partly_imported": i.mapped,
+                }
+                for i in self.report.issues
+            ],
+        }
+
+
+def _digest(document: Mapping[str, Any] | Sequence[Any] | str | bytes) -> str:
+    if isinstance(document, str):
+        raw = document.encode("utf-8")
+    elif isinstance(document, bytes):
+        raw = document
+    else:
+        raw = json.dumps(
+            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def import_epcis_document(
+    ledger: Ledger,
+    document: Mapping[str, Any] | Sequence[Any] | str | bytes,
+    actor: str,
+    key: Ed25519PrivateKey,
+    *,
+    options: ImportOptions | None = None,
+    dry_run: bool = False,
+) -> LedgerImport:
+    """Map ``document`` and append its lot entries, signed by ``actor`` with ``key``, in one batch.
+
+    Preconditions: ``key`` is ``actor``'s current key (else ``signature.invalid``);
+    ``ledger`` was opened with the operator key unless ``dry_run``. Raises
+    ``InvalidEPCISDocument`` when the input is not EPCIS 2.0 at all and the
+    ledger's ``BadEntry`` errors when an entry breaks a rule (nothing written).
+    With ``dry_run`` nothing is signed or appended.
+    """
+    result = import_epcis(document, options)
+    digest = _digest(document)
+    entries = tuple((e.kind, e.payload_json(), e.index) for e in result.entries)
+    appended: list[Appended] = []
+    if not dry_run and entries:
+        submissions = [
+            Submission.create(kind, actor, payload, key, client_id=f"epcis:{digest}:{n}")
+            for n, (kind, payload, _) in enumerate(entries)
+        ]
+        appended = ledger.append(submissions)
+    return LedgerImport(result.report, entries, tuple(appended), dry_run)
