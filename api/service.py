@@ -17,6 +17,7 @@ from api.auth import Principal, TokenService
 from api.footprint_source import ledger_records
 from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, assemble
 from api.settings import Settings
+from api.trace import TraceIndex
 from ledger.db import Database
 from ledger.log import Ledger
 
@@ -58,6 +59,7 @@ class Service:
     tokens: TokenService
     catalog: FootprintCatalog
     templates: Jinja2Templates
+    trace: TraceIndex
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
     _grants: dict[str, tuple[float, list[Grant]]] = field(default_factory=dict)
 
@@ -71,7 +73,7 @@ class Service:
         catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base)
         tokens = TokenService(settings.service_key, settings.issuer, settings.token_ttl_seconds)
         templates = Jinja2Templates(directory=str(TEMPLATES))
-        return cls(settings, db, ledger, tokens, catalog, templates)
+        return cls(settings, db, ledger, tokens, catalog, templates, TraceIndex(ledger))
 
     def grants(self, grantee: str) -> list[Grant]:
         """Grants in force to ``grantee``, cached for ``settings.access_cache_seconds``.

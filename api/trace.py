@@ -1,0 +1,82 @@
+"""The evidence graph behind the trace endpoints: built once, caught up with the log.
+
+``TraceIndex`` keeps one ``traceability.graph.EvidenceGraph`` per service and
+applies the entries appended since it last looked (leniently: an entry the
+graph cannot take is listed in its stats, not fatal to every query).
+
+Who sees what: the graph spans every actor, so answers are cut to what the
+caller may read — entries of its own, of actors that granted it their trail,
+and of the park's infrastructure actors (operator, park, registry: the
+registrations and certificate issues every trail rests on). The operator and
+the park see everything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from api.access import grants_to
+from api.auth import Principal
+from ledger.actors import list_actors
+from ledger.log import Ledger
+from ledger.tables import LedgerEntryRow
+from traceability.graph import EvidenceGraph, NodeInfo
+
+INFRASTRUCTURE_ROLES = frozenset({"operator", "park", "registry"})
+SEES_ALL = frozenset({"operator", "park"})
+_IN_CHUNK = 500
+
+
+class TraceIndex:
+    """A lazily caught-up evidence graph over one ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._graph = EvidenceGraph()
+        self._lock = threading.Lock()
+
+    def graph(self) -> EvidenceGraph:
+        """The graph with every entry of the log applied."""
+        with self._lock:
+            last = self._graph.last_seq
+            start = 0 if last is None else last + 1
+            if start < self._ledger.size():
+                self._graph.apply(self._ledger.entries(start), strict=False)
+            return self._graph
+
+
+class Visibility:
+    """Which entry authors a caller may see, and the authors of seqs."""
+
+    def __init__(self, ledger: Ledger, who: Principal) -> None:
+        self._ledger = ledger
+        self.all = who.role in SEES_ALL
+        with ledger.db.read_session() as s:
+            granted = {g.grantor for g in grants_to(s, who.actor, "trail")}
+            infra = {a.actor_id for a in list_actors(s) if a.role in INFRASTRUCTURE_ROLES}
+        self.own = {who.actor} | granted
+        self.readable = self.own | infra
+
+    def authors(self, seqs: Iterable[int]) -> dict[int, str]:
+        """seq -> actor for ``seqs``."""
+        wanted = sorted(set(seqs))
+        out: dict[int, str] = {}
+        with self._ledger.db.read_session() as s:
+            for i in range(0, len(wanted), _IN_CHUNK):
+                part = wanted[i:i + _IN_CHUNK]
+                rows = s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.actor).where(LedgerEntryRow.seq.in_(part)))
+                out.update((int(seq), str(actor)) for seq, actor in rows)
+        return out
+
+    def owns(self, info: NodeInfo, authors: dict[int, str]) -> bool:
+        """True for a node of the caller or a grantor: recorded by one, owned by one, or one itself."""
+        return (self.all or any(authors.get(s) in self.own for s in info.seqs)
+                or info.attrs.get("owner") in self.own or info.id in {f"actor:{a}" for a in self.own})
+
+    def may_read(self, info: NodeInfo, authors: dict[int, str]) -> bool:
+        """True when a node found by a query may be shown: the caller's, or resting on readable entries."""
+        return (self.owns(info, authors) or not info.seqs
+                or any(authors.get(s) in self.readable for s in info.seqs))
