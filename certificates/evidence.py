@@ -19,6 +19,7 @@ the graph the ledger's entries with those keys *added* to footprint payloads
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from traceability.graph import EvidenceGraph
 __all__ = ["GraphEntry", "evidence_seqs", "footprint_graph", "graph_entries", "key_closure"]
 
 _KEY_KINDS = frozenset({"actor.register", "actor.rotate_key"})
+_CITED_KINDS = frozenset({"footprint.publish", "verification.statement"})
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def _footprint_aliases(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {**payload, **extra}
 
 
-def graph_entries(entries: Iterable[Entry]) -> Iterator[GraphEntry]:
+def graph_entries(entries: Iterable[Entry | GraphEntry]) -> Iterator[GraphEntry]:
     """The entries as graph records, with footprint payload aliases added (see module doc)."""
     for e in entries:
         payload: Mapping[str, Any] = e.payload
@@ -64,14 +66,21 @@ def graph_entries(entries: Iterable[Entry]) -> Iterator[GraphEntry]:
         yield GraphEntry(e.seq, e.kind, e.actor, payload)
 
 
+def _records(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[GraphEntry, str]]:
+    """Graph records parsed from stored ``(seq, body)`` rows (plain ``json.loads``: no canonical check)."""
+    for seq, body in rows:
+        obj = json.loads(body)
+        yield GraphEntry(seq, obj["kind"], obj["actor"], obj["payload"]), body
+
+
 def footprint_graph(ledger: Ledger, size: int) -> EvidenceGraph:
     """The evidence graph of the first ``size`` entries (lenient: entries it cannot map are listed, not fatal)."""
     graph = EvidenceGraph()
-    graph.apply(graph_entries(ledger.entries(0, size)), strict=False)
+    graph.apply(graph_entries(r for r, _ in _records(ledger.rows(0, size))), strict=False)
     return graph
 
 
-def key_closure(seqs: Iterable[int], entries: Mapping[int, Entry], size: int) -> set[int]:
+def key_closure(seqs: Iterable[int], entries: Mapping[int, Entry | GraphEntry], size: int) -> set[int]:
     """``seqs`` plus the key entries (``actor.register``/``rotate_key``, seq < ``size``) of every signer.
 
     Precondition: ``entries`` holds every entry with seq < ``size`` that is an
@@ -103,23 +112,32 @@ def evidence_seqs(
 ) -> tuple[list[int], dict[int, Entry]]:
     """The sorted seqs a certificate of ``footprint_id`` rests on, in the tree of ``size``, and those entries.
 
-    ``NotIssuable`` if the footprint is not among the first ``size`` entries or the
-    graph cannot be built.
+    Reads the first ``size`` entries once. ``NotIssuable`` if the footprint is
+    not among them or the graph cannot take the log.
     """
+    graph = EvidenceGraph()
+    keep: dict[int, tuple[GraphEntry, str]] = {}
+
+    def feed() -> Iterator[GraphEntry]:
+        for record, body in _records(ledger.rows(0, size)):
+            if record.kind in _KEY_KINDS or record.kind in _CITED_KINDS:
+                keep[record.seq] = (record, body)
+            yield record
+
     try:
-        graph = footprint_graph(ledger, size)
+        graph.apply(graph_entries(feed()), strict=False)
         seqs = set(graph.evidence(f"footprint:{footprint_id}"))
     except TraceabilityError as e:
         raise NotIssuable(f"no evidence for footprint {footprint_id}: {e}", code="certificate.no_evidence") from e
-    wanted = set(seqs)
     if statement_seq is not None:
-        wanted.add(statement_seq)
-    entries: dict[int, Entry] = {}
-    for entry in ledger.entries(0, size):
-        if entry.seq in wanted or entry.kind in _KEY_KINDS:
-            entries[entry.seq] = entry
-    missing = sorted(wanted - entries.keys())
-    if missing:
-        raise NotIssuable(f"evidence entries {missing[:5]} are not in the tree of {size}", code="certificate.no_evidence")
-    closed = key_closure(wanted, entries, size)
-    return sorted(closed), {s: entries[s] for s in closed}
+        seqs.add(statement_seq)
+    read: dict[int, Entry] = {}
+    for seq in seqs - keep.keys():  # other evidence (meters, batches, runs …): read one by one
+        if not 0 <= seq < size:
+            raise NotIssuable(f"evidence entry {seq} is not in the tree of {size}", code="certificate.no_evidence")
+        read[seq] = ledger.entry(seq)
+    records: dict[int, Entry | GraphEntry] = {**{seq: r for seq, (r, _) in keep.items()}, **read}
+    closed = key_closure(seqs, records, size)
+    # Only the entries that go into the certificate are parsed with the canonical check.
+    entries = {seq: read[seq] if seq in read else Entry.from_body(keep[seq][1]) for seq in closed}
+    return sorted(closed), entries

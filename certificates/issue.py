@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from certificates.document import FORMAT, Certificate, signed_bytes
 from certificates.errors import NotIssuable
 from certificates.evidence import evidence_seqs
 from certificates.figures import claims_from_footprint
 from lca.kinds import get_footprint
-from ledger.actors import get_actor
+from ledger.actors import ActorRow
 from ledger.checkpoint import parse_note
 from ledger.entry import Entry, Submission, format_timestamp
 from ledger.keys import Ed25519PrivateKey, public_key_b64
@@ -85,9 +87,10 @@ def build_certificate(
         if fp.superseded_by is not None:
             raise NotIssuable(f"footprint {footprint_id} was replaced by {fp.superseded_by}",
                               code="certificate.footprint_superseded")
-        issuer = get_actor(s, fp.actor)
-    if issuer is None:
-        raise NotIssuable(f"publisher {fp.actor!r} is not registered", code="certificate.no_evidence")
+        row = s.get(ActorRow, fp.actor)  # one row, not the whole actor cache
+        if row is None:
+            raise NotIssuable(f"publisher {fp.actor!r} is not registered", code="certificate.no_evidence")
+        issuer = {"actor": row.actor_id, "name": row.name, "uscc": row.uscc}
     note = ledger.latest_checkpoint()
     size = parse_note(note)[0].size
     seqs, entries = evidence_seqs(ledger, footprint_id, size, statement_seq=statement_seq)
@@ -106,12 +109,12 @@ def build_certificate(
         "type": FORMAT,
         "id": certificate_id or str(uuid.uuid4()),
         "issued_at": stamp,
-        "issuer": {"actor": issuer.actor_id, "name": issuer.name, "uscc": issuer.uscc},
+        "issuer": issuer,
         **claims,
-        "verification": None if statement_seq is None else _statement(entries, statement_seq, issuer.actor_id),
+        "verification": None if statement_seq is None else _statement(entries, statement_seq, fp.actor),
         "evidence": {"checkpoint": note, "entries": evidence},
     }
-    return document, _key_seq(entries, issuer.actor_id)
+    return document, _key_seq(entries, fp.actor)
 
 
 def sign_certificate(document: dict[str, Any], key: Ed25519PrivateKey, key_seq: int) -> Certificate:
@@ -139,8 +142,8 @@ def issue_certificate(
         ledger, footprint_id, certificate_id=certificate_id, issued_at=issued_at, statement_seq=statement_seq)
     issuer = document["issuer"]["actor"]
     with ledger.db.read_session() as s:
-        actor = get_actor(s, issuer)
-    if actor is None or actor.public_key != public_key_b64(key.public_key()):
+        current = s.scalar(select(ActorRow.public_key).where(ActorRow.actor_id == issuer))
+    if current != public_key_b64(key.public_key()):
         raise NotIssuable(f"the key given is not the current key of publisher {issuer!r}",
                           code="certificate.wrong_key")
     cert = sign_certificate(document, key, key_seq)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from certificates.errors import CertificateNotFound, NotIssuable
 from certificates.kinds import get_certificate
-from ledger.actors import list_actors
+from ledger.actors import ActorRow
 from ledger.entry import Submission
 from ledger.keys import Ed25519PrivateKey, public_key_b64
 from ledger.log import Ledger
@@ -29,7 +31,8 @@ def revoke_certificate(
             raise CertificateNotFound(f"no certificate {certificate_id} was issued", certificate_id=certificate_id)
         if actor is None:
             mine = public_key_b64(key.public_key())
-            holders = sorted((a.actor_id != record.issuer, a.actor_id) for a in list_actors(s) if a.public_key == mine)
+            ids = s.scalars(select(ActorRow.actor_id).where(ActorRow.public_key == mine))
+            holders = sorted((a != record.issuer, a) for a in ids)
             if not holders:
                 raise NotIssuable("the key given is no registered actor's current key", code="certificate.wrong_key")
             actor = holders[0][1]
