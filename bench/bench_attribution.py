@@ -6,7 +6,10 @@ runs the full year month by month through :func:`ledger.attribution.
 attribute_period`, and prints wall time, peak traced memory and peak RSS. It
 then runs :func:`naive_attribute` (the same rules, one hour and one meter at a
 time in plain Python) on a sample (one month x 50 meters), checks that it gives
-exactly the same numbers, and prints the speed-up.
+exactly the same numbers, and prints the speed-up. Last, :func:`end_to_end`
+loads 1,000 meters x 3 months through signed ledger entries into SQLite and
+times the database path: load + run, ``run_attribution`` (with the re-run
+inside the append) and ``verify_run`` (replay + re-run).
 
 The naive reference is also the oracle of the property tests.
 
@@ -19,9 +22,11 @@ import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
+from bench.common import scale
 from ledger.allocation import SHARE_SCALE
 from ledger.attribution import (
     WH_PER_GEC,
@@ -32,6 +37,7 @@ from ledger.attribution import (
     attribute_month,
     attribute_period,
     month_hours,
+    month_start,
     months_between,
 )
 
@@ -294,6 +300,124 @@ def _same(inputs: MonthInputs) -> bool:
     )
 
 
+# ------------------------------------------------------------ end to end (database)
+
+
+def _load_ledger(ledger_park: object, park: Park, months: tuple[str, ...], enterprises: int) -> None:
+    """Register the synthetic park in a ledger and append its readings, links,
+    trades (contract + settlement) and GEC retirements as signed entries."""
+    from ledger.keys import generate_key, public_key_b64
+
+    lp = ledger_park
+    sign, led, keys = lp.sign, lp.ledger, lp.keys  # type: ignore[attr-defined]
+
+    def actor(actor_id: str, role: str) -> None:
+        keys[actor_id] = generate_key()
+        led.append([sign("actor.register", "operator", {
+            "id": actor_id, "name": actor_id, "role": role, "public_key": public_key_b64(keys[actor_id].public_key())})])
+
+    for k in range(enterprises):
+        actor(f"E{k}", "enterprise")
+    actor("GEN", "generator")
+    actor("REG", "registry")
+    owner = {m: f"E{i % enterprises}" for i, m in enumerate(park.consumer_ids)}
+    subs = [sign("park.register", "operator", {"id": "P", "name": "Bench park", "level": "national"})]
+    subs += [sign("meter.register", "operator", {"id": m, "owner": owner[m], "park": "P", "kind": "consumption"})
+             for m in park.consumer_ids]
+    subs += [sign("meter.register", "operator", {"id": g, "owner": "GEN", "park": "P", "kind": "generation",
+                                                  "technology": t})
+             for g, t in zip(park.generator_ids, park.technologies, strict=True)]
+    subs += [sign("supply.direct_link", "operator", {
+        "id": lk.link_id, "name": lk.link_id, "park": "P", "generation_meters": list(lk.generator_ids),
+        "consumer_meters": list(lk.consumer_ids), "valid_from": "2025-01-01T00:00:00Z", "key": lk.key,
+        **({"shares": list(lk.shares)} if lk.shares is not None else {})}) for lk in park.links]
+    led.append(subs)
+    serial = 1
+    for month in months:
+        inputs = month_inputs(park, month)
+        start = f"{month}-01T00:00:00Z"
+        end = (month_start(month) + timedelta(hours=month_hours(month))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        batch = [sign("readings.batch", owner[m], {"meter": m, "start": start, "resolution": "PT1H",
+                                                    "values": inputs.consumption[i].tolist()})
+                 for i, m in enumerate(inputs.consumer_ids)]
+        batch += [sign("readings.batch", "GEN", {"meter": g, "start": start, "resolution": "PT1H",
+                                                  "values": inputs.generation[i].tolist()})
+                  for i, g in enumerate(inputs.generator_ids)]
+        for i in range(0, len(batch), 250):
+            led.append(batch[i : i + 250])
+        recs = []
+        for k in range(enterprises):  # one trade per enterprise and month, one retirement of 100 MWh
+            ent = f"E{k}"
+            mine = [m for m in park.consumer_ids if owner[m] == ent]
+            cid = f"T{month}-{k}"
+            recs += [sign("trade.green_power", "GEN", {
+                "id": cid, "seller": "GEN", "seller_meters": [park.generator_ids[(2 * k + 1) % len(park.generator_ids)]],
+                "buyer": ent, "buyer_meters": mine[:5], "first_month": month, "last_month": month, "mwh": 500}),
+                sign("trade.settle", "GEN", {"contract": cid, "month": month, "wh": 200 * WH_PER_GEC})]
+            gen = park.generator_ids[(2 * k) % len(park.generator_ids)]
+            tech = park.technologies[(2 * k) % len(park.generator_ids)]
+            recs += [sign("gec.issue", "REG", {"first": serial, "last": serial + 99, "mwh": 100,
+                                               "generator_meter": gen, "technology": tech, "vintage": month}),
+                     sign("gec.transfer", "GEN", {"first": serial, "last": serial + 99, "to": ent}),
+                     sign("gec.retire", ent, {"first": serial, "last": serial + 99, "beneficiary": ent,
+                                              "consumer_meters": mine[5:8], "period_start": start,
+                                              "period_end": end})]
+            serial += 100
+        led.append(recs)
+
+
+def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10) -> dict[str, float]:
+    """Load a synthetic park into a SQLite ledger through signed entries, then
+    time ``run_attribution`` (load from the database + engine + the re-run
+    inside the append + storing the projection) and ``verify_run`` (replay
+    into a scratch database + re-run). Returns the figures in seconds / MiB."""
+    import tempfile
+    from pathlib import Path
+
+    from ledger.attribution_inputs import Scope
+    from ledger.attribution_run import compute
+    from ledger.attribution_runner import run_attribution, verify_run
+    from ledger.db import Database, sqlite_url
+    from ledger.keys import generate_key
+    from ledger.log import Ledger
+
+    class _Park:  # the minimal signer the loader needs
+        def __init__(self, ledger: Ledger, key: object) -> None:
+            self.ledger, self.keys = ledger, {"operator": key}
+
+        def sign(self, kind: str, actor: str, payload: dict[str, object]) -> object:
+            from ledger.entry import Submission
+
+            return Submission.create(kind, actor, payload, self.keys[actor])  # type: ignore[arg-type]
+
+    park = make_park(n_meters=n_meters, n_generators=50, n_links=20)
+    months = months_between("2025-01", f"2025-{n_months:02d}")
+    with tempfile.TemporaryDirectory() as tmp:
+        op = generate_key()
+        led = Ledger.create(Database(sqlite_url(Path(tmp) / "bench.db")), op, origin="bench.tanji/attr")
+        t0 = time.perf_counter()
+        _load_ledger(_Park(led, op), park, months, enterprises)
+        setup = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with led.db.read_session() as s:
+            compute(s, Scope(park="P"), months, "raise")
+        load_run = time.perf_counter() - t0
+        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        summary = run_attribution(led, "operator", op, months, park="P")
+        recorded = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = verify_run(led, summary.seq)
+        verified = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        db_mib = (Path(tmp) / "bench.db").stat().st_size / 2**20
+        led.db.dispose()
+    if not report.ok:
+        raise SystemExit(f"verify_run failed: {report}")
+    return {"setup_s": setup, "load_and_run_s": load_run, "record_s": recorded, "verify_s": verified,
+            "peak_rss_mib": max(rss, rss0), "db_mib": db_mib, "log_entries": float(summary.log_end)}
+
+
 def main() -> None:
     park = make_park()
     months = months_between("2025-01", "2025-12")
@@ -343,6 +467,17 @@ def main() -> None:
     print(f"  naive full year, extrapolated linearly (x20 meters x12 months): ~{slow * 240:.0f} s")
     if not same:
         raise SystemExit("naive reference disagrees with the vectorised engine")
+
+    n_meters, n_months = scale(1000, 50), 3
+    f = end_to_end(n_meters=n_meters, n_months=n_months)
+    print(f"end to end, SQLite: {n_meters} meters x {n_months} months, 50 generators, 20 links, "
+          f"10 trades and 10 retirements a month; {int(f['log_entries'])} log entries, "
+          f"database {f['db_mib']:.0f} MiB (loading it through signed entries: {f['setup_s']:.0f} s)")
+    print(f"  load from the database + engine + hash:      {f['load_and_run_s']:.2f} s  "
+          f"(pure engine for the same months: ~{engine * n_months / 12 * n_meters / 1000:.2f} s)")
+    print(f"  run_attribution (compute, re-run in append, store): {f['record_s']:.2f} s")
+    print(f"  verify_run (replay the log into scratch SQLite, re-run): {f['verify_s']:.2f} s; "
+          f"peak RSS {f['peak_rss_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":

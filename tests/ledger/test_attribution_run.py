@@ -69,17 +69,17 @@ def test_hand_computed_month_from_the_log(month_park: Park) -> None:
     assert park.ledger.entry(summary.seq).kind == "attribution.run"
     assert summary.log_end == summary.seq  # read the whole log before it
     with park.ledger.db.read_session() as s:
-        meters = read_table(s, "meters", summary.seq).set_index("meter_id")
-        gens = read_table(s, "generators", summary.seq).set_index("generator_id")
+        meters = read_table(s, "meters", summary.seq).set_index("meter_id").to_dict(orient="index")
+        gens = read_table(s, "generators", summary.seq).set_index("generator_id").to_dict(orient="index")
         trades = read_table(s, "trades", summary.seq)
         certs = read_table(s, "certificates", summary.seq)
         c3 = read_meter_hours(s, summary.seq, "C-3")
         electricity = {r.meter_id: r for r in meter_electricity(s, summary.seq)}
     for meter, expected in EXPECTED.items():
-        assert {k: int(meters.loc[meter, k]) for k in expected} == expected, meter
-    assert int(meters.loc["C-1", "hourly_matched_wh"]) == 178_560  # certificates are not hourly matches
-    assert gens.loc["W-1", ["generation_wh", "direct_wh", "surplus_wh"]].tolist() == [223_200, 223_200, 0]
-    assert gens.loc["S-1", ["generation_wh", "contracted_wh", "surplus_wh"]].tolist() == [223_200, 100_000, 123_200]
+        assert {k: meters[meter][k] for k in expected} == expected, meter
+    assert meters["C-1"]["hourly_matched_wh"] == 178_560  # certificates are not hourly matches
+    assert [gens["W-1"][k] for k in ("generation_wh", "direct_wh", "surplus_wh")] == [223_200, 223_200, 0]
+    assert [gens["S-1"][k] for k in ("generation_wh", "contracted_wh", "surplus_wh")] == [223_200, 100_000, 123_200]
     assert trades[["contract_id", "delivered_wh", "unused_wh"]].values.tolist() == [["T-1", 100_000, 0]]
     assert certs[["units", "claimed_direct_wh", "covered_wh", "unused_wh"]].values.tolist() == [
         [1, 178_560, 119_040, 702_400]]
@@ -186,7 +186,7 @@ def test_retirement_for_a_meter_the_beneficiary_does_not_own(month_park: Park) -
 
 def test_link_to_missing_meter_and_generator_without_readings(month_park: Park) -> None:
     park = month_park
-    link = {"id": "L-2", "name": "New line", "park": "P-1", "generation_meters": ["W-404"],
+    link: dict[str, object] = {"id": "L-2", "name": "New line", "park": "P-1", "generation_meters": ["W-404"],
             "consumer_meters": ["C-3"], "valid_from": START}
     with pytest.raises(LedgerError) as e:
         park.ledger.append([park.sign("supply.direct_link", "operator", link)])
@@ -199,8 +199,8 @@ def test_link_to_missing_meter_and_generator_without_readings(month_park: Park) 
     assert e.value.code == "attribution.missing_readings" and e.value.details["meter"] == "W-2"
     summary = _run(park, on_missing="gap")
     with park.ledger.db.read_session() as s:
-        gens = read_table(s, "generators", summary.seq).set_index("generator_id")
-    assert int(gens.loc["W-2", "gap_hours"]) == HOURS and int(gens.loc["W-2", "generation_wh"]) == 0
+        w2 = read_table(s, "generators", summary.seq).set_index("generator_id").to_dict(orient="index")["W-2"]
+    assert w2["gap_hours"] == HOURS and w2["generation_wh"] == 0
     assert verify_run(park.ledger, summary.seq).ok
 
 
