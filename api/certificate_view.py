@@ -40,7 +40,7 @@ class CertificateView:
     issuer: str
     verifier: str | None
     evidence: Sequence[EvidenceItem]
-    document: Mapping[str, Any] = field(repr=False)
+    document: Mapping[str, Any] | None = field(default=None, repr=False)
     status_reason: str | None = None
     checkpoint: str | None = None
 

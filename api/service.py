@@ -6,7 +6,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.access import Grant, grants_to
 from api.auth import Principal, TokenService
+from api.certificate_lookup import ledger_certificate_lookup
 from api.footprint_source import ledger_records
 from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, assemble
 from api.settings import Settings
@@ -72,6 +73,8 @@ class Service:
         schema_base = str(settings.extra.get("schema_base", DEFAULT_SCHEMA_BASE))
         catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base)
         tokens = TokenService(settings.service_key, settings.issuer, settings.token_ttl_seconds)
+        if settings.certificates is None:
+            settings = replace(settings, certificates=ledger_certificate_lookup(ledger, settings.certificate_documents))
         templates = Jinja2Templates(directory=str(TEMPLATES))
         return cls(settings, db, ledger, tokens, catalog, templates, TraceIndex(ledger))
 

@@ -44,6 +44,7 @@ class Settings:
     footprints_version: Callable[[], object] | None = None
     certificates: CertificateLookup | None = None
     upload_dir: Path | None = None
+    certificate_documents: Path | None = None
     max_upload_bytes: int = 512 * 1024 * 1024
     extra: dict[str, object] = field(default_factory=dict)
 

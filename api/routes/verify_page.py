@@ -43,6 +43,9 @@ def certificate_json(certificate_id: CertificateId, service: ServiceDep) -> Resp
     view = _lookup(service, certificate_id)
     if view is None:
         raise ResourceNotFound(f"no certificate {certificate_id}", code="certificate.not_found")
+    if view.document is None:
+        raise ResourceNotFound(f"certificate {certificate_id} is recorded in the ledger, but this service keeps "
+                               "no copy of its signed document; ask its holder", code="certificate.document_missing")
     body = json.dumps(dict(view.document), ensure_ascii=False, sort_keys=True, indent=2)
     return Response(body, media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="{certificate_id}.json"'})

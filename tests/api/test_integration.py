@@ -1,0 +1,80 @@
+"""The service on real records: lca's ``footprint.publish`` through PACT, certificates on the page."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.clients import create_client
+from api.settings import Settings
+from certificates.revoke import revoke_certificate
+from ledger.keys import generate_key
+from tests.api.test_pact import GREEN, PF
+from tests.certificates.conftest import Issued, basic_park, issue, make_issued, publish, statement  # noqa: F401
+from tests.conftest import Park
+from tests.lca.test_kinds import payload
+
+
+def _client(park: Park, **settings: object) -> TestClient:
+    app = create_app(Settings(db_url=park.ledger.db.url, service_key=generate_key(),
+                              operator_key=park.keys["operator"], access_cache_seconds=0, **settings))  # type: ignore[arg-type]
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _auth(park: Park, client: TestClient, actor: str, role: str) -> dict[str, str]:
+    new = create_client(park.ledger.db, actor, role)
+    r = client.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(new.client.client_id, new.secret))
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_published_footprints_through_pact(make_park: Callable[[], Park]) -> None:
+    park = basic_park(make_park())
+    park.register("B-1", "buyer")
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    park.ledger.append([park.sign("footprint.publish", "E-1", payload(first))])
+    park.ledger.append([park.sign("footprint.publish", "E-1", payload(second, supersedes=[first], total=3.9))])
+    client = _client(park)
+    buyer = _auth(park, client, "B-1", "buyer")
+    assert client.get("/3/footprints", headers=buyer).json() == {"data": []}  # nothing shared yet
+    park.ledger.append([park.sign("access.grant", "E-1", {"grantee": "B-1", "scope": "footprints"})])
+    data = {pf["id"]: pf for pf in client.get("/3/footprints", headers=buyer).json()["data"]}
+    assert set(data) == {first, second}
+    for pf in data.values():
+        PF.validate(pf)
+        GREEN.validate(pf["extensions"][0]["data"])
+        assert pf["companyName"] == "Actor E-1" and pf["companyIds"] == ["urn:tanji:actor:E-1"]
+    assert data[first]["status"] == "Deprecated" and data[second]["status"] == "Active"
+    assert data[second]["precedingPfIds"] == [first]
+    assert data[second]["pcf"]["pcfExcludingBiogenicUptake"] == "3.9"
+    green = data[second]["extensions"][0]["data"]
+    assert green["shares"] == {"physical": "0.5000", "claimable": "0.5000"}
+    assert green["ledger"]["seq"] == park.ledger.size() - 2
+    assert client.get(f"/3/footprints/{first}", headers=buyer).json()["data"]["status"] == "Deprecated"
+
+
+def test_verification_page_for_a_real_certificate(make_issued: Callable[..., Issued], tmp_path: Path) -> None:
+    issued = make_issued(with_statement=True)
+    park = issued.park
+    cid = issued.certificate.id
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / f"{cid}.json").write_bytes(issued.certificate.to_bytes())
+    client = _client(park, certificate_documents=docs)
+    page = client.get(f"/verify/{cid}")
+    assert page.status_code == 200 and 'class="badge valid"' in page.text
+    assert "Aluminium ingot" in page.text and "V-1" in page.text and "footprint.publish" in page.text
+    assert "50.0 %" in page.text
+    doc = client.get(f"/verify/{cid}/certificate.json")
+    assert doc.status_code == 200 and json.loads(doc.content)["id"] == cid
+    revoke_certificate(park.ledger, cid, "meter C-1 was miscalibrated", park.keys["E-1"])
+    page = client.get(f"/verify/{cid}")
+    assert 'class="badge revoked"' in page.text and "miscalibrated" in page.text
+    # a tampered copy is not offered
+    (docs / f"{cid}.json").write_text(json.dumps({**json.loads(issued.certificate.to_bytes()), "id": cid, "x": 1}))
+    assert client.get(f"/verify/{cid}/certificate.json").status_code == 404
+    assert client.get(f"/verify/{uuid.uuid4()}").status_code == 404
