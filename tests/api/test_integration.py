@@ -15,7 +15,7 @@ from api.settings import Settings
 from certificates.revoke import revoke_certificate
 from ledger.keys import generate_key
 from tests.api.test_pact import GREEN, PF
-from tests.certificates.conftest import Issued, basic_park, issue, make_issued, publish, statement  # noqa: F401
+from tests.certificates.conftest import Issued, basic_park, make_issued  # noqa: F401 - a fixture
 from tests.conftest import Park
 from tests.lca.test_kinds import payload
 
@@ -57,7 +57,7 @@ def test_published_footprints_through_pact(make_park: Callable[[], Park]) -> Non
     assert client.get(f"/3/footprints/{first}", headers=buyer).json()["data"]["status"] == "Deprecated"
 
 
-def test_verification_page_for_a_real_certificate(make_issued: Callable[..., Issued], tmp_path: Path) -> None:
+def test_verification_page_for_a_real_certificate(make_issued: Callable[..., Issued], tmp_path: Path) -> None:  # noqa: F811
     issued = make_issued(with_statement=True)
     park = issued.park
     cid = issued.certificate.id
