@@ -11,6 +11,7 @@ error format instead: ``{"code": "BadRequest", "message": …}``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -83,7 +84,7 @@ class BadRequest(ApiError):
 
 
 # (exception class, HTTP status, title), most specific first.
-_STATUS: list[tuple[type[BaseException], int, str]] = [
+_STATUS: list[tuple[type[Exception], int, str]] = [
     (le.SignatureInvalid, 422, "Signature invalid"),
     (le.SchemaViolation, 422, "Schema violation"),
     (le.RuleViolation, 422, "Rule violated"),
@@ -183,10 +184,10 @@ PACT_CODES = {400: "BadRequest", 401: "TokenExpired", 403: "AccessDenied", 404: 
 
 
 def pact_error(status: int, message: str, code: str | None = None,
-               headers: dict[str, str] | None = None) -> JSONResponse:
+               headers: Mapping[str, str] | None = None) -> JSONResponse:
     """A PACT v3 error body ``{"code", "message"}``."""
     return JSONResponse({"code": code or PACT_CODES.get(status, "BadRequest"), "message": message},
-                        status_code=status, headers=headers)
+                        status_code=status, headers=dict(headers or {}))
 
 
 def pact_from_exception(exc: BaseException) -> JSONResponse:
@@ -246,6 +247,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     # The known roots are handled inside the app (no traceback, no re-raise);
     # ``Exception`` is the last resort: unknown code-carrying errors and 500s.
-    for cls in {ApiError, *(c for c, _s, _t in _STATUS)}:
+    roots: set[type[Exception]] = {ApiError, *(c for c, _s, _t in _STATUS)}
+    for cls in roots:
         app.add_exception_handler(cls, on_error)
     app.add_exception_handler(Exception, on_error)
