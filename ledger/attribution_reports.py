@@ -31,7 +31,7 @@ from ledger.attribution_store import (
     read_table,
 )
 from ledger.compliance import LinkCompliance, link_compliance
-from ledger.errors import NotFound
+from ledger.errors import NotFound, RuleViolation
 from ledger.factors import FactorTable, load_factors
 from ledger.indicators import add_emissions, by_enterprise, summarise
 from ledger.links import DirectLinkRow
@@ -48,7 +48,9 @@ __all__ = [
     "find_run",
     "green_report",
     "hourly_matching_evidence",
+    "link_indicators",
     "meter_electricity",
+    "meter_electricity_for_period",
     "meter_indicators",
 ]
 
@@ -115,34 +117,77 @@ def find_run(session: Session, first_month: str, last_month: str, *, meter: str 
     return int(seq)
 
 
-def meter_electricity(session: Session, run_seq: int, meters: Sequence[str] | None = None
+def meter_electricity(session: Session, run_seq: int, meters: Sequence[str] | None = None, *,
+                      months: tuple[str, str] | None = None, allow_gaps: bool = False,
                       ) -> tuple[MeterElectricityRecord, ...]:
     """Per-meter electricity split of a run (default: its requested meters), sorted by meter.
 
-    Sums over the run's months; ``NotFound`` for an unknown run or a meter the
-    run did not compute.
+    Sums over the run's months, or over ``months = (first, last)`` inside
+    them. Raises ``NotFound`` for an unknown run or a meter the run did not
+    compute (``attribution.meter_not_in_run``), ``attribution.outside_run``
+    for months outside the run, and -- unless ``allow_gaps`` -- a
+    ``RuleViolation`` ``attribution.gaps`` when a meter had hours without
+    readings (their consumption is not in the split: never a silent zero).
     """
     run = _run_row(session, run_seq)
+    first, last = months or (run.first_month, run.last_month)
+    if first > last or first < run.first_month or last > run.last_month:
+        raise NotFound(f"months {first}..{last} are not inside run {run_seq} ({run.first_month}..{run.last_month})",
+                       code="attribution.outside_run", seq=run_seq)
     totals = read_table(session, "meters", run_seq, requested_only=meters is None)
+    totals = totals[(totals["month"] >= first) & (totals["month"] <= last)]
     wanted = sorted(set(totals["meter_id"])) if meters is None else sorted(set(meters))
     missing = sorted(set(wanted) - set(totals["meter_id"]))
     if missing:
         raise NotFound(f"run {run_seq} did not attribute meter {', '.join(missing)}",
                        code="attribution.meter_not_in_run", meters=missing)
-    src = session.execute(select(AttributionSourceRow.meter_id, AttributionSourceRow.kind,
-                                 AttributionSourceRow.technology, AttributionSourceRow.wh)
-                          .where(AttributionSourceRow.run_seq == run_seq)).all()
+    gaps = totals[totals["meter_id"].isin(wanted)].groupby("meter_id")["gap_hours"].sum()
+    if not allow_gaps and int(gaps.sum()):
+        bad = sorted(str(m) for m in gaps[gaps > 0].index)
+        raise RuleViolation(f"run {run_seq} has hours without readings for meter {', '.join(bad)} in "
+                            f"{first}..{last}; pass allow_gaps to use the split without them",
+                            code="attribution.gaps", meters=bad, hours=int(gaps.sum()))
+    t = AttributionSourceRow
+    src = session.execute(select(t.meter_id, t.kind, t.technology, t.wh).where(
+        t.run_seq == run_seq, t.month >= first, t.month <= last)).all()
     by: dict[tuple[str, str], dict[str, int]] = {}
     for meter_id, kind, tech, wh in src:
         bucket = by.setdefault((meter_id, kind), {})
         bucket[tech] = bucket.get(tech, 0) + int(wh)
     grid = totals.groupby("meter_id")["grid_wh"].sum()
-    start, end = month_start(run.first_month).date(), _next_month(run.last_month)
+    start, end = month_start(first).date(), _next_month(last)
     return tuple(MeterElectricityRecord(
         meter_id=m, period_start=start, period_end=end, direct_wh=by.get((m, "direct"), {}),
         direct_claimable_wh=by.get((m, "claimable_direct"), {}), contracted_wh=by.get((m, "contracted"), {}),
         certificate_wh=by.get((m, "certificate"), {}), grid_wh=int(grid[m]), attribution_seq=run_seq,
     ) for m in wanted)
+
+
+def meter_electricity_for_period(session: Session, first_month: str, last_month: str, meters: Sequence[str], *,
+                                 allow_gaps: bool = False) -> tuple[MeterElectricityRecord, ...]:
+    """The split of each of ``meters`` over ``first_month..last_month``, each
+    from the newest run covering the period that computed it (see
+    :func:`find_run`; ``attribution.no_run`` if a meter has none)."""
+    out: list[MeterElectricityRecord] = []
+    for m in sorted(set(meters)):
+        seq = find_run(session, first_month, last_month, meter=m)
+        out.extend(meter_electricity(session, seq, [m], months=(first_month, last_month), allow_gaps=allow_gaps))
+    return tuple(out)
+
+
+def link_indicators(session: Session, run_seq: int) -> pd.DataFrame:
+    """Per link over the run's months: the monthly link rows summed, with
+    ``self_use_of_generation``, ``self_use_of_consumption`` and
+    ``grid_export_of_generation`` ratios (NaN on a zero denominator)."""
+    _run_row(session, run_seq)
+    rows = read_table(session, "links", run_seq)
+    sums = rows.drop(columns=["month"]).groupby("link_id", sort=True).sum().reset_index()
+    gen = sums["available_generation_wh"].astype(float).replace(0.0, np.nan)
+    users = sums["users_consumption_wh"].astype(float).replace(0.0, np.nan)
+    sums["self_use_of_generation"] = sums["self_consumed_wh"] / gen
+    sums["self_use_of_consumption"] = sums["self_consumed_wh"] / users
+    sums["grid_export_of_generation"] = sums["grid_export_wh"] / gen
+    return sums
 
 
 def _owners(session: Session, ids: Sequence[str]) -> dict[str, str]:

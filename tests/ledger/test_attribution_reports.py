@@ -17,7 +17,9 @@ from ledger.attribution_reports import (
     find_run,
     green_report,
     hourly_matching_evidence,
+    link_indicators,
     meter_electricity,
+    meter_electricity_for_period,
     meter_indicators,
 )
 from ledger.attribution_runner import RunSummary, run_attribution
@@ -115,3 +117,24 @@ def test_cbam_hourly_matching(recorded: tuple[Park, RunSummary]) -> None:
     assert ppa["matched_wh"].sum() / ppa["consumption_wh"].sum() == pytest.approx(100_000 / 372_000)
     night = ppa.iloc[12]  # 12:00 UTC = 20:00 Shanghai: no sun, no delivery
     assert night["production_wh"] == 0 and night["matched_wh"] == 0
+
+
+def test_period_lookup_gaps_and_link_indicators(recorded: tuple[Park, RunSummary]) -> None:
+    park, run = recorded
+    with park.ledger.db.read_session() as s:
+        (c1,) = meter_electricity_for_period(s, MONTH, MONTH, ["C-1"])
+        links = link_indicators(s, run.seq).set_index("link_id").to_dict(orient="index")
+        with pytest.raises(LedgerError) as e:
+            meter_electricity(s, run.seq, months=("2025-12", MONTH))
+        assert e.value.code == "attribution.outside_run"
+    assert c1.attribution_seq == run.seq and dict(c1.certificate_wh) == {"wind": 119_040}
+    assert links["L-1"]["self_use_of_consumption"] == pytest.approx(0.6)
+    assert links["L-1"]["grid_export_of_generation"] == 0.0
+    # a month with no readings, attributed with gaps: the LCA split refuses it unless told
+    gap_run = run_attribution(park.ledger, "operator", park.keys["operator"], "2026-02", ["C-2"], on_missing="gap")
+    with park.ledger.db.read_session() as s:
+        with pytest.raises(LedgerError) as e:
+            meter_electricity(s, gap_run.seq)
+        assert e.value.code == "attribution.gaps" and e.value.details["meters"] == ["C-2"]
+        (c2,) = meter_electricity(s, gap_run.seq, allow_gaps=True)
+    assert c2.consumption_wh == 0
