@@ -3,12 +3,12 @@
 :func:`compute_footprints` is the one entry point: it compiles the models
 (pure, errors before Brightway is touched), writes the foreground into the
 offline Brightway project, lets bw2data/bw2calc build the technosphere,
-biosphere and characterisation matrices, factorises the technosphere once and
-then, for every product, solves ``A s = f`` with the kept factors. Unit
-cradle-to-gate scores of every product come from ``Aᵀ λ = Bᵀ c`` with the same
-factors (one solve per GHG category), which gives the contribution breakdown
-by process, input and stage. Each result's total is checked against the
-textbook ``c · B s``.
+biosphere and characterisation matrices and factorises the technosphere once.
+Unit cradle-to-gate scores of every product come from ``Aᵀ λ = Bᵀ c`` with
+those factors (one solve per GHG category, all products at once); each
+product then needs only its foreground supply and arithmetic, which gives the
+contribution breakdown by process, input and stage. Each result's total is checked against the
+adjoint score ``λ · f``; :func:`textbook_scores` recomputes ``c · B · A⁻¹ f``.
 """
 
 from __future__ import annotations
@@ -193,33 +193,74 @@ def build_linear_system(
 def footprints_from_system(
     linear: LinearSystem, plans: Iterable[ProductPlan], background_version: str
 ) -> list[FootprintResult]:
-    """All products from one factorisation of ``linear.technosphere``."""
+    """All products from one factorisation of ``linear.technosphere``.
+
+    1. Factorise ``A`` once and solve ``Aᵀ λ = Bᵀ c`` for the five GHG
+       categories at once: ``λ`` is the cradle-to-gate score of one unit of
+       every product in the system.
+    2. Supply of the foreground: background activities never consume
+       foreground products, so ``A`` is block triangular and the foreground
+       supply is ``A_ff⁻¹ f`` (the foreground block is tiny; its own factors are
+       kept too). This is exactly the foreground part of ``A⁻¹ f``.
+    3. Assemble each product from its links and ``λ`` (pure), and check its
+       total against the adjoint score ``λ · f``, which covers the whole system.
+    """
+    plans = list(plans)
     fact = factorise(linear.technosphere)
-    n = linear.technosphere.shape[0]
     c_matrix = np.column_stack([linear.characterisation[c] for c in CATEGORIES])
-    # unit scores of every product, one column per category: Aᵀ λ = Bᵀ c
     lam = fact.solve_transposed(np.asarray(linear.biosphere.T @ c_matrix))
-    c_total = linear.characterisation["total"]
+
+    fg_codes = [c for c in linear.activity_index if not c.startswith("bg:")]
+    fg_rows = np.array([linear.product_index[c] for c in fg_codes], dtype=np.int64)
+    fg_cols = np.array([linear.activity_index[c] for c in fg_codes], dtype=np.int64)
+    bg_cols = np.array(
+        [linear.activity_index[c] for c in linear.activity_index if c.startswith("bg:")],
+        dtype=np.int64,
+    )
+    a = sp.csr_matrix(linear.technosphere)
+    if a[fg_rows][:, bg_cols].nnz:
+        raise LcaError(
+            "a background activity consumes a foreground product; Tanji's background "
+            "must not depend on product models",
+            code="lca.background_depends_on_foreground",
+        )
+    fg_fact = factorise(a[fg_rows][:, fg_cols])
+    fg_position = {code: i for i, code in enumerate(fg_codes)}
+
     results: list[FootprintResult] = []
     for plan in plans:
-        demand = np.zeros(n)
-        demand[linear.product_index[plan.reference_code]] = plan.demand
-        s = fact.solve(demand)
-        supply = {code: float(s[linear.activity_index[code]]) for code in plan.process_codes}
+        ref = fg_position[plan.reference_code]
+        f = np.zeros(len(fg_codes))
+        f[ref] = plan.demand
+        s_f = fg_fact.solve(f)
+        supply = {code: float(s_f[fg_position[code]]) for code in plan.process_codes}
         targets = {link.target for link in plan.links if link.kind != "emission"}
         targets.update(use.location_code for use in plan.electricity)
         targets.update(use.mix_code for use in plan.electricity)
         unit_scores = {t: Ghg(*(float(x) for x in lam[linear.product_index[t]])) for t in targets}
         result = assemble_footprint(plan, supply, unit_scores, background_version)
-        textbook = float(c_total @ (linear.biosphere @ s))
-        if not np.isclose(textbook, result.market.total, rtol=1e-9, atol=1e-9):
+        adjoint = float(lam[linear.product_index[plan.reference_code], 0]) * plan.demand
+        if not np.isclose(adjoint, result.market.total, rtol=1e-9, atol=1e-9):
             raise LcaError(
                 f"product {plan.model.id!r}: contributions sum to {result.market.total} "
-                f"but c·B·s = {textbook}",
+                f"but the adjoint score λ·f is {adjoint}",
                 code="lca.inconsistent",
             )
         results.append(result)
     return results
+
+
+def textbook_scores(linear: LinearSystem, plans: Iterable[ProductPlan]) -> list[float]:
+    """Market totals the textbook way, ``c · B · A⁻¹ f``, one forward solve each (an oracle)."""
+    fact = factorise(linear.technosphere)
+    n = linear.technosphere.shape[0]
+    out = []
+    for plan in plans:
+        demand = np.zeros(n)
+        demand[linear.product_index[plan.reference_code]] = plan.demand
+        s = fact.solve(demand)
+        out.append(float(linear.characterisation["total"] @ (linear.biosphere @ s)))
+    return out
 
 
 def compute_footprints(
@@ -228,12 +269,15 @@ def compute_footprints(
     data_dir: Path | None = None,
     *,
     background: Background | None = None,
+    persist: bool = True,
 ) -> list[FootprintResult]:
     """Footprints per declared unit of ``models``, in order, from one factorisation.
 
     ``electricity_by_meter`` holds the ledger's attribution per (meter, period);
     every metered process needs a record for its model's reference period
-    (MissingAttribution). ``data_dir`` defaults to :func:`tanji_home`.
+    (MissingAttribution). ``data_dir`` defaults to :func:`tanji_home`. With
+    ``persist`` the period's foreground is also written into the Brightway
+    project, so it can be inspected and re-run with Brightway's own tools.
     Raises InvalidModel, UnknownMaterial, UnknownTechnology, MissingAttribution,
     InvalidAttribution or BrightwayError, each naming the offending values.
     """
@@ -242,5 +286,5 @@ def compute_footprints(
     system = compile_system(models, index_attribution(electricity_by_meter), bg)
     if not system.plans:
         return []
-    linear = build_linear_system(system, data_dir or tanji_home(), bg)
+    linear = build_linear_system(system, data_dir or tanji_home(), bg, persist=persist)
     return footprints_from_system(linear, system.plans, bg.version)

@@ -206,3 +206,52 @@ def split_electricity(
         grid_kwh=grid,
         attribution_seqs=tuple(sorted(seqs)),
     )
+
+
+GREEN_KINDS = ("direct", "claimable_direct", "contracted", "certificate")
+
+
+def from_technology_rows(
+    period: Period,
+    rows: Iterable[tuple[str, str, str, int]],
+    grid_wh: Mapping[str, int],
+    *,
+    attribution_seq: int | None = None,
+) -> list[MeterElectricity]:
+    """Build records from long-format attribution totals of one period.
+
+    ``rows`` are ``(meter_id, kind, technology, wh)`` with ``kind`` one of
+    ``direct``, ``claimable_direct``, ``contracted``, ``certificate`` (the shape
+    of the ledger's ``technology_totals`` summed over the period's months);
+    ``grid_wh`` gives every meter's grid Wh (a meter with no green rows is
+    grid only). A meter with green rows but no grid entry is an
+    InvalidAttribution, so nothing is silently dropped.
+    """
+    green: dict[str, dict[str, dict[str, int]]] = {}
+    for meter_id, kind, tech, wh in rows:
+        if kind not in GREEN_KINDS:
+            raise InvalidAttribution(
+                f"meter {meter_id!r}: unknown attribution kind {kind!r}; expected {GREEN_KINDS}",
+                meter_id=meter_id,
+            )
+        per_kind = green.setdefault(meter_id, {k: {} for k in GREEN_KINDS})
+        per_kind[kind][tech] = per_kind[kind].get(tech, 0) + int(wh)
+    missing = sorted(set(green) - set(grid_wh))
+    if missing:
+        raise InvalidAttribution(f"meters {missing} have green rows but no grid_wh entry")
+    out = []
+    for meter_id in sorted(grid_wh):
+        g = green.get(meter_id, {k: {} for k in GREEN_KINDS})
+        out.append(
+            MeterElectricity(
+                meter_id=meter_id,
+                period=period,
+                direct_wh=g["direct"],
+                direct_claimable_wh=g["claimable_direct"],
+                contracted_wh=g["contracted"],
+                certificate_wh=g["certificate"],
+                grid_wh=int(grid_wh[meter_id]),
+                attribution_seq=attribution_seq,
+            )
+        )
+    return out

@@ -126,3 +126,19 @@ def test_example_models_compute(tiny_model: Callable[[], dict[str, Any]], data_d
     assert fesi.market.total > 0
     assert {s.stage for s in al.by_stage} == {"anode production", "electrolysis", "casting"}
     assert al.unverified_factors  # estimates are flagged, never presented as official
+
+
+def test_adjoint_path_equals_textbook_forward_solves(
+    tiny_model: Callable[[], dict[str, Any]], data_dir: Path
+) -> None:
+    from lca.background import load_background
+    from lca.calculate import build_linear_system, footprints_from_system, textbook_scores
+    from lca.electricity import index_attribution
+    from lca.system import compile_system
+
+    bg = load_background()
+    system = compile_system(models(tiny_model()), index_attribution(attribution()), bg)
+    linear = build_linear_system(system, data_dir, bg, persist=False)
+    results = footprints_from_system(linear, system.plans, bg.version)
+    for r, textbook in zip(results, textbook_scores(linear, system.plans), strict=True):
+        assert r.market.total == pytest.approx(textbook, rel=1e-12)

@@ -1,0 +1,345 @@
+"""Benchmark of product footprints: one factorisation versus a fresh LCA per product.
+
+Part A (kernel, ecoinvent-like): a seeded synthetic background of 10,000
+activities -- sparse, mostly upstream links with some loops, 8 inputs per
+activity on average, 20 greenhouse-gas flows -- plus 500 product activities of
+10-20 inputs each. Footprints per second with
+
+- a fresh bw2calc ``LCA`` per product (matrices built and factorised each time;
+  measured on a sample, same run);
+- bw2calc with a kept factorisation (``lca.lci(demand=...)`` per product);
+- Tanji's path (:mod:`lca.solver`): one SuperLU factorisation, a forward solve
+  per product, and the contribution of every input from unit scores
+  ``Aᵀ λ = Bᵀ c`` solved once;
+- the solvers side by side: SciPy SuperLU (default), PARDISO (pypardiso, when
+  installed), SciPy ``spsolve`` without reuse. UMFPACK (scikit-umfpack) is
+  tried and reported when it imports.
+
+Part B (end to end): 500 product models (variants of the shipped park
+examples, each with its own meters and attribution) through
+:func:`lca.compute_footprints` in a temporary Tanji data directory.
+
+Run: ``.venv/bin/python -m bench.bench_lca`` (``TANJI_BENCH_SCALE`` shrinks it).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
+
+from bench.common import scale
+from lca.calculate import compute_footprints
+from lca.electricity import MeterElectricity, Period
+from lca.model import example_models, parse_model
+from lca.solver import factorise
+
+N_FLOWS = 20
+BLOCK = 64  # size of the local clusters in which loops occur
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    technosphere: sp.csc_matrix  # (n_bg + n_products) square
+    biosphere: sp.csr_matrix  # N_FLOWS x size
+    cf: npt.NDArray[np.float64]
+    n_background: int
+    n_products: int
+
+
+def synthetic_system(n_background: int, n_products: int, seed: int = 20261125) -> Synthetic:
+    """An ecoinvent-like sparse system: A = I - T with column sums of T below 0.8.
+
+    Each background activity draws 1 + Poisson(7) inputs, 90 % from activities
+    upstream of it (lower index, heavily skewed towards the first, basic ones)
+    and 10 % from its own cluster of 64, which makes local loops; products draw
+    10-20 inputs from the whole background the same skewed way.
+    (Loops to random activities anywhere make an LU with ~40 million entries at
+    10,000 activities -- unlike ecoinvent, whose factorisation is sparse.)
+    """
+    rng = np.random.default_rng(seed)
+    size = n_background + n_products
+    rows: list[npt.NDArray[np.int64]] = []
+    cols: list[npt.NDArray[np.int64]] = []
+    vals: list[npt.NDArray[np.float64]] = []
+    for j in range(size):
+        is_product = j >= n_background
+        k = int(rng.integers(10, 21)) if is_product else 1 + int(rng.poisson(7))
+        upstream = n_background if is_product else max(j, 1)
+        # preferential: most inputs come from the few basic upstream activities
+        # (energy, transport, bulk materials and their markets), as in ecoinvent
+        tiered = (upstream * rng.random(k) ** 3).astype(np.int64)
+        # loops stay local, as in ecoinvent (markets and their suppliers, co-production)
+        if is_product:
+            pick = tiered
+        else:
+            block = (j // BLOCK) * BLOCK
+            loops = rng.integers(block, min(block + BLOCK, n_background), size=k)
+            pick = np.where(rng.random(k) < 0.9, tiered, loops)
+        pick = np.unique(pick[pick != j])
+        amounts = rng.lognormal(mean=np.log(0.02), sigma=1.2, size=pick.size)
+        total = amounts.sum()
+        if total > 0.8:
+            amounts *= 0.8 / total
+        rows.append(pick)
+        cols.append(np.full(pick.size, j))
+        vals.append(-amounts)
+    r = np.concatenate([np.arange(size), *rows])
+    c = np.concatenate([np.arange(size), *cols])
+    v = np.concatenate([np.ones(size), *vals])
+    a = sp.csc_matrix((v, (r, c)), shape=(size, size))
+    br, bc, bv = [], [], []
+    for j in range(size):
+        flows = rng.choice(N_FLOWS, size=int(rng.integers(1, 5)), replace=False)
+        br.extend(flows.tolist())
+        bc.extend([j] * flows.size)
+        bv.extend(rng.lognormal(mean=np.log(0.5), sigma=1.0, size=flows.size).tolist())
+    b = sp.csr_matrix((bv, (br, bc)), shape=(N_FLOWS, size))
+    cf = np.array([1.0, 29.8, 27.0, 273.0, 25200.0, 7380.0, 12400.0] + [1.0] * (N_FLOWS - 7))
+    return Synthetic(a, b, cf, n_background, n_products)
+
+
+def _rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds > 0 else float("inf")
+
+
+def _bw_datapackage(s: Synthetic) -> Any:
+    import bw_processing as bwp
+
+    a = s.technosphere.tocoo()
+    b = s.biosphere.tocoo()
+    flow_ids = np.arange(N_FLOWS) + a.shape[0]
+    idx = np.empty(a.nnz, dtype=bwp.INDICES_DTYPE)
+    idx["row"], idx["col"] = a.row, a.col
+    dp = bwp.create_datapackage(sum_intra_duplicates=True)
+    # Brightway convention: positive amounts, inputs flipped to negative
+    dp.add_persistent_vector(
+        matrix="technosphere_matrix",
+        indices_array=idx,
+        data_array=np.where(a.row == a.col, a.data, -a.data),
+        flip_array=a.row != a.col,
+    )
+    bidx = np.empty(b.nnz, dtype=bwp.INDICES_DTYPE)
+    bidx["row"], bidx["col"] = flow_ids[b.row], b.col
+    dp.add_persistent_vector(matrix="biosphere_matrix", indices_array=bidx, data_array=b.data)
+    cidx = np.empty(N_FLOWS, dtype=bwp.INDICES_DTYPE)
+    cidx["row"], cidx["col"] = flow_ids, 0
+    dp.add_persistent_vector(
+        matrix="characterization_matrix", indices_array=cidx, data_array=s.cf, global_index=0
+    )
+    return dp
+
+
+def part_a(n_background: int, n_products: int, n_fresh: int) -> dict[str, float]:
+    import bw2calc as bc
+
+    t0 = time.perf_counter()
+    s = synthetic_system(n_background, n_products)
+    size = s.technosphere.shape[0]
+    print(
+        f"[A] synthetic system: {s.n_background:,} background + {s.n_products} product "
+        f"activities, {s.technosphere.nnz:,} technosphere and {s.biosphere.nnz:,} biosphere "
+        f"entries ({time.perf_counter() - t0:.1f} s to build); bw2calc solver: "
+        f"{'PARDISO' if bc.PYPARDISO else 'UMFPACK' if bc.UMFPACK else 'SciPy SuperLU'}",
+        flush=True,
+    )
+    products = list(range(s.n_background, size))
+    h = np.asarray(s.cf @ s.biosphere).ravel()  # characterised emissions per unit activity
+    rates: dict[str, float] = {}
+
+    # 1. fresh bw2calc LCA per product: matrices built and factorised each time
+    dp = _bw_datapackage(s)
+    sample = products[:n_fresh]
+    fresh_scores = []
+    t = time.perf_counter()
+    for p in sample:
+        lca = bc.LCA({p: 1.0}, data_objs=[dp])
+        lca.lci()
+        lca.lcia()
+        fresh_scores.append(lca.score)
+    rates["bw2calc, fresh LCA per product"] = _rate(len(sample), time.perf_counter() - t)
+    print(f"[A] fresh LCAs done ({len(sample)} products)", flush=True)
+
+    # 2. bw2calc, one LCA object with a kept factorisation, lci(demand) per product
+    kept_n = min(n_products, 100)
+    t = time.perf_counter()
+    lca = bc.LCA({products[0]: 1.0}, data_objs=[dp])
+    lca.lci(factorize=True)
+    lca.lcia()
+    kept_scores = []
+    for p in products[:kept_n]:
+        lca.lci(demand={p: 1.0})
+        lca.lcia_calculation()
+        kept_scores.append(lca.score)
+    rates["bw2calc, kept factorisation, lci(demand) per product"] = _rate(
+        kept_n, time.perf_counter() - t
+    )
+    assert np.allclose(kept_scores[: len(sample)], fresh_scores, rtol=1e-9)
+
+    # 3. Tanji (lca.calculate): one SuperLU factorisation of Aᵀ, unit scores
+    #    Aᵀ λ = Bᵀ c in one solve, then per product its foreground supply (here one
+    #    activity) and the contribution of every input, x_p · (-A_ip) · λ_i
+    a = s.technosphere
+    t = time.perf_counter()
+    fact = factorise(a)
+    t_factor = time.perf_counter() - t
+    lam = fact.solve_transposed(h)
+    tanji_scores = []
+    for p in products:
+        col = a.getcol(p)
+        x_p = 1.0 / col[p, 0]
+        inputs = col.indices != p
+        contributions = -col.data[inputs] * lam[col.indices[inputs]] * x_p
+        tanji_scores.append(float(contributions.sum() + h[p] * x_p))
+    t_tanji = time.perf_counter() - t
+    rates["Tanji: one factorisation + adjoint unit scores + contributions"] = _rate(
+        n_products, t_tanji
+    )
+    assert np.allclose(tanji_scores[:kept_n], kept_scores, rtol=1e-9)
+    assert np.allclose(tanji_scores, lam[products], rtol=1e-9)
+
+    # 4. the same factors, a full forward solve A x = f per product (MultiLCA-style)
+    fwd_n = min(n_products, 100)
+    t = time.perf_counter()
+    for p in products[:fwd_n]:
+        f = np.zeros(size)
+        f[p] = 1.0
+        x = fact.solve(f)
+        assert np.isclose(float(h @ x), tanji_scores[p - s.n_background], rtol=1e-9)
+    t_fwd = time.perf_counter() - t
+    rates["Tanji factors, full forward solve per product"] = _rate(
+        fwd_n, t_fwd + t_factor * fwd_n / n_products
+    )
+    print(f"[A] SuperLU factorisation of Aᵀ: {t_factor:.2f} s", flush=True)
+
+    # 5. solvers side by side: factorise once + one forward solve per product
+    solvers: dict[str, tuple[float, float]] = {}
+    solve_n = min(n_products, 100)
+    demands = np.zeros((size, solve_n))
+    demands[np.arange(s.n_background, s.n_background + solve_n), np.arange(solve_n)] = 1.0
+    t = time.perf_counter()
+    fact = factorise(a)
+    t_f = time.perf_counter() - t
+    t = time.perf_counter()
+    for i in range(solve_n):
+        fact.solve(demands[:, i])
+    solvers["SciPy SuperLU (Aᵀ, COLAMD)"] = (t_f, (time.perf_counter() - t) / solve_n)
+    try:
+        from pypardiso import PyPardisoSolver
+
+        solver = PyPardisoSolver()
+        acsr = sp.csr_matrix(a)
+        t = time.perf_counter()
+        solver.factorize(acsr)
+        t_f = time.perf_counter() - t
+        t = time.perf_counter()
+        for i in range(solve_n):
+            solver.solve(acsr, demands[:, i])
+        solvers["PARDISO (pypardiso)"] = (t_f, (time.perf_counter() - t) / solve_n)
+    except ImportError:
+        print("[A] pypardiso not installed: skipped")
+    try:
+        from scikits.umfpack import splu as umf_splu
+
+        t = time.perf_counter()
+        lu = umf_splu(sp.csc_matrix(sp.csr_matrix(a).T))
+        t_f = time.perf_counter() - t
+        t = time.perf_counter()
+        for i in range(solve_n):
+            lu.solve(demands[:, i], trans="T")
+        solvers["UMFPACK (scikit-umfpack)"] = (t_f, (time.perf_counter() - t) / solve_n)
+    except ImportError:
+        print(
+            "[A] scikit-umfpack not importable (no wheel here; needs SuiteSparse + swig): skipped"
+        )
+    t = time.perf_counter()
+    for i in range(min(solve_n, 5)):
+        spsolve(sp.csr_matrix(a), demands[:, i])
+    no_reuse = (time.perf_counter() - t) / min(solve_n, 5)
+
+    fresh = rates["bw2calc, fresh LCA per product"]
+    for name, r in rates.items():
+        print(f"[A] {name:<62} {r:>10,.1f} footprints/s  (x{r / fresh:,.0f} vs fresh)")
+    for name, (tf, ts) in solvers.items():
+        print(
+            f"[A] solver {name:<30} factorise {tf:6.2f} s, solve {ts * 1000:7.2f} ms "
+            f"-> {_rate(1, ts):,.0f} solves/s after factorisation"
+        )
+    print(f"[A] solver SciPy spsolve without reuse: {no_reuse:.2f} s per product")
+    best = min(solvers, key=lambda k: solvers[k][0] + n_products * solvers[k][1])
+    print(f"[A] fastest for {n_products} products here: {best}")
+    return rates
+
+
+def _variants(n: int) -> tuple[list[Any], list[MeterElectricity]]:
+    rng = np.random.default_rng(7)
+    base = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in example_models()]
+    period = Period(dt.date(2026, 1, 1), dt.date(2026, 2, 1))
+    models, records = [], []
+    for i in range(n):
+        d = copy.deepcopy(base[i % len(base)])
+        d["id"] = f"{d['id']}-{i:04d}"
+        for p in d["processes"]:
+            for inp in p["inputs"]:
+                inp["amount"] *= float(rng.uniform(0.9, 1.1))
+            if "electricity" in p:
+                for m in p["electricity"]["meters"]:
+                    m["meter"] = f"{m['meter']}-{i:04d}"
+                    wh = int(rng.integers(10**9, 10**11))
+                    wind = int(wh * rng.uniform(0, 0.6))
+                    records.append(
+                        MeterElectricity(
+                            m["meter"],
+                            period,
+                            direct_wh={"wind": wind},
+                            direct_claimable_wh={"wind": wind // 2},
+                            grid_wh=wh - wind,
+                        )
+                    )
+        models.append(parse_model(d))
+    return models, records
+
+
+def part_b(n_products: int) -> float:
+    models, records = _variants(n_products)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        compute_footprints(models[:1], records, Path(tmp), persist=False)  # first use
+        first = time.perf_counter() - t
+        t = time.perf_counter()
+        results = compute_footprints(models, records, Path(tmp), persist=False)
+        t_calc = time.perf_counter() - t
+        t = time.perf_counter()
+        compute_footprints(models, records, Path(tmp), persist=True)
+        t_persist = time.perf_counter() - t
+    assert len(results) == n_products
+    print(f"[B] first use (project set-up + 1 product): {first:.2f} s")
+    print(
+        f"[B] {n_products} park product models, one factorisation: {t_calc:.2f} s "
+        f"= {_rate(n_products, t_calc):,.0f} footprints/s (compile, matrices, solve, assemble)"
+    )
+    print(
+        f"[B] same, also writing the foreground into bw2data: {t_persist:.2f} s "
+        f"= {_rate(n_products, t_persist):,.0f} footprints/s"
+    )
+    return _rate(n_products, t_calc)
+
+
+def main() -> None:
+    n_bg = scale(10_000, 500)
+    n_products = scale(500, 20)
+    part_a(n_bg, n_products, n_fresh=min(n_products, scale(30, 5)))
+    part_b(n_products)
+
+
+if __name__ == "__main__":
+    main()
