@@ -11,8 +11,8 @@ from certificates.verify import TrustedKey, check_certificate
 from ledger.attribution_runner import run_attribution
 from ledger.checkpoint import parse_verifier_key
 from tests.conftest import Park
-from tests.ledger.park_fixtures import MONTH, build_month_park
 from tests.lca.test_kinds import payload
+from tests.ledger.park_fixtures import MONTH, build_month_park
 
 
 def test_certificate_of_a_footprint_resting_on_an_attribution_run(make_park: Callable[[], Park]) -> None:
