@@ -13,6 +13,7 @@ certificate needs, timed alone.
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -106,7 +107,6 @@ def main() -> None:
     n_certs, n_verify, pad = scale(CERTIFICATES, 4), scale(VERIFICATIONS, 200), scale(PAD, 64)
     with tempfile.TemporaryDirectory() as tmp:
         (raws, trust, issue_s), build_s = timed(lambda: build(Path(tmp), n_certs, pad))
-    import json
 
     docs = [json.loads(r) for r in raws]
     entries = [len(d["evidence"]["entries"]) for d in docs]
@@ -130,9 +130,10 @@ def main() -> None:
     total_wall, total_cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
     per = total_wall / n_verify * 1000
     print(f"offline verification of {n_verify:,} certificates: {total_wall:.2f} s wall, {total_cpu:.2f} s CPU")
-    print(f"  per certificate: mean {per:.3f} ms (CPU {total_cpu / n_verify * 1000:.3f} ms), "
-          f"p50 {percentile(wall, 50) * 1000:.3f} ms, p95 {percentile(wall, 95) * 1000:.3f} ms "
-          f"(target <= 2 ms: {'met' if per <= 2 else 'NOT met'})")
+    cpu_per, p50 = total_cpu / n_verify * 1000, percentile(wall, 50) * 1000
+    print(f"  per certificate: mean {per:.3f} ms wall (CPU {cpu_per:.3f} ms), p50 {p50:.3f} ms, "
+          f"p95 {percentile(wall, 95) * 1000:.3f} ms; target <= 2 ms: wall mean "
+          f"{'met' if per <= 2 else 'NOT met'}, CPU {'met' if cpu_per <= 2 else 'NOT met'}")
     if n_verify < VERIFICATIONS:
         print(f"  extrapolated to {VERIFICATIONS:,}: {per * VERIFICATIONS / 1000:.1f} s")
     mean_entries = statistics.mean(entries)
@@ -140,6 +141,41 @@ def main() -> None:
     print(f"  floor: {mean_entries + 2:.1f} Ed25519 verifications per certificate (every evidence entry, "
           f"checkpoint, issuer) at {floor * 1e6:.0f} µs = {(mean_entries + 2) * floor * 1000:.3f} ms")
     print(f"  per evidence entry (all work / entries): {per / mean_entries:.3f} ms")
+    heavy()
+
+
+def heavy(runs: int = 50) -> None:
+    """A certificate resting on an attribution run over a month of hourly readings.
+
+    Uses the hand-computed month park of ``tests.ledger.park_fixtures`` (run from
+    the repository root); skipped when the tests are not importable.
+    """
+    try:
+        from tests.conftest import Park
+        from tests.lca.test_kinds import payload
+        from tests.ledger.park_fixtures import MONTH, build_month_park
+    except ImportError as e:
+        print(f"heavy certificate skipped: {e}")
+        return
+    from ledger.attribution_runner import run_attribution
+
+    with tempfile.TemporaryDirectory() as tmp:
+        operator = generate_key()
+        ledger = Ledger.create(Database(sqlite_url(Path(tmp) / "month.db")), operator, origin="bench.tanji/month")
+        park = build_month_park(Park(ledger, {"operator": operator}))
+        run = run_attribution(ledger, "operator", operator, MONTH, ["C-1", "C-2", "C-3"])
+        fid = str(uuid.uuid4())
+        ledger.append([park.sign("footprint.publish", "E-1", payload(fid, run=run.seq))])
+        cert = issue_certificate(ledger, fid, park.keys["E-1"]).certificate
+        name, key = parse_verifier_key(ledger.info().operator_key)
+    raw, trust = cert.to_bytes(), TrustedKey(key, name)
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(runs):
+        assert check_certificate(raw, trust).ok
+    cpu, wall = (time.process_time() - cpu) / runs * 1000, (time.perf_counter() - wall) / runs * 1000
+    print(f"certificate on an attribution run (a month of hourly readings of 5 meters): "
+          f"{len(cert.body.evidence.entries)} evidence entries, {len(raw) / 1024:.1f} KiB; "
+          f"verification {wall:.2f} ms wall, {cpu:.2f} ms CPU")
 
 
 if __name__ == "__main__":
