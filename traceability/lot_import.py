@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.entry import Submission
+from ledger.errors import LedgerError
 from ledger.keys import Ed25519PrivateKey
 from ledger.log import Appended, Ledger
 from traceability.epcis import ImportOptions, ImportReport, import_epcis
@@ -111,5 +112,17 @@ def import_epcis_document(
             Submission.create(kind, actor, payload, key, client_id=f"epcis:{digest}:{n}")
             for n, (kind, payload, _) in enumerate(entries)
         ]
-        appended = ledger.append(submissions)
+        try:
+            appended = ledger.append(submissions)
+        except LedgerError as e:
+            # Name the EPCIS event behind the rejected entry; the ledger named the batch index.
+            index = e.details.get("index")
+            if isinstance(index, int) and 0 <= index < len(result.entries):
+                source = result.entries[index]
+                e.details.update(event_index=source.index, event_id=source.event_id)
+                e.message = (
+                    f"EPCIS event {source.index} ({source.event_id or 'no eventID'}): {e.message}"
+                )
+                e.args = (e.message,)
+            raise
     return LedgerImport(result.report, entries, tuple(appended), dry_run)

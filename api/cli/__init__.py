@@ -24,6 +24,8 @@ app.add_typer(readings.app, name="readings")
 app.command("apply")(apply.apply)
 app.add_typer(gec.app, name="gec")
 app.add_typer(schema.app, name="schema")
+app.add_typer(__import__("api.cli.trace", fromlist=["app"]).app, name="trace")  # traceability (issue 5)
+app.add_typer(__import__("api.cli.lots", fromlist=["app"]).app, name="lots")  # traceability (issue 5)
 
 
 def main() -> None:

@@ -1,0 +1,110 @@
+"""``tanji trace up|down|evidence|impact|explain|export``: the evidence graph of the ledger."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
+from traceability.errors import TraceabilityError
+from traceability.queries import evidence_of, explain_node, export_subgraph, impact_of, trace
+
+app = typer.Typer(help="Trace lots, footprints and certificates through the evidence graph.", no_args_is_help=True)
+
+IdArgument = Annotated[str, typer.Argument(help="Node id (lot:AL-1) or a bare id (AL-1, M-7, a footprint id).")]
+DepthOption = Annotated[int | None, typer.Option("--depth", min=0, help="Follow at most N edges.")]
+
+
+@contextmanager
+def _errors(as_json: bool) -> Iterator[None]:
+    """Ledger errors as ``errors_to_exit`` prints them; traceability errors likewise (exit 2)."""
+    with errors_to_exit(as_json):
+        try:
+            yield
+        except TraceabilityError as e:
+            if as_json:
+                typer.echo(json.dumps({"error": e.diagnostics()}, ensure_ascii=False, indent=2, default=str))
+            else:
+                typer.echo(f"error: {e}", err=True)
+            sys.exit(2)
+
+
+def _walk(direction: Literal["up", "down"], ident: str, depth: int | None, db: str | None, home: Path | None,
+          as_json: bool) -> None:
+    with _errors(as_json):
+        traced = trace(open_ledger(db, home), direction, ident, depth)
+    lines = [f"{r.distance:>3}  {r.id}  seqs {','.join(map(str, r.seqs)) or '-'}" for r in traced.reached]
+    emit(traced.to_json(), as_json, "\n".join([traced.node_id, *lines]))
+
+
+@app.command()
+def up(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
+       as_json: JsonOption = False) -> None:
+    """Everything ID rests on, nearest first, with the seqs behind each."""
+    _walk("up", ident, depth, db, home, as_json)
+
+
+@app.command()
+def down(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
+         as_json: JsonOption = False) -> None:
+    """Everything that rests on ID (what to re-examine if it is wrong)."""
+    _walk("down", ident, depth, db, home, as_json)
+
+
+@app.command()
+def evidence(ident: IdArgument, db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """The sorted ledger seqs ID rests on (a footprint or certificate as of its own entry)."""
+    with _errors(as_json):
+        node, seqs = evidence_of(open_ledger(db, home), ident)
+    emit({"node": node, "seqs": seqs}, as_json, f"{node}: {' '.join(map(str, seqs))}")
+
+
+@app.command()
+def impact(ident: Annotated[str, typer.Argument(help="Node id, bare id, or an entry seq.")],
+           db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Footprints, certificates, lots and shipments that rest on ID (or on entry SEQ)."""
+    with _errors(as_json):
+        target, found = impact_of(open_ledger(db, home), ident)
+    value = {"target": target, "footprints": list(found.footprints), "certificates": list(found.certificates),
+             "lots": list(found.lots), "shipments": list(found.shipments)}
+    what = f"entry {target}" if isinstance(target, int) else target
+    text = "\n".join([f"impact of {what}"] + [f"{k}: {' '.join(v) or '-'}" for k, v in value.items()
+                                                 if isinstance(v, list)])
+    emit(value, as_json, text)
+
+
+@app.command()
+def explain(ident: IdArgument, limit: Annotated[int, typer.Option(min=1, help="At most N lines.")] = 50,
+            db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """One line per origin of ID: the shortest path from it (lot L-42 ← run 17 ← link DL-1 ← meter W-2)."""
+    with _errors(as_json):
+        node, lines = explain_node(open_ledger(db, home), ident, limit)
+    emit({"node": node, "lines": lines}, as_json, "\n".join(lines) or f"{node} rests on nothing recorded")
+
+
+@app.command()
+def export(
+    ident: IdArgument,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="json (node-link, for the web view) or graphml.")] = "json",
+    direction: Annotated[str, typer.Option("--direction", help="up, down or both.")] = "up",
+    depth: DepthOption = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the subgraph around ID as node-link JSON or GraphML."""
+    if fmt not in ("json", "graphml"):
+        raise typer.BadParameter(f"--format {fmt!r} is not json or graphml")
+    if direction not in ("up", "down", "both"):
+        raise typer.BadParameter(f"--direction {direction!r} is not up, down or both")
+    with _errors(as_json):
+        node, text = export_subgraph(open_ledger(db, home), ident, fmt, direction, depth)  # type: ignore[arg-type]
+    out.write_text(text, encoding="utf-8")
+    emit({"node": node, "format": fmt, "out": str(out)}, as_json, f"{node}: {fmt} written to {out}")

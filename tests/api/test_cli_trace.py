@@ -1,0 +1,138 @@
+"""CLI: ``tanji trace up|down|evidence|impact|explain|export`` and ``tanji lots import-epcis``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from ledger.keys import generate_key, public_key_b64, save_private_key
+from tests.ledger.energy_helpers import batch
+from tests.traceability.conftest import examples_dir
+from tests.traceability.ledger_chain import PACT_ID, produce, ship
+
+runner = CliRunner()
+JAN_1 = "2026-01-01T00:00:00+08:00"
+
+
+def _lines(keys: Path) -> list[dict[str, Any]]:
+    """Actors, park, meters, readings and the alumina -> aluminium -> extrusion chain."""
+    lines: list[dict[str, Any]] = []
+    for actor, role in (("E-1", "enterprise"), ("E-2", "enterprise"), ("B-1", "buyer")):
+        key = generate_key()
+        save_private_key(key, keys / f"{actor}.pem")
+        lines.append({"actor": "operator", "kind": "actor.register", "payload": {
+            "id": actor, "name": actor, "role": role, "public_key": public_key_b64(key.public_key())}})  # 1-3
+    lines.append({"actor": "operator", "kind": "park.register",
+                  "payload": {"id": "P-1", "name": "Park", "level": "national"}})  # 4
+    for mid, owner in (("C-1", "E-1"), ("C-3", "E-2")):  # 5, 6
+        lines.append({"actor": "operator", "kind": "meter.register",
+                      "payload": {"id": mid, "owner": owner, "park": "P-1", "kind": "consumption"}})
+    lines.append({"actor": "E-1", "kind": "readings.batch", "payload": batch("C-1", JAN_1)})  # 7
+    lines.append({"actor": "E-1", "kind": "lot.receive", "payload": {
+        "lot_id": "ALUMINA-1", "supplier": "SUP-1", "quantity": 4_000_000, "unit": "g",
+        "footprint": {"kind": "pact", "id": PACT_ID}}})  # 8
+    lines.append({"actor": "E-1", "kind": "lot.produce",
+                  "payload": produce("AL-1", 2_000_000, [("C-1", "1")], [("ALUMINA-1", 3_900_000)])})  # 9
+    lines.append({"actor": "E-1", "kind": "lot.ship", "payload": ship("AL-1", 1_000_000, "E-2")})  # 10
+    lines.append({"actor": "E-2", "kind": "lot.produce", "payload": produce(
+        "EXT-1", 950_000, [("C-3", "0.5")], [("AL-1", 1_000_000)], product="extrusion")})  # 11
+    lines.append({"actor": "E-2", "kind": "lot.ship", "payload": ship("EXT-1", 900_000, "B-1")})  # 12
+    return lines
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TANJI_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TANJI_DB", raising=False)
+    monkeypatch.delenv("TANJI_KEY_PASSPHRASE", raising=False)
+    r = runner.invoke(app, ["init", "--origin", "test.tanji/trace"])
+    assert r.exit_code == 0, r.output
+    home = tmp_path / "home"
+    setup = tmp_path / "chain.jsonl"
+    setup.write_text("\n".join(json.dumps(x) for x in _lines(home / "keys")) + "\n")
+    r = runner.invoke(app, ["apply", str(setup), "--keys", str(home / "keys"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["appended"] == 12
+    return home
+
+
+def _json(args: list[str]) -> Any:
+    r = runner.invoke(app, [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def test_up_down_evidence_impact_explain(home: Path) -> None:
+    up = _json(["trace", "up", "EXT-1"])
+    assert up["node"] == "lot:EXT-1"
+    reached = {r["id"]: r for r in up["reached"]}
+    assert reached["lot:AL-1"]["distance"] == 1 and reached["lot:AL-1"]["seqs"] == [9]
+    assert {"lot:ALUMINA-1", f"footprint:{PACT_ID}", "batch:7", "meter:C-1", "meter:C-3"} <= reached.keys()
+    shallow = _json(["trace", "up", "lot:EXT-1", "--depth", "1"])
+    assert {r["distance"] for r in shallow["reached"]} == {1}
+    down = _json(["trace", "down", "batch:7"])
+    assert [r["id"] for r in down["reached"]] == ["lot:AL-1", "lot:EXT-1", "ship:10", "ship:12"]
+    # operator (0), E-1 (1), E-2 (2), C-1 (5), C-3 (6), batch (7), ALUMINA-1 (8), AL-1 (9), EXT-1 (11)
+    assert _json(["trace", "evidence", "EXT-1"]) == {"node": "lot:EXT-1", "seqs": [0, 1, 2, 5, 6, 7, 8, 9, 11]}
+    impact = _json(["trace", "impact", "7"])
+    assert impact["target"] == 7 and impact["lots"] == ["lot:AL-1", "lot:EXT-1"]
+    assert impact["shipments"] == ["ship:10", "ship:12"] and impact["footprints"] == []
+    assert _json(["trace", "impact", PACT_ID])["lots"] == ["lot:AL-1", "lot:ALUMINA-1", "lot:EXT-1"]
+    explained = _json(["trace", "explain", "EXT-1"])
+    assert any(line.startswith("lot EXT-1 ← lot AL-1 [1000000 g] ← lot ALUMINA-1") for line in explained["lines"])
+    text = runner.invoke(app, ["trace", "up", "EXT-1"])
+    assert text.exit_code == 0 and text.output.splitlines()[0] == "lot:EXT-1"
+
+
+def test_unknown_and_ambiguous_ids(home: Path) -> None:
+    r = runner.invoke(app, ["trace", "up", "NOPE", "--json"])
+    assert r.exit_code == 2 and json.loads(r.output)["error"]["code"] == "traceability.unknown_reference"
+    r = runner.invoke(app, ["trace", "evidence", "NOPE"])
+    assert r.exit_code == 2 and "NOPE" in r.output
+
+
+def test_export_graphml_and_json(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ext.graphml"
+    r = runner.invoke(app, ["trace", "export", "EXT-1", "--format", "graphml", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    g = nx.read_graphml(out)
+    assert "lot:AL-1" in g and g.has_edge("lot:AL-1", "lot:EXT-1")
+    assert g.nodes["lot:EXT-1"]["kind"] == "lot" and json.loads(g.nodes["lot:AL-1"]["seqs"]) == [9]
+    assert "ship:12" not in g  # up only
+    both = tmp_path / "both.json"
+    done = _json(["trace", "export", "lot:AL-1", "--format", "json", "--direction", "both", "--out", str(both)])
+    assert done["node"] == "lot:AL-1"
+    data = json.loads(both.read_text())
+    ids = {n["id"] for n in data["nodes"]}
+    assert {"lot:ALUMINA-1", "lot:EXT-1", "ship:12"} <= ids
+    assert {"source": "lot:AL-1", "target": "lot:EXT-1"}.items() <= next(
+        link for link in data["links"] if link["target"] == "lot:EXT-1" and link["source"] == "lot:AL-1").items()
+    r = runner.invoke(app, ["trace", "export", "EXT-1", "--format", "dot", "--out", str(out)])
+    assert r.exit_code != 0
+
+
+def test_lots_import_epcis(home: Path) -> None:
+    found = examples_dir()
+    if found is None:
+        pytest.skip("EPCIS 2.0 examples not found")
+    doc = found / "AggregationEvent.json"
+    keys = str(home / "keys")
+    dry = _json(["lots", "import-epcis", str(doc), "--actor", "E-1", "--keys", keys, "--counterparty", "SUP-2",
+                 "--dry-run"])
+    assert dry["dry_run"] and len(dry["entries"]) == 3 and "seq" not in dry["entries"][0]
+    done = _json(["lots", "import-epcis", str(doc), "--actor", "E-1", "--keys", keys, "--counterparty", "SUP-2"])
+    assert [e["seq"] for e in done["entries"]] == [13, 14, 15] and done["issues"]
+    assert _json(["trace", "up", "urn:epc:id:sgtin:0614141.107346.2017"])["node"] == (
+        "lot:urn:epc:id:sgtin:0614141.107346.2017")
+    text = runner.invoke(app, ["lots", "import-epcis", str(found / "ObjectEvent_with_invalid_action.json"),
+                               "--actor", "E-1", "--keys", keys])
+    assert text.exit_code == 0 and "not imported (listed, not dropped)" in text.output
+    bad = runner.invoke(app, ["lots", "import-epcis", str(found / "TransformationEvent.json"),
+                              "--actor", "E-1", "--keys", keys, "--json"])
+    assert bad.exit_code == 2 and json.loads(bad.output)["error"]["code"] == "lot.unknown"
