@@ -14,8 +14,12 @@ rejected with ``attribution.hash_mismatch`` when ``log_end`` is the current
 log size (the inputs are the ones claimed, the hash is wrong), and with
 ``attribution.log_moved`` when the log has grown since ``log_end`` (the
 inputs may have changed: re-run and resubmit). A run whose ``log_end`` is
-behind the log is accepted when its hashes still match: the entries added
-since did not change its inputs. Failures of the inputs keep their own codes
+behind the log is accepted only when its hashes match *and* no projected
+input of its meters and months (reading batches overlapping the period,
+corrections, links, settlements, retirements, meter registrations) carries
+a ``seq >= log_end`` (:func:`ledger.attribution_inputs.changed_since`): then
+the state at ``log_end`` and now are the same inputs, and a re-run from log
+``[0, log_end)`` reproduces the hash. Failures of the inputs keep their own codes
 (``attribution.unknown_meter``, ``attribution.not_consumer``,
 ``attribution.missing_readings``, ``attribution.meter_not_owned``, ...).
 
@@ -48,7 +52,7 @@ from ledger.attribution import (
     months_between,
     result_hash,
 )
-from ledger.attribution_inputs import Scope, load_month, resolve_scope
+from ledger.attribution_inputs import Scope, changed_since, load_month, resolve_scope
 from ledger.attribution_store import TABLES, AttributionRunRow, month_rows
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
@@ -171,6 +175,15 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
             rows[key].extend(new)
 
     run = compute(ctx.session, scope, months, p.on_missing, sink)
+    if p.log_end < ctx.seq:
+        # Same hashes now; but were they those of log [0, log_end)? Only if no input changed since.
+        meters = {m for r in rows["months"] for col in ("consumer_ids", "generator_ids")
+                  for m in json.loads(r[col])}
+        moved = changed_since(ctx.session, p.log_end, months, sorted(meters))
+        if moved is not None:
+            raise RuleViolation(f"the inputs changed at seq {moved}, after the run's log_end {p.log_end}: "
+                                "re-run and resubmit", code="attribution.log_moved", changed_seq=moved,
+                                log_end=p.log_end)
     if run.sha256 != p.sha256:
         raise RuleViolation(f"period sha256 {run.sha256} differs from the entry's {p.sha256}",
                             code="attribution.hash_mismatch", expected=p.sha256, actual=run.sha256)

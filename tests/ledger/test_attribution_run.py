@@ -132,12 +132,22 @@ def test_log_moved_and_unrelated_growth(month_park: Park) -> None:
     assert placed[0].seq == stale["log_end"] + 1
     assert verify_run(park.ledger, placed[0].seq).ok
     old = _payload(park)
+    # readings of another month of the same meter: not an input of January
+    park.ledger.append([park.sign("readings.batch", "E-2", hourly("C-3", [1] * 24, start="2026-03-01T00:00:00Z"))])
+    assert park.ledger.append([park.sign("attribution.run", "operator", old)])
     seq_c3 = _batch_seq(park, "C-3")
     park.ledger.append([park.sign("readings.correct", "E-2", {
         **hourly("C-3", [600] * HOURS), "replaces": [seq_c3], "reason": "meter constant fixed"})])
+    before = state(park.ledger)
     with pytest.raises(LedgerError) as e:
-        park.ledger.append([park.sign("attribution.run", "operator", old)])
+        park.ledger.append([park.sign("attribution.run", "V-1", old)])
     assert e.value.code == "attribution.log_moved"
+    # today's hashes with a log_end from before the correction: the hashes match the current
+    # state but not log [0, log_end), so the claim is refused
+    with pytest.raises(LedgerError) as e:
+        park.ledger.append([park.sign("attribution.run", "V-1", _payload(park, {"log_end": old["log_end"]}))])
+    assert e.value.code == "attribution.log_moved" and e.value.details["changed_seq"] == before[0] - 1
+    assert state(park.ledger) == before
 
 
 def _batch_seq(park: Park, meter: str) -> int:
