@@ -10,6 +10,17 @@ Public surface:
 - :mod:`traceability.mapping`: the kind → payload fields → nodes/edges table (``FIELDS``);
 - :mod:`traceability.export`: node-link JSON and GraphML;
 - :mod:`traceability.errors`: ``TraceabilityError`` and its subclasses.
+
+On the ledger (these import ``ledger``; import them by module, they are not re-exported here):
+
+- :mod:`traceability.kinds`: the ``lot.produce`` / ``lot.ship`` / ``lot.receive`` entry kinds,
+  their rules and projection (``get_lot``, ``holdings_of``), a ``tanji.plugins`` entry point;
+- :mod:`traceability.ledger_graph`: ``build_graph``, ``catch_up``, ``ledger_graph`` (cached per
+  database URL, caught up incrementally), ``clear_cache``;
+- :mod:`traceability.queries`: ``trace``, ``evidence_of``, ``impact_of``, ``explain_node``,
+  ``export_subgraph``, ``resolve_node`` (what the CLI calls);
+- :mod:`traceability.lot_import`: ``import_epcis_document`` (EPCIS 2.0 → signed lot entries,
+  one atomic batch).
 """
 
 from __future__ import annotations
