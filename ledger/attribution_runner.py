@@ -22,13 +22,21 @@ from ledger.attribution import METHOD_VERSION, MonthInputs, MonthResult, PeriodR
 from ledger.attribution_inputs import Scope
 from ledger.attribution_run import AttributionRunPayload, compute, scope_of
 from ledger.entry import Submission
-from ledger.errors import LedgerError, NotFound, RuleViolation
+from ledger.errors import IntegrityFailure, LedgerError, NotFound, RuleViolation
 from ledger.keys import Ed25519PrivateKey
 from ledger.log import Ledger
 from ledger.replay import replay_entries, scratch_engine
 from ledger.tables import LedgerEntryRow
 
-__all__ = ["MonthProgress", "RunSummary", "VerifyRunReport", "parse_period", "run_attribution", "verify_run"]
+__all__ = [
+    "MonthProgress",
+    "RunSummary",
+    "VerifyRunReport",
+    "parse_period",
+    "require_reproducible",
+    "run_attribution",
+    "verify_run",
+]
 
 _RETRIES = 3
 
@@ -225,3 +233,15 @@ def verify_run(ledger: Ledger, run_seq: int) -> VerifyRunReport:
     finally:
         engine.dispose()
     return report(run.sha256 == p.sha256, run.sha256, None if run.sha256 == p.sha256 else months[-1])
+
+
+def require_reproducible(ledger: Ledger, run_seq: int) -> VerifyRunReport:
+    """:func:`verify_run`, raising ``IntegrityFailure`` (``attribution.not_reproducible``)
+    naming the first differing month when the run does not reproduce."""
+    report = verify_run(ledger, run_seq)
+    if not report.ok:
+        raise IntegrityFailure(
+            f"attribution run {run_seq} does not reproduce from log [0, {report.log_end}): first differing month "
+            f"{report.first_bad_month}" + (f" ({report.error['code']})" if report.error else ""),
+            code="attribution.not_reproducible", run_seq=run_seq, month=report.first_bad_month)
+    return report

@@ -14,16 +14,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from ledger.attribution import METHOD_VERSION
 from ledger.attribution_reports import meter_electricity
-from ledger.attribution_runner import run_attribution, verify_run
+from ledger.attribution_runner import require_reproducible, run_attribution, verify_run
 from ledger.attribution_store import read_meter_hours, read_table
 from ledger.db import Database, sqlite_url
 from ledger.errors import LedgerError
 from ledger.keys import generate_key
 from ledger.log import Ledger
 from ledger.replay import replay_check
+from ledger.tables import LedgerEntryRow
 from tests.conftest import Park, setup_energy_park
 from tests.ledger.energy_helpers import state
 from tests.ledger.park_fixtures import (
@@ -45,8 +47,10 @@ def month_park(make_park: Callable[[], Park]) -> Park:
     return build_month_park(make_park())
 
 
-def _run(park: Park, meters: list[str] | None = None, actor: str = "operator", **kw: Any) -> Any:
-    return run_attribution(park.ledger, actor, park.keys[actor], MONTH, ALL if meters is None else meters, **kw)
+def _run(park: Park, meters: list[str] | None = None, actor: str = "operator",
+         period_months: tuple[str, ...] = (MONTH,), **kw: Any) -> Any:
+    return run_attribution(park.ledger, actor, park.keys[actor], period_months, ALL if meters is None else meters,
+                           **kw)
 
 
 def _payload(park: Park, changes: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -298,3 +302,27 @@ def test_random_parks_rerun_from_the_log(tmp_path_factory: pytest.TempPathFactor
     report = verify_run(park.ledger, summary.seq)
     assert report.ok and report.actual_sha256 == summary.sha256
     park.ledger.db.dispose()
+
+
+@pytest.mark.parametrize(("old", "new", "bad"), [
+    ("[400,400,", "[401,400,", None),  # a different reading: the hash differs
+    ("[400,400,", "[-40,400,", "readings.negative"),  # the replay itself fails
+])
+def test_verify_names_the_month_of_a_tampered_log(month_park: Park, old: str, new: str, bad: str | None) -> None:
+    park = month_park
+    summary = _run(park, period_months=("2025-12", MONTH), on_missing="gap")
+    assert summary.months == ("2025-12", MONTH)
+    seq = _batch_seq(park, "C-1")
+    with park.ledger.db.write_session() as s:  # tamper with the stored body (the log's own verify catches it too)
+        body = s.scalar(select(LedgerEntryRow.body).where(LedgerEntryRow.seq == seq))
+        assert body is not None and old in body
+        s.execute(update(LedgerEntryRow).where(LedgerEntryRow.seq == seq).values(body=body.replace(old, new, 1)))
+    report = verify_run(park.ledger, summary.seq)
+    assert not report.ok and report.first_bad_month == (MONTH if bad is None else "2025-12")
+    assert (report.error or {}).get("code") == bad
+    if bad is None:
+        assert report.month_sha256[0] == summary.month_sha256[0]  # December still matches
+    with pytest.raises(LedgerError) as e:
+        require_reproducible(park.ledger, summary.seq)
+    assert e.value.code == "attribution.not_reproducible"
+    assert not park.ledger.verify().ok
