@@ -298,3 +298,27 @@ def test_footprint_supersession_and_run() -> None:
     assert graph.node("footprint:F-OLD").seqs == (2,)
     assert set(graph.graph.predecessors("footprint:F-NEW")) == {"lot:L-1", "run:1", "actor:A-1"}
     assert "footprint:F-NEW" not in {r.id for r in graph.downstream("footprint:F-OLD")}
+
+
+def test_attribution_run_scoped_by_park_or_enterprise() -> None:
+    """A run of a park or an enterprise covers their consumption meters (as resolve_scope does)."""
+    month = {"first_month": "2026-03", "last_month": "2026-03"}
+    graph = EvidenceGraph()
+    graph.apply(
+        entries(
+            ("meter.register", {"id": "C-1", "owner": "E-1", "park": "P-1", "kind": "consumption"}),
+            ("meter.register", {"id": "C-2", "owner": "E-2", "park": "P-1", "kind": "consumption"}),
+            ("meter.register", {"id": "X-1", "owner": "E-1", "park": "P-1", "kind": "grid_import"}),
+            ("meter.register", {"id": "C-9", "owner": "E-1", "park": "P-9", "kind": "consumption"}),
+            ("attribution.run", {"park": "P-1", **month, "log_end": 5}),  # 5
+            ("attribution.run", {"enterprise": "E-1", **month}),  # 6
+            ("attribution.run", {**month, "first_month": "2026-04"}),  # 7: no scope
+        ),
+        strict=False,
+    )
+    assert graph.node("run:5").attrs["meters"] == ["C-1", "C-2"]
+    assert graph.node("run:5").attrs["input_to"] == 4
+    assert graph.node("run:6").attrs["meters"] == ["C-1", "C-9"]
+    assert [(seq, code) for seq, code, _ in graph.stats().rejected] == [
+        (7, "traceability.entry_malformed")
+    ]
