@@ -150,12 +150,13 @@ def run_attribution(
 ) -> RunSummary:
     """Attribute ``period`` for a scope and record it as an ``attribution.run`` by ``actor``.
 
-    Preconditions: exactly one of ``meters``, ``park``, ``enterprise`` (or
-    none: every consumer meter of the ledger's only park is *not* guessed --
-    one must be named); ``key`` is ``actor``'s current key; ``ledger`` was
-    opened with the operator key. If the log moves under the run
-    (``attribution.log_moved``) it is re-run, up to three times. Raises the
-    inputs' named errors (nothing is recorded then).
+    Preconditions: ``period`` is ``"YYYY-MM..YYYY-MM"`` or the months in
+    order; exactly one of ``meters``, ``park``, ``enterprise``; ``key`` is
+    ``actor``'s current key; ``ledger`` was opened with the operator key.
+    Computes month by month (one month in memory) from a read transaction,
+    then appends; the ledger re-runs the attribution inside the append. If
+    the log moves under the run (``attribution.log_moved``) it is re-run, up
+    to three times. Raises the inputs' named errors (nothing is recorded).
     """
     months = parse_period(period) if isinstance(period, str) else tuple(period)
     scope = Scope(meters=None if meters is None else tuple(meters), park=park, enterprise=enterprise)
