@@ -28,6 +28,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    bindparam,
     func,
     insert,
     select,
@@ -115,17 +116,24 @@ def _span(p: ReadingsBatch) -> tuple[int, int, int]:
     return start, start + step * len(p.values), step
 
 
-def overlapping_batch(session: Session, meter: str, start: int, end: int, ignore: frozenset[int] = frozenset()) -> tuple[int, int, int] | None:
+# Prebuilt statements run on the connection: the per-entry path of a big import
+# would otherwise spend most of its time building and coercing SQL.
+_OVERLAP = (select(_T.c.seq, _T.c.start_ts, _T.c.end_ts)
+            .where(_T.c.meter_id == bindparam("m"), _T.c.superseded_by.is_(None), _T.c.start_ts < bindparam("e"))
+            .order_by(_T.c.start_ts.desc()).limit(bindparam("n")))
+_INSERT = insert(_T)
+
+
+def overlapping_batch(session: Session, meter: str, start: int, end: int,
+                      ignore: frozenset[int] = frozenset()) -> tuple[int, int, int] | None:
     """A live batch of ``meter`` overlapping ``[start, end)``, or None.
 
     Live batches of a meter are disjoint, so only the one with the greatest
     start before ``end`` can overlap (the rest end before it starts); with
     ``ignore`` (batches being replaced) the scan walks back past those.
     """
-    q = (select(_T.c.seq, _T.c.start_ts, _T.c.end_ts)
-         .where(_T.c.meter_id == meter, _T.c.superseded_by.is_(None), _T.c.start_ts < end)
-         .order_by(_T.c.start_ts.desc()).limit(len(ignore) + 1))
-    for seq, s, e in session.execute(q):
+    rows = session.connection().execute(_OVERLAP, {"m": meter, "e": end, "n": len(ignore) + 1})
+    for seq, s, e in rows:
         if seq in ignore:
             continue
         return (seq, s, e) if e > start else None
@@ -156,7 +164,7 @@ def _insert(ctx: AppendContext, entry: Entry, p: ReadingsBatch) -> None:
     start, end, step = _span(p)
     values = np.asarray(p.values, dtype="<i8")
     # Core insert through the append transaction: no ORM object per batch.
-    ctx.session.execute(insert(_T), [{
+    ctx.session.connection().execute(_INSERT, [{
         "seq": entry.seq, "meter_id": p.meter, "start_ts": start, "end_ts": end, "step_s": step,
         "total_wh": int(values.sum()), "wh_le64": values.tobytes(), "superseded_by": None, "actor": entry.actor,
     }])
