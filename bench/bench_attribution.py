@@ -26,7 +26,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from bench.common import scale
+from bench.common import scale, scratch_postgres
 from ledger.allocation import SHARE_SCALE
 from ledger.attribution import (
     WH_PER_GEC,
@@ -366,8 +366,9 @@ def _load_ledger(ledger_park: object, park: Park, months: tuple[str, ...], enter
         led.append(recs)
 
 
-def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10) -> dict[str, float]:
-    """Load a synthetic park into a SQLite ledger through signed entries, then
+def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10, url: str | None = None
+               ) -> dict[str, float]:
+    """Load a synthetic park into a ledger (SQLite file, or ``url``) through signed entries, then
     time ``run_attribution`` (load from the database + engine + the re-run
     inside the append + storing the projection) and ``verify_run`` (replay
     into a scratch database + re-run). Returns the figures in seconds / MiB."""
@@ -394,7 +395,7 @@ def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10) -
     months = months_between("2025-01", f"2025-{n_months:02d}")
     with tempfile.TemporaryDirectory() as tmp:
         op = generate_key()
-        led = Ledger.create(Database(sqlite_url(Path(tmp) / "bench.db")), op, origin="bench.tanji/attr")
+        led = Ledger.create(Database(url or sqlite_url(Path(tmp) / "bench.db")), op, origin="bench.tanji/attr")
         t0 = time.perf_counter()
         _load_ledger(_Park(led, op), park, months, enterprises)
         setup = time.perf_counter() - t0
@@ -410,7 +411,7 @@ def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10) -
         report = verify_run(led, summary.seq)
         verified = time.perf_counter() - t0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        db_mib = (Path(tmp) / "bench.db").stat().st_size / 2**20
+        db_mib = (Path(tmp) / "bench.db").stat().st_size / 2**20 if url is None else float("nan")
         led.db.dispose()
     if not report.ok:
         raise SystemExit(f"verify_run failed: {report}")
@@ -478,6 +479,11 @@ def main() -> None:
     print(f"  run_attribution (compute, re-run in append, store): {f['record_s']:.2f} s")
     print(f"  verify_run (replay the log into scratch SQLite, re-run): {f['verify_s']:.2f} s; "
           f"peak RSS {f['peak_rss_mib']:.0f} MiB")
+    with scratch_postgres() as pg:
+        if pg is not None:
+            p = end_to_end(n_meters=n_meters, n_months=1, url=pg)
+            print(f"end to end, PostgreSQL, {n_meters} meters x 1 month: load + run {p['load_and_run_s']:.2f} s, "
+                  f"run_attribution {p['record_s']:.2f} s, verify_run {p['verify_s']:.2f} s")
 
 
 if __name__ == "__main__":
