@@ -31,6 +31,7 @@ from certificates.issue import issue_certificate, publisher_of
 from certificates.kinds import certificate_status_in
 from certificates.labels import DEFAULT_BASE_URL, label_data, write_labels
 from certificates.revoke import revoke_certificate
+from certificates.status import online_status_of_file
 from certificates.upgrade import upgrade_certificate
 from certificates.verify import check_file
 from ledger.errors import LedgerError
@@ -112,15 +113,24 @@ def revoke(
 
 @app.command()
 def status(
-    certificate_id: Annotated[str, typer.Argument(help="Certificate id.")],
+    certificate_id: Annotated[str | None, typer.Argument(help="Certificate id.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A certificate file: also check it is the one recorded.")] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print valid, revoked or superseded."""
+    """Print valid, revoked or superseded (with --file also unrecorded or mismatch). Exit 0 valid, 1 otherwise."""
+    if (certificate_id is None) == (file is None):
+        raise typer.BadParameter("give a certificate id or --file, not both")
     with _errors(as_json):
-        value = certificate_status_in(open_ledger(db, home).db, certificate_id)
-    emit({"certificate_id": certificate_id, "status": value}, as_json, value)
+        if file is not None:
+            online = online_status_of_file(open_ledger(db, home), file)
+            value, detail, cid = online.state, online.detail, online.certificate_id
+        else:
+            assert certificate_id is not None
+            value, detail, cid = certificate_status_in(open_ledger(db, home).db, certificate_id), "", certificate_id
+    emit({"certificate_id": cid, "status": value, "detail": detail}, as_json, f"{value} {detail}".strip())
+    sys.exit(0 if value == "valid" else 1)
 
 
 @app.command()

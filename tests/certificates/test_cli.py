@@ -68,10 +68,14 @@ def test_issue_verify_tamper_revoke_label(park: Park, home: Path, tmp_path: Path
     assert r.exit_code == 2
 
     assert runner.invoke(app, ["cert", "status", cid]).output.strip() == "valid"
+    r = runner.invoke(app, ["cert", "status", "--file", str(cert)])
+    assert (r.exit_code, r.output.strip()) == (0, "valid")
     r = runner.invoke(app, ["cert", "revoke", cid, "--reason", "recalculated", "--key", str(home / "keys" / "E-1.pem")])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["cert", "status", cid, "--json"])
-    assert json.loads(r.output) == {"certificate_id": cid, "status": "revoked"}
+    assert r.exit_code == 1 and json.loads(r.output) == {"certificate_id": cid, "status": "revoked", "detail": ""}
+    r = runner.invoke(app, ["cert", "status", "--file", str(cert)])
+    assert (r.exit_code, r.output.strip()) == (1, "revoked recalculated")
     r = runner.invoke(app, ["cert", "revoke", cid, "--reason", "again", "--key", str(home / "keys" / "E-1.pem")])
     assert r.exit_code == 2 and "certificate.revoked_already" in r.output
 

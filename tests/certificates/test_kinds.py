@@ -150,3 +150,25 @@ def test_issue_preconditions(make_park: Callable[[], Park]) -> None:
     with pytest.raises(NotIssuable):
         issue_certificate(park.ledger, fid, park.keys["E-1"], statement_seq=other)
     assert park.ledger.entry(park.ledger.size() - 1).kind == "verification.statement"  # nothing recorded
+
+
+def test_online_status_of_a_presented_document(make_issued: Callable[..., Issued]) -> None:
+    from certificates.issue import build_certificate, sign_certificate
+    from certificates.status import online_status
+
+    issued = make_issued()
+    ledger = issued.park.ledger
+    with ledger.db.read_session() as s:
+        got = online_status(s, issued.certificate)
+        assert (got.state, got.issue_seq, got.ok) == ("valid", issued.issue_seq, True)
+    # Same id, another document signed by the issuer but never recorded.
+    doc, key_seq = build_certificate(ledger, issued.footprint_id, certificate_id=issued.certificate.id)
+    twin = sign_certificate(doc, issued.park.keys["E-1"], key_seq)
+    unrecorded_doc, _ = build_certificate(ledger, issued.footprint_id)
+    unrecorded = sign_certificate(unrecorded_doc, issued.park.keys["E-1"], key_seq)
+    revoke_certificate(ledger, issued.certificate.id, "wrong lot", issued.park.keys["E-1"])
+    with ledger.db.read_session() as s:
+        assert online_status(s, twin).state == "mismatch"
+        assert online_status(s, unrecorded).state == "unrecorded"
+        got = online_status(s, issued.certificate)
+        assert (got.state, got.detail, got.ok) == ("revoked", "wrong lot", False)
