@@ -29,8 +29,10 @@ class FootprintCatalog:
     """Assembled ProductFootprints, rebuilt only when the source's version changes."""
 
     def __init__(self, source: Callable[[], Iterable[FootprintRecord]], version: Callable[[], object],
-                 origin: Callable[[], str], schema_base: str = DEFAULT_SCHEMA_BASE) -> None:
+                 origin: Callable[[], str], schema_base: str = DEFAULT_SCHEMA_BASE, max_age: float = 0.0) -> None:
         self._source = source
+        self._max_age = max_age
+        self._checked = 0.0
         self._version = version
         self._origin = origin
         self._schema_base = schema_base
@@ -38,9 +40,13 @@ class FootprintCatalog:
         self._cached: tuple[object, list[Footprint], dict[str, Footprint]] | None = None
 
     def snapshot(self) -> tuple[list[Footprint], dict[str, Footprint]]:
-        """All footprints in seq order and by id."""
-        version = self._version()
+        """All footprints in seq order and by id; the source's version is looked at most every ``max_age`` s."""
         cached = self._cached
+        now = time.monotonic()
+        if cached is not None and now - self._checked < self._max_age:
+            return cached[1], cached[2]
+        version = self._version()
+        self._checked = now
         if cached is not None and cached[0] == version:
             return cached[1], cached[2]
         with self._lock:
@@ -48,6 +54,26 @@ class FootprintCatalog:
             by_id = {f.id: f for f in footprints}
             self._cached = (version, footprints, by_id)
         return footprints, by_id
+
+
+def ttl_cached(fn: Callable[[str], Any], seconds: float, size: int = 4096) -> Callable[[str], Any]:
+    """``fn`` with its answers kept ``seconds`` (0: no cache); the cache is cleared when full."""
+    if seconds <= 0:
+        return fn
+    kept: dict[str, tuple[float, Any]] = {}
+
+    def cached(key: str) -> Any:
+        now = time.monotonic()
+        hit = kept.get(key)
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1]
+        value = fn(key)
+        if len(kept) >= size:
+            kept.clear()
+        kept[key] = (now, value)
+        return value
+
+    return cached
 
 
 @dataclass
@@ -71,10 +97,12 @@ class Service:
         source = settings.footprints or (lambda: ledger_records(ledger))
         version = settings.footprints_version or ledger.size
         schema_base = str(settings.extra.get("schema_base", DEFAULT_SCHEMA_BASE))
-        catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base)
+        catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base,
+                                   settings.read_cache_seconds)
         tokens = TokenService(settings.service_key, settings.issuer, settings.token_ttl_seconds)
         if settings.certificates is None:
-            settings = replace(settings, certificates=ledger_certificate_lookup(ledger, settings.certificate_documents))
+            lookup = ledger_certificate_lookup(ledger, settings.certificate_documents)
+            settings = replace(settings, certificates=ttl_cached(lookup, settings.read_cache_seconds))
         templates = Jinja2Templates(directory=str(TEMPLATES))
         return cls(settings, db, ledger, tokens, catalog, templates, TraceIndex(ledger))
 

@@ -32,6 +32,9 @@ class Settings:
     ``service_key`` signs access tokens (EdDSA); ``operator_key`` lets the
     service append to the ledger (None: a read-only service). ``footprints``
     and ``certificates`` default to the ledger-backed implementations.
+    ``access_cache_seconds`` bounds how long a new grant or revocation takes to
+    reach reads; ``read_cache_seconds`` how long a new footprint or a
+    certificate's new status takes to show (0: exact, every request reads).
     """
 
     db_url: str
@@ -40,6 +43,7 @@ class Settings:
     issuer: str = "tanji"
     token_ttl_seconds: int = 3600
     access_cache_seconds: float = 1.0
+    read_cache_seconds: float = 1.0
     footprints: FootprintSource | None = None
     footprints_version: Callable[[], object] | None = None
     certificates: CertificateLookup | None = None

@@ -7,9 +7,9 @@ machine, so the figures are a floor for the server. Printed per scenario:
 requests, errors, requests per second, p50 and p99 latency, against the aim
 of issue 7 (>= 500 reads per second at p99 < 50 ms).
 
-The footprints are synthetic records through ``Settings.footprints`` (the
-PACT layer, access checks and assembly are the real ones); the certificate
-lookup is a synthetic one until the certificates package offers a lookup.
+Everything is real: 1,000 ``footprint.publish`` entries (lca's payload)
+shared with the buyer by an ``access.grant``, a certificate issued by
+``certificates.issue`` for the verification page, and a meter for uploads.
 """
 
 from __future__ import annotations
@@ -42,37 +42,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _fields(i: int) -> dict[str, Any]:
+def _publish_payload(footprint_id: str, i: int) -> dict[str, Any]:
+    """A ``footprint.publish`` payload (``lca.kinds.FootprintPublishEntry``) for product ``i``."""
+    total = 8.0 + (i % 50) / 100
+    ghg = {"total": total, "fossil": total, "biogenic": 0.0, "land_use": 0.0, "biogenic_co2_kg": 0.0}
     return {
-        "companyName": "Bench Aluminium", "companyIds": ["urn:tanji:actor:E-bench"],
-        "productDescription": f"ingot {i}", "productIds": [f"urn:pact:tanji:product:{i}"],
-        "productNameCompany": f"AL-{i}",
-        "pcf": {"declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1", "productMassPerDeclaredUnit": "1",
-                "referencePeriodStart": "2025-01-01T00:00:00Z", "referencePeriodEnd": "2026-01-01T00:00:00Z",
-                "geographyCountry": "CN", "pcfExcludingBiogenicUptake": "8.4", "pcfIncludingBiogenicUptake": "8.4",
-                "fossilGhgEmissions": "8.4", "fossilCarbonContent": "0", "ipccCharacterizationFactors": ["AR6"],
-                "crossSectoralStandards": ["ISO14067"], "exemptedEmissionsPercent": "0", "primaryDataShare": "70"},
+        "footprint_id": footprint_id, "supersedes": [], "product_id": f"AL-{i}", "product_name": f"Aluminium ingot {i}",
+        "product_ids": [f"urn:tanji:product:al-{i}"], "product_classifications": [], "period_start": "2025-01-01",
+        "period_end": "2026-01-01", "lot": None, "geography_country": "CN", "geography_subdivision": "CN-NM",
+        "declared_unit": "kilogram", "declared_unit_amount": 1.0, "mass_per_declared_unit_kg": 1.0,
+        "fossil_carbon_content_kg": 0.0, "boundary": "cradle-to-gate",
+        "results": {"market": ghg, "location": {**ghg, "total": total * 2.4}, "by_stage": [],
+                    "electricity": {"total_kwh": 14.0, "claimable_green_kwh": 7.5, "direct_physical_kwh": 6.0,
+                                    "contracted_kwh": 1.0, "certificate_kwh": 0.5, "grid_kwh": 6.5}},
+        "primary_data_share": 80.0, "dqi": {"technological": 1.5, "geographical": 1.2, "temporal": 1.0},
+        "model_sha256": "ab" * 32, "attribution_run_seq": None, "background_version": "bench",
+        "unverified_factors": [],
     }
-
-
-def build_settings(home: Path) -> Any:
-    """Settings of the benchmarked server: the home's ledger, synthetic footprints and certificates."""
-    from api.certificate_view import CertificateView, EvidenceItem
-    from api.footprints import FootprintRecord
-    from api.settings import Settings
-
-    records = [FootprintRecord(10_000 + i, ENTERPRISE, f"{i:064x}", T0, _fields(i),
-                               {"electricityKwh": "13.5", "shares": {"physical": "0.6", "claimable": "0.5"}})
-               for i in range(N_FOOTPRINTS)]
-    view = CertificateView(
-        certificate_id="TJ-bench", status="valid", product="AL99.70", declared_unit="1 kilogram",
-        period="2026-01", market_based="3.1 kgCO2e", location_based="7.9 kgCO2e",
-        green_shares={"claimable": "51.9 %"}, issuer=ENTERPRISE, verifier=None,
-        evidence=[EvidenceItem(i, "readings.batch", f"{i:064x}") for i in range(20)], document={"id": "TJ-bench"})
-    settings = Settings.from_home(home)
-    return Settings(db_url=settings.db_url, service_key=settings.service_key, operator_key=settings.operator_key,
-                    footprints=lambda: records, footprints_version=lambda: N_FOOTPRINTS,
-                    certificates=lambda cid: view if cid == "TJ-bench" else None)
 
 
 def serve(home: str, port: str) -> None:
@@ -80,14 +66,21 @@ def serve(home: str, port: str) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.settings import Settings
 
-    uvicorn.run(create_app(build_settings(Path(home))), host="127.0.0.1", port=int(port), log_level="warning",
+    uvicorn.run(create_app(Settings.from_home(Path(home))), host="127.0.0.1", port=int(port), log_level="warning",
                 access_log=False)
 
 
-def prepare(home: Path) -> dict[str, str]:
-    """A ledger with a park, an enterprise with a meter, a buyer and a share; returns bearer tokens' credentials."""
+def prepare(home: Path) -> tuple[dict[str, str], list[str], str]:
+    """A ledger with a park, an enterprise with a meter and footprints, a buyer with a share, a certificate.
+
+    Returns the clients' ``id:secret``, the footprint ids and the certificate id.
+    """
+    import uuid
+
     from api.clients import create_client
+    from certificates.issue import issue_certificate
     from ledger.db import Database, default_url
     from ledger.entry import Submission
     from ledger.keys import generate_key, public_key_b64, save_private_key
@@ -109,12 +102,16 @@ def prepare(home: Path) -> dict[str, str]:
                                                          "kind": "consumption"}, operator),
         Submission.create("access.grant", ENTERPRISE, {"grantee": BUYER, "scope": "footprints"}, keys[ENTERPRISE]),
     ])
+    ids = [str(uuid.uuid4()) for _ in range(N_FOOTPRINTS)]
+    ledger.append([Submission.create("footprint.publish", ENTERPRISE, _publish_payload(fid, i), keys[ENTERPRISE])
+                   for i, fid in enumerate(ids)])
+    certificate = issue_certificate(ledger, ids[0], keys[ENTERPRISE]).certificate.id
     creds = {}
     for actor in (ENTERPRISE, BUYER):
         new = create_client(db, actor, roles[actor])
         creds[actor] = f"{new.client.client_id}:{new.secret}"
     db.dispose()
-    return creds
+    return creds, ids, certificate
 
 
 def cpu_seconds(pid: int) -> float:
@@ -177,9 +174,8 @@ def _csv(day: int) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-async def run(base: str, creds: dict[str, str], seconds: float, pid: int) -> list[Result]:
-    from api.footprints import footprint_id
-
+async def run(base: str, creds: dict[str, str], ids: list[str], certificate: str, seconds: float,
+              pid: int) -> list[Result]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as c:
         tokens = {}
@@ -188,7 +184,6 @@ async def run(base: str, creds: dict[str, str], seconds: float, pid: int) -> lis
             r = await c.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
             r.raise_for_status()
             tokens[actor] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        ids = [footprint_id(f"{i:064x}") for i in range(N_FOOTPRINTS)]
         first = await c.get(f"/3/footprints/{ids[0]}", headers=tokens[BUYER])
         assert first.status_code == 200, first.text
         results = []
@@ -198,7 +193,7 @@ async def run(base: str, creds: dict[str, str], seconds: float, pid: int) -> lis
                 lambda i: c.get(f"/3/footprints/{ids[i % N_FOOTPRINTS]}", headers=tokens[BUYER]),
                 connections=connections, seconds=seconds, pid=pid))
         for connections in (8, 32):
-            results.append(await load(f"GET /verify/{{id}} c={connections}", c, lambda i: c.get("/verify/TJ-bench"),
+            results.append(await load(f"GET /verify/{{id}} c={connections}", c, lambda i: c.get(f"/verify/{certificate}"),
                                       connections=connections, seconds=seconds, pid=pid))
         results.append(await load(
             "GET /3/footprints?limit=50 c=8", c, lambda i: c.get("/3/footprints?limit=50", headers=tokens[BUYER]),
@@ -216,7 +211,7 @@ def main() -> None:
     scale(1)
     with tempfile.TemporaryDirectory(prefix="tanji-bench-service-") as tmp:
         home = Path(tmp)
-        creds = prepare(home)
+        creds, ids, certificate = prepare(home)
         port = _free_port()
         env = {**os.environ, "TANJI_HOME": str(home)}
         env.pop("TANJI_DB", None)
@@ -233,9 +228,9 @@ def main() -> None:
                     if time.monotonic() > deadline or proc.poll() is not None:
                         raise RuntimeError("the service did not start") from None
                     time.sleep(0.2)
-            print(f"uvicorn (1 process, h11) on loopback, SQLite ledger, {N_FOOTPRINTS} footprints; "
+            print(f"uvicorn (1 process, h11) on loopback, SQLite ledger, {N_FOOTPRINTS} published footprints; "
                   f"{seconds:.0f} s per scenario; load generator in this process (2-core machine shared)")
-            results = asyncio.run(run(base, creds, seconds, proc.pid))
+            results = asyncio.run(run(base, creds, ids, certificate, seconds, proc.pid))
             load_avg = os.getloadavg()[0]
         finally:
             proc.terminate()

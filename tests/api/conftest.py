@@ -144,7 +144,7 @@ def make_env(make_park: Callable[[], Park]) -> Iterator[Callable[..., Env]]:
         key = generate_key()
         app = create_app(Settings(db_url=park.ledger.db.url, service_key=key, operator_key=park.keys["operator"],
                                   footprints=book, footprints_version=book.version,
-                                  **{"access_cache_seconds": 0, **settings}))
+                                  **{"access_cache_seconds": 0, "read_cache_seconds": 0, **settings}))
         client = TestClient(app, raise_server_exceptions=False)
         made.append(client)
         return Env(park, app, client, book, key)

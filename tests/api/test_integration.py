@@ -22,7 +22,7 @@ from tests.lca.test_kinds import payload
 
 def _client(park: Park, **settings: object) -> TestClient:
     app = create_app(Settings(db_url=park.ledger.db.url, service_key=generate_key(),
-                              operator_key=park.keys["operator"], access_cache_seconds=0, **settings))  # type: ignore[arg-type]
+                              operator_key=park.keys["operator"], access_cache_seconds=0, read_cache_seconds=0, **settings))  # type: ignore[arg-type]
     return TestClient(app, raise_server_exceptions=False)
 
 

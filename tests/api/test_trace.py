@@ -22,7 +22,7 @@ def traced(make_park: Callable[[], Park]) -> tuple[Park, TestClient, Callable[[s
     placed = park.ledger.append([park.sign("readings.batch", "E-1", batch("C-1")),
                                  park.sign("readings.batch", "E-2", batch("C-3"))])
     app = create_app(Settings(db_url=park.ledger.db.url, service_key=generate_key(), operator_key=park.keys["operator"],
-                              access_cache_seconds=0))
+                              access_cache_seconds=0, read_cache_seconds=0))
     client = TestClient(app, raise_server_exceptions=False)
 
     def auth(actor: str, role: str) -> dict[str, str]:
