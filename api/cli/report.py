@@ -50,7 +50,8 @@ def green(
         (out / f"{stem}.html").write_text(green_html(title, rep.totals, png, note=(
             f"Hourly split of consumption; region factor {region}; re-run with `tanji attribute verify "
             f"{rep.run_seq}`.")), encoding="utf-8")
-        rep.hourly.to_csv(out / f"{stem}-hourly.csv", index=False)
+        local = rep.hourly["hour"].dt.tz_convert("Asia/Shanghai")  # DESIGN: stored UTC, shown Shanghai
+        rep.hourly.assign(hour_shanghai=local).to_csv(out / f"{stem}-hourly.csv", index=False)
         doc["files"] = [str(out / f"{stem}{ext}") for ext in (".png", ".html", "-hourly.csv")]
     t = rep.totals
     lines = [f"meter {meter}, {months[0]}..{months[-1]}, run {rep.run_seq}"]
