@@ -12,7 +12,7 @@ statement the certificate cites, if it cites one) withdraws it, with a reason.
 Rules (``RuleViolation`` codes): ``certificate.exists``,
 ``certificate.footprint_unknown``, ``certificate.not_publisher``,
 ``certificate.footprint_superseded``, ``certificate.checkpoint_out_of_range``,
-``certificate.statement_unknown``, ``certificate.unknown``,
+``certificate.statement_unknown``, ``certificate.statement_other_subject``, ``certificate.unknown``,
 ``certificate.revoked_already``, ``certificate.not_authorised``.
 
 A ``tanji.plugins`` entry point: importing it registers the kinds, and
@@ -21,6 +21,7 @@ A ``tanji.plugins`` entry point: importing it registers the kinds, and
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -180,11 +181,16 @@ def _check_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:
             f"checkpoint size {p.checkpoint_size} must cover the footprint (seq {fp.seq}) and lie within "
             f"the log ({ctx.seq} entries)", code="certificate.checkpoint_out_of_range")
     if p.statement_seq is not None:
-        found = _kind_at(s, p.statement_seq)
+        found = s.execute(select(LedgerEntryRow.kind, LedgerEntryRow.body)
+                          .where(LedgerEntryRow.seq == p.statement_seq)).first()
         if found is None or found[0] != "verification.statement":
             raise RuleViolation(
                 f"statement_seq {p.statement_seq} is not a verification.statement entry (found "
                 f"{found[0] if found else None!r})", code="certificate.statement_unknown")
+        subject = json.loads(found[1])["payload"].get("subject")
+        if subject != entry.actor:
+            raise RuleViolation(f"the statement at seq {p.statement_seq} is about {subject!r}, not {entry.actor!r}",
+                                code="certificate.statement_other_subject")
 
 
 def _apply_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:

@@ -87,6 +87,7 @@ def test_unknown_certificate(make_park: Callable[[], Park]) -> None:
     ("checkpoint_beyond", "certificate.checkpoint_out_of_range"),
     ("checkpoint_before", "certificate.checkpoint_out_of_range"),
     ("statement", "certificate.statement_unknown"),
+    ("statement_other", "certificate.statement_other_subject"),
     ("verifier_issues", "actor.role_forbidden"),
     ("revoke_twice", "certificate.revoked_already"),
     ("revoke_unknown", "certificate.unknown"),
@@ -114,6 +115,9 @@ def test_rules(make_issued: Callable[..., Issued], case: str, code: str) -> None
         body["checkpoint_size"] = fp_seq
     elif case == "statement":
         body["statement_seq"] = fp_seq
+    elif case == "statement_other":
+        body["statement_seq"] = statement(park, subject="E-2")
+        body["checkpoint_size"] = park.ledger.size()
     elif case == "verifier_issues":
         actor = "V-1"
     elif case == "bad_digest":
