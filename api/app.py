@@ -8,7 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import auth, entries, ledger, pact, readings, schemas, trace, verify_page
+from api.routes import (
+    auth,
+    certificates,
+    entries,
+    ledger,
+    pact,
+    readings,
+    schemas,
+    trace,
+    verify_page,
+)
 from api.service import Service
 from api.settings import Settings
 
@@ -36,6 +46,6 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.service = service
     errors.install(app)
-    for module in (auth, entries, ledger, readings, trace, pact, verify_page, schemas):
+    for module in (auth, entries, ledger, readings, trace, certificates, pact, verify_page, schemas):
         app.include_router(module.router)
     return app

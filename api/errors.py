@@ -121,13 +121,17 @@ def _register_optional() -> None:
             (tr_errors.TraceabilityError, 422, "Traceability input rejected"),
         ])
     try:
-        from certificates import errors as cert_errors  # type: ignore[attr-defined]
-    except ImportError:
+        from certificates import errors as cert_errors
+    except ImportError:  # pragma: no cover
         pass
-    else:  # pragma: no cover - lands with the certificates package
-        root = getattr(cert_errors, "CertificateError", None)
-        if root is not None:
-            _STATUS.append((root, 422, "Certificate error"))
+    else:
+        _STATUS.extend([
+            (cert_errors.CertificateNotFound, 404, "Certificate not found"),
+            (cert_errors.MalformedCertificate, 422, "Certificate malformed"),
+            (cert_errors.CertificateInvalid, 422, "Certificate invalid"),
+            (cert_errors.NotIssuable, 409, "Certificate not issuable"),
+            (cert_errors.CertificateError, 422, "Certificate error"),
+        ])
 
 
 _register_optional()

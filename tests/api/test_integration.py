@@ -78,3 +78,21 @@ def test_verification_page_for_a_real_certificate(make_issued: Callable[..., Iss
     (docs / f"{cid}.json").write_text(json.dumps({**json.loads(issued.certificate.to_bytes()), "id": cid, "x": 1}))
     assert client.get(f"/verify/{cid}/certificate.json").status_code == 404
     assert client.get(f"/verify/{uuid.uuid4()}").status_code == 404
+
+
+def test_certificate_status_and_verify_endpoints(make_issued: Callable[..., Issued]) -> None:  # noqa: F811
+    issued = make_issued()
+    park, cid = issued.park, issued.certificate.id
+    client = _client(park)
+    status = client.get(f"/certificates/{cid}/status")
+    assert status.status_code == 200 and status.json()["status"] == "valid"
+    doc = json.loads(issued.certificate.to_bytes())
+    checked = client.post("/certificates/verify", json=doc).json()
+    assert checked["ok"] and checked["ledger_status"] == "valid"
+    tampered = {**doc, "id": str(uuid.uuid4())}
+    bad = client.post("/certificates/verify", json=tampered).json()
+    assert not bad["ok"] and bad["failed"]
+    revoke_certificate(park.ledger, cid, "wrong meter", park.keys["E-1"])
+    assert client.get(f"/certificates/{cid}/status").json()["status"] == "revoked"
+    missing = client.get(f"/certificates/{uuid.uuid4()}/status")
+    assert missing.status_code == 404 and missing.json()["code"] == "certificate.not_found"
