@@ -326,3 +326,18 @@ def test_verify_names_the_month_of_a_tampered_log(month_park: Park, old: str, ne
         require_reproducible(park.ledger, summary.seq)
     assert e.value.code == "attribution.not_reproducible"
     assert not park.ledger.verify().ok
+
+
+def test_migration_matches_the_models(db_url: str) -> None:
+    """The ``attribution`` Alembic branch creates exactly the tables of ``ledger.attribution_store``."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from ledger.tables import Base
+
+    db = Database(db_url)
+    db.migrate()
+    with db.engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), Base.metadata)
+    db.dispose()
+    assert [d for d in diff if "attribution_" in str(d)] == []
