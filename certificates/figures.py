@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from certificates.document import FIGURE_UNIT, GWP, STANDARDS
-from lca.gases import METHOD_NAME
 
 __all__ = ["CLAIM_KEYS", "claims_from_footprint", "differing_fields", "hourly_matched_share", "share"]
 
@@ -26,6 +25,13 @@ CLAIM_KEYS = (
     "product", "lot", "period", "declared_unit", "geography", "footprint", "green_electricity", "method",
     "boundary",
 )
+
+
+def _default_method() -> str:
+    """The schema default of ``footprint.publish``'s ``method`` (imported late: ``lca`` is slow to import)."""
+    from lca.gases import METHOD_NAME
+
+    return METHOD_NAME
 
 
 def share(part: float, total: float) -> float | None:
@@ -88,7 +94,7 @@ def claims_from_footprint(
         "method": {
             "standards": list(STANDARDS),
             "gwp": GWP,
-            "characterisation": payload.get("method", METHOD_NAME),
+            "characterisation": payload["method"] if "method" in payload else _default_method(),
             "background_version": payload["background_version"],
             "model_sha256": payload["model_sha256"],
             "primary_data_share": payload["primary_data_share"],
