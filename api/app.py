@@ -48,4 +48,5 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     for module in (auth, entries, ledger, readings, trace, certificates, pact, verify_page, schemas):
         app.include_router(module.router)
+    app.include_router(__import__("api.routes.park_flows", fromlist=["router"]).router)  # park flows (issue 8)
     return app

@@ -18,6 +18,7 @@ app.add_typer(__import__("api.cli.cert", fromlist=["app"]).app, name="cert")  # 
 app.command("demo")(demo.demo)
 serve.register(app)
 app.add_typer(park.app, name="park")
+park.app.command("flows")(__import__("api.cli.flows", fromlist=["flows"]).flows)  # park flows (issue 8)
 app.add_typer(attribute.app, name="attribute")
 app.add_typer(report.app, name="report")
 app.add_typer(readings.app, name="readings")
