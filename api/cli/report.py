@@ -1,4 +1,4 @@
-"""``tanji report …``: green-power report of a meter, direct-link compliance, CBAM hourly evidence."""
+"""``tanji report …``: green-power report of a meter, indicators, direct-link compliance, CBAM evidence."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_ex
 from ledger.attribution_reports import (
     DEFAULT_REGION,
     direct_link_report,
+    enterprise_indicators,
     find_run,
     green_report,
     hourly_matching_evidence,
+    link_indicators,
+    meter_indicators,
 )
 from ledger.attribution_runner import parse_period
+from ledger.indicators import summarise
 
 app = typer.Typer(help="Reports from recorded attribution runs.", no_args_is_help=True)
 
@@ -119,3 +123,32 @@ def matching(
     share = "n/a" if doc["matched_share"] is None else f"{100 * doc['matched_share']:.1f} %"
     emit(doc, as_json, f"{link or contract} (run {seq}): {len(table)} hours, matched {share}"
          + (f"; wrote {out}" if out else ""))
+
+
+@app.command("indicators")
+def indicators(
+    run: Annotated[int, typer.Option("--run", help="Attribution run seq.")],
+    by: Annotated[str, typer.Option(help="meter, enterprise or link.")] = "meter",
+    region: Annotated[str, typer.Option(help="Grid factor region.")] = DEFAULT_REGION,
+    out: Annotated[Path | None, typer.Option(help="CSV file for the table.")] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Indicators of a run per meter, enterprise or link: shares, hourly matching, emissions, 650号 ratios."""
+    if by not in ("meter", "enterprise", "link"):
+        raise typer.BadParameter("must be meter, enterprise or link", param_hint="--by")
+    with errors_to_exit(as_json):
+        ledger = open_ledger(db, home)
+        with ledger.db.read_session() as s:
+            if by == "meter":
+                table = summarise(meter_indicators(s, run, region=region), ["meter_id", "enterprise"])
+            elif by == "enterprise":
+                table = enterprise_indicators(s, run, region=region)
+            else:
+                table = link_indicators(s, run)
+    if out is not None:
+        table.to_csv(out, index=False)
+    rows = [{str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in table.to_dict(orient="records")]
+    emit({"run_seq": run, "by": by, "rows": rows}, as_json, table.to_string(index=False))

@@ -65,6 +65,13 @@ def test_attribute_verify_and_reports(home: Path, tmp_path: Path) -> None:
     r = runner.invoke(app, ["report", "direct-link", "L-1", "--year", "2026"])
     assert "PASS" in r.stdout and "incomplete" in r.stdout
 
+    r = runner.invoke(app, ["report", "indicators", "--run", str(seq), "--by", "enterprise", "--json"])
+    assert r.exit_code == 0, r.output
+    ents = {row["enterprise"]: row for row in json.loads(r.stdout)["rows"]}
+    assert ents["E-1"]["consumption_wh"] == 372_000 and ents["G-1"]["surplus_exported_wh"] == 123_200
+    r = runner.invoke(app, ["report", "indicators", "--run", str(seq), "--by", "link"])
+    assert r.exit_code == 0 and "L-1" in r.stdout
+
     r = runner.invoke(app, ["report", "matching", "--period", "2026-01", "--link", "L-1", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["matched_share"] == 0.6
