@@ -35,6 +35,7 @@ __all__ = [
     "parse_period",
     "require_reproducible",
     "run_attribution",
+    "run_payload",
     "verify_run",
 ]
 
