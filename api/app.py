@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import (
+    attribution,
     auth,
     certificates,
     entries,
@@ -46,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.service = service
     errors.install(app)
-    for module in (auth, entries, ledger, readings, trace, certificates, pact, verify_page, schemas):
+    for module in (auth, entries, ledger, readings, attribution, trace, certificates, pact, verify_page,
+                   schemas):
         app.include_router(module.router)
-    app.include_router(__import__("api.routes.park_flows", fromlist=["router"]).router)  # park flows (issue 8)
     return app
