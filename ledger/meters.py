@@ -105,11 +105,23 @@ def get_meter(session: Session, meter_id: str) -> Meter | None:
     return None if row is None else _to_meter(row)
 
 
+_BULK_AFTER = 16  # misses in one batch before all meters are loaded at once
+
+
 def cached_meter(ctx: AppendContext, meter_id: str) -> Meter | None:
-    """``get_meter`` through the batch cache (big reading batches look meters up once)."""
+    """``get_meter`` through the batch cache.
+
+    A big batch (many meters) loads every meter in one query after a few
+    misses instead of one round trip per meter.
+    """
     cache: dict[str, Meter | None] = ctx.cache.setdefault(_CACHE, {})
     if meter_id not in cache:
-        cache[meter_id] = get_meter(ctx.session, meter_id)
+        misses = ctx.cache[_CACHE + ".misses"] = ctx.cache.get(_CACHE + ".misses", 0) + 1
+        if misses == _BULK_AFTER:
+            for mid, meter in all_meters(ctx.session).items():
+                cache.setdefault(mid, meter)
+        if meter_id not in cache:
+            cache[meter_id] = get_meter(ctx.session, meter_id)
     return cache[meter_id]
 
 

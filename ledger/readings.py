@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     func,
     insert,
     select,
@@ -122,6 +123,49 @@ _OVERLAP = (select(_T.c.seq, _T.c.start_ts, _T.c.end_ts)
             .where(_T.c.meter_id == bindparam("m"), _T.c.superseded_by.is_(None), _T.c.start_ts < bindparam("e"))
             .order_by(_T.c.start_ts.desc()).limit(bindparam("n")))
 _INSERT = insert(_T)
+_MAX_END = select(_T.c.meter_id, func.max(_T.c.end_ts)).where(_T.c.superseded_by.is_(None)).group_by(_T.c.meter_id)
+_PENDING = "tanji.readings.pending"
+_BULK_AFTER = 16  # distinct meters in one batch before every meter's last end is loaded at once
+
+
+def flush_pending(session: Session) -> None:
+    """Write the batch rows ``apply`` has queued in this session (one executemany).
+
+    Readers of ``reading_batches`` inside an append transaction call this first;
+    a ``before_commit`` hook calls it at the end of every append.
+    """
+    rows = session.info.get(_PENDING)
+    if rows:
+        session.connection().execute(_INSERT, rows)
+        rows.clear()
+
+
+def _queue(session: Session, row: dict[str, object]) -> None:
+    rows = session.info.get(_PENDING)
+    if rows is None:
+        rows = session.info[_PENDING] = []
+        event.listen(session, "before_commit", flush_pending)
+        event.listen(session, "after_rollback", lambda s: s.info.get(_PENDING, []).clear())
+    rows.append(row)
+
+
+def _max_end(ctx: AppendContext, meter: str) -> int | None:
+    """An upper bound on the end of every live batch of ``meter`` (None: it has none), cached per batch.
+
+    Correct as an upper bound only: corrections may lower the true value, which
+    merely sends the caller to the exact query.
+    """
+    ends: dict[str, int | None] = ctx.cache.setdefault(_PENDING + ".ends", {})
+    if meter not in ends:
+        if len(ends) == _BULK_AFTER:
+            flush_pending(ctx.session)
+            for mid, end in ctx.session.connection().execute(_MAX_END):
+                ends.setdefault(mid, end)
+        if meter not in ends:
+            flush_pending(ctx.session)
+            row = ctx.session.connection().execute(_OVERLAP, {"m": meter, "e": 2**62, "n": 1}).first()
+            ends[meter] = None if row is None else row[2]
+    return ends[meter]
 
 
 def overlapping_batch(session: Session, meter: str, start: int, end: int,
@@ -132,6 +176,7 @@ def overlapping_batch(session: Session, meter: str, start: int, end: int,
     start before ``end`` can overlap (the rest end before it starts); with
     ``ignore`` (batches being replaced) the scan walks back past those.
     """
+    flush_pending(session)
     rows = session.connection().execute(_OVERLAP, {"m": meter, "e": end, "n": len(ignore) + 1})
     for seq, s, e in rows:
         if seq in ignore:
@@ -151,7 +196,10 @@ def _check_common(ctx: AppendContext, entry: Entry, p: ReadingsBatch, ignore: fr
         raise RuleViolation(f"meter {p.meter!r} was retired at {format_instant(meter.retired_at)}; "
                             f"batch runs to {format_instant(end)}", code="meter.retired", meter=p.meter)
     check_values(np.asarray(p.values, dtype=np.int64), p.meter)
-    clash = overlapping_batch(ctx.session, p.meter, start, end, ignore)
+    last = _max_end(ctx, p.meter)
+    # fast path for appending in time order: nothing live ends after our start
+    clash = None if (last is None or last <= start) and not ignore else overlapping_batch(
+        ctx.session, p.meter, start, end, ignore)
     if clash is not None:
         raise RuleViolation(
             f"meter {p.meter!r}: [{format_instant(start)}, {format_instant(end)}) overlaps the batch at seq "
@@ -164,10 +212,13 @@ def _insert(ctx: AppendContext, entry: Entry, p: ReadingsBatch) -> None:
     start, end, step = _span(p)
     values = np.asarray(p.values, dtype="<i8")
     # Core insert through the append transaction: no ORM object per batch.
-    ctx.session.connection().execute(_INSERT, [{
+    _queue(ctx.session, {
         "seq": entry.seq, "meter_id": p.meter, "start_ts": start, "end_ts": end, "step_s": step,
         "total_wh": int(values.sum()), "wh_le64": values.tobytes(), "superseded_by": None, "actor": entry.actor,
-    }])
+    })
+    ends: dict[str, int | None] = ctx.cache.setdefault(_PENDING + ".ends", {})
+    if p.meter in ends:
+        ends[p.meter] = max(end, ends[p.meter] or end)
 
 
 def _check_batch(ctx: AppendContext, entry: Entry, p: ReadingsBatch) -> None:
@@ -179,6 +230,7 @@ def _check_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None
     if len(replaces) != len(p.replaces):
         raise RuleViolation(f"readings.correct lists a seq twice in replaces {p.replaces}",
                             code="readings.replaces_invalid", replaces=p.replaces)
+    flush_pending(ctx.session)
     rows = {r[0]: r for r in ctx.session.execute(
         select(_T.c.seq, _T.c.meter_id, _T.c.superseded_by).where(_T.c.seq.in_(sorted(replaces))))}
     for seq in p.replaces:
@@ -193,12 +245,14 @@ def _check_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None
 
 
 def _apply_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None:
+    flush_pending(ctx.session)
     ctx.session.execute(update(_T).where(_T.c.seq.in_(p.replaces)).values(superseded_by=entry.seq))
     _insert(ctx, entry, p)
 
 
 def last_reading_end(session: Session, meter_id: str) -> int | None:
     """End (epoch s) of the latest live batch of ``meter_id``, or None."""
+    flush_pending(session)
     return session.scalar(select(func.max(_T.c.end_ts)).where(_T.c.meter_id == meter_id, _LIVE))
 
 
@@ -227,6 +281,7 @@ def hourly_matrix(
     h_val = np.zeros((len(meter_ids), hours), dtype=np.int64)
     h_seen = np.zeros((len(meter_ids), hours), dtype=np.bool_)
     if meter_ids:
+        flush_pending(session)
         q = (select(_T.c.meter_id, _T.c.start_ts, _T.c.step_s, _T.c.wh_le64)
              .where(_T.c.meter_id.in_(list(meter_ids)), _LIVE, _T.c.start_ts < end, _T.c.end_ts > start))
         for meter, b_start, step, blob in session.execute(q):

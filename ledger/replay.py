@@ -172,13 +172,16 @@ def replay_check(ledger: Ledger, *, chunk: int = 2000) -> ReplayReport:
     try:
         with ledger.db.read_session() as live:
             end = ledger.size()
-            with Session(engine) as scratch, scratch.begin():
+            with Session(engine) as scratch:
                 try:
-                    count = replay_entries(ledger.entries(0, end), scratch, chunk=chunk)
+                    # committed like an append, so kinds that defer writes to commit time flush them
+                    with scratch.begin():
+                        count = replay_entries(ledger.entries(0, end), scratch, chunk=chunk)
                 except LedgerError as e:
                     return ReplayReport(False, int(e.details.get("seq", -1)), (), skipped,
                                         failed_seq=e.details.get("seq"), failure=str(e))
-                diffs = tuple(_compare(t, live, scratch) for t in tables if t.name in live_names)
+                with scratch.begin():
+                    diffs = tuple(_compare(t, live, scratch) for t in tables if t.name in live_names)
     finally:
         engine.dispose()
     return ReplayReport(all(d.ok for d in diffs), count, diffs, skipped)

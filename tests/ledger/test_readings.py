@@ -170,3 +170,36 @@ def test_hourly_matrix_preconditions(make_energy_park: Callable[[], Park]) -> No
 
 def test_day_constant() -> None:
     assert datetime.fromisoformat(DAY).astimezone(UTC) == JAN1 - timedelta(hours=8)
+
+
+def test_big_batches_see_their_own_and_earlier_rows(make_energy_park: Callable[[], Park]) -> None:
+    """Past the bulk-load thresholds (many meters in one batch) overlaps are still caught,
+    and later entries of a batch (a settlement) see readings queued by earlier ones."""
+    park = make_energy_park()
+    ids = [f"Q-{i:02d}" for i in range(40)]
+    park.ledger.append([park.sign("meter.register", "E-1", {"id": m, "owner": "E-1", "park": "P-1",
+                                                             "kind": "consumption"}) for m in ids])
+    park.ledger.append([park.sign("readings.batch", "E-1", batch("Q-30"))])  # already in the log
+    before = state(park.ledger)
+    day2 = "2026-01-02T00:00:00+08:00"
+    subs = [park.sign("readings.batch", "E-1", batch(m, start=day2)) for m in ids]
+    subs.append(park.sign("readings.batch", "E-1", batch("Q-30", start="2026-01-01T23:00:00+08:00", values=[1] * 4)))
+    with pytest.raises(LedgerError) as e:
+        park.ledger.append(subs)
+    assert e.value.code == "readings.overlap" and e.value.details["index"] == 40
+    subs[-1] = park.sign("readings.batch", "E-1", batch("Q-31", start="2026-01-02T12:00:00+08:00", values=[1]))
+    with pytest.raises(LedgerError) as e:  # overlaps a batch queued earlier in the same append
+        park.ledger.append(subs)
+    assert e.value.code == "readings.overlap" and e.value.details["index"] == 40
+    assert state(park.ledger) == before
+    park.ledger.append(subs[:-1] + [
+        park.sign("readings.batch", "G-1", batch("W-1", start="2026-01-01T00:00:00Z", resolution="PT1H",
+                                                 values=[1_000_000] * 24)),
+        park.sign("trade.green_power", "G-1", {"id": "T-1", "seller": "G-1", "seller_meters": ["W-1"],
+                                               "buyer": "E-1", "buyer_meters": ["C-1"], "first_month": "2026-01",
+                                               "last_month": "2026-01", "mwh": 30}),
+        park.sign("trade.settle", "G-1", {"contract": "T-1", "month": "2026-01", "wh": 24_000_000}),
+    ])
+    with park.ledger.db.read_session() as s:
+        v, p = hourly_matrix(s, ids, JAN1 + timedelta(hours=16), JAN1 + timedelta(hours=40))
+    assert p.all() and (v == 4000).all()
