@@ -6,6 +6,7 @@ Public API::
     format_contribution_table(result) -> str
     load_model(path) / parse_model(data) / example_models()
     MeterElectricity, Period                  # attribution input, filled by the lead
+    from_technology_rows(period, rows, grid_wh)  # from the ledger's technology totals
     FootprintPublish.from_result(...); pact_fields(publish)
     setup_project(data_dir); load_background()
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from lca.background import Background, Factor, load_background
 from lca.calculate import compute_footprints
-from lca.electricity import ElectricitySplit, MeterElectricity, Period
+from lca.electricity import ElectricitySplit, MeterElectricity, Period, from_technology_rows
 from lca.errors import (
     BackgroundDataError,
     BrightwayError,
@@ -53,6 +54,7 @@ __all__ = [
     "compute_footprints",
     "example_models",
     "format_contribution_table",
+    "from_technology_rows",
     "load_background",
     "load_model",
     "pact_fields",
