@@ -157,3 +157,13 @@ def test_product_scoped_share(env: Env) -> None:
 def test_grant_rules(env: Env) -> None:
     assert env.submit(E1, "access.grant", {"grantee": BUYER, "scope": "trail"}).json()["code"] == "access.grantee_role"
     assert env.submit(E1, "access.grant", {"grantee": "ghost", "scope": "trail"}).json()["code"] == "actor.unknown"
+
+
+def test_grant_projection_replays_and_clients_are_not_projections(env: Env) -> None:
+    """``access_grants`` rebuilds from the log; ``api_clients`` (service config) is not expected to."""
+    from ledger.replay import replay_check
+
+    ctx = _setup(env)
+    assert env.submit(E1, "access.revoke", {"grant_seq": ctx.e1_seq}).status_code == 201  # also creates a client
+    report = replay_check(env.park.ledger)
+    assert report.ok, report
