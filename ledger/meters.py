@@ -120,8 +120,9 @@ def cached_meter(ctx: AppendContext, meter_id: str) -> Meter | None:
         if misses == _BULK_AFTER:
             for mid, meter in all_meters(ctx.session).items():
                 cache.setdefault(mid, meter)
+            ctx.cache[_CACHE + ".all"] = True  # registrations later in the batch update the cache
         if meter_id not in cache:
-            cache[meter_id] = get_meter(ctx.session, meter_id)
+            cache[meter_id] = None if ctx.cache.get(_CACHE + ".all") else get_meter(ctx.session, meter_id)
     return cache[meter_id]
 
 

@@ -157,11 +157,14 @@ def _max_end(ctx: AppendContext, meter: str) -> int | None:
     """
     ends: dict[str, int | None] = ctx.cache.setdefault(_PENDING + ".ends", {})
     if meter not in ends:
-        if len(ends) == _BULK_AFTER:
+        if len(ends) == _BULK_AFTER and not ctx.cache.get(_PENDING + ".all"):
             flush_pending(ctx.session)
             for mid, end in ctx.session.connection().execute(_MAX_END):
                 ends.setdefault(mid, end)
-        if meter not in ends:
+            ctx.cache[_PENDING + ".all"] = True  # from now on, a meter not in ends has no live batch
+        if ctx.cache.get(_PENDING + ".all"):
+            ends[meter] = None
+        else:
             flush_pending(ctx.session)
             row = ctx.session.connection().execute(_OVERLAP, {"m": meter, "e": 2**62, "n": 1}).first()
             ends[meter] = None if row is None else row[2]

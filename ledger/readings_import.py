@@ -91,12 +91,25 @@ class ImportRejected(BadEntry):
 
 @dataclass(frozen=True)
 class Series:
-    """One meter's validated readings: contiguous runs of integer Wh from ``starts``."""
+    """One meter's validated, gap-free readings: ``wh[i]`` Wh in ``[start + i·step, start + (i+1)·step)``."""
 
     meter: str
     step: int
-    t: NDArray[np.int64]
+    start: int
     wh: NDArray[np.int64]
+
+    @property
+    def end(self) -> int:
+        """End of the last interval (epoch s)."""
+        return self.start + self.step * len(self.wh)
+
+    def day_cuts(self) -> NDArray[np.int64]:
+        """Indexes where a new Asia/Shanghai day starts (excluding 0)."""
+        local = self.start + LOCAL_OFFSET_S
+        first_boundary = (local // DAY_S + 1) * DAY_S - local  # seconds from start to the next local midnight
+        per_day = DAY_S // self.step
+        first = -(-first_boundary // self.step)
+        return np.arange(first, len(self.wh), per_day, dtype=np.int64)
 
 
 @dataclass
@@ -284,12 +297,7 @@ def _validate(meter: str, rows: NDArray[np.int64], t: NDArray[np.int64], milli: 
         plan.add(Problem("readings.too_large", f"meter {meter!r}: {wh[big[0]]} Wh above {MAX_WH}",
                          int(rows[big[0]]), meter))
         return None
-    return Series(meter, step, t, wh)
-
-
-def day_cuts(t: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Indexes where a new Asia/Shanghai day starts (excluding 0)."""
-    return np.flatnonzero(np.diff((t + LOCAL_OFFSET_S) // DAY_S)) + 1
+    return Series(meter, step, int(t[0]), wh) if t.size else None
 
 
 def plan_import(table: pa.Table, offset: int, session: Session, actor: str, *, unit: str | None = None,
@@ -313,25 +321,25 @@ def plan_import(table: pa.Table, offset: int, session: Session, actor: str, *, u
                              f"(owner {meter.owner!r})", None, name))
             continue
         series = _validate(name, rows, t, milli, present, resolution, plan)
-        if series is None or not series.t.size:
+        if series is None:
             continue
-        end = int(series.t[-1]) + series.step
+        end = series.end
         if meter.retired_at is not None and end > meter.retired_at:
             plan.add(Problem("meter.retired", f"meter {name!r} was retired at {format_instant(meter.retired_at)}",
                              None, name))
             continue
-        clash = overlapping_batch(session, name, int(series.t[0]), end)
+        clash = overlapping_batch(session, name, series.start, end)
         if clash is not None:
-            plan.add(Problem("readings.overlap", f"meter {name!r}: the file's {format_instant(int(series.t[0]))}.."
+            plan.add(Problem("readings.overlap", f"meter {name!r}: the file's {format_instant(series.start)}.."
                              f"{format_instant(end)} overlaps the batch at seq {clash[0]} "
                              f"[{format_instant(clash[1])}, {format_instant(clash[2])})", int(rows[0]), name))
             continue
         plan.series.append(series)
-        plan.batches += len(day_cuts(series.t)) + 1
-        plan.values += int(series.t.size)
+        plan.batches += len(series.day_cuts()) + 1
+        plan.values += len(series.wh)
         plan.total_wh += int(series.wh.sum())
         if progress is not None:
-            progress(int(series.t.size))
+            progress(len(series.wh))
     return plan
 
 
@@ -339,9 +347,10 @@ def submissions(plan: Plan, actor: str, key: Ed25519PrivateKey, source: str) -> 
     """Signed ``readings.batch`` submissions of a clean plan: one per meter and local day."""
     names = {900: "PT15M", 3600: "PT1H"}
     for s in plan.series:
-        for part_t, part_v in zip(np.split(s.t, day_cuts(s.t)), np.split(s.wh, day_cuts(s.t)), strict=True):
-            payload = {"meter": s.meter, "start": format_instant(int(part_t[0])), "resolution": names[s.step],
-                       "values": part_v.tolist(), "source": source}
+        bounds = [0, *s.day_cuts().tolist(), len(s.wh)]
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            payload = {"meter": s.meter, "start": format_instant(s.start + lo * s.step), "resolution": names[s.step],
+                       "values": s.wh[lo:hi].tolist(), "source": source}
             yield Submission.create("readings.batch", actor, payload, key)
 
 

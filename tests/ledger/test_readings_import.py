@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.readings import hourly_matrix
-from ledger.readings_import import ImportRejected, cumulative_round, import_readings
+from ledger.readings_import import ImportRejected, Series, cumulative_round, import_readings
 from tests.conftest import Park
 from tests.ledger.energy_helpers import state
 
@@ -102,3 +102,12 @@ def test_problems_are_reported_with_rows(make_energy_park: Callable[[], Park], t
     assert ("time.misaligned", 16) in got
     assert e.value.code == "import.rejected"
     assert state(park.ledger) == before
+
+
+@given(st.sampled_from([900, 3600]), st.integers(0, 10**6), st.integers(1, 500))
+def test_day_cuts_match_shanghai_days(step: int, slot: int, n: int) -> None:
+    """Arithmetic day cuts equal the naive per-timestamp day change (Asia/Shanghai, UTC+8)."""
+    start = slot * step
+    series = Series("m", step, start, np.zeros(n, dtype=np.int64))
+    t = start + np.arange(n, dtype=np.int64) * step
+    assert (series.day_cuts() == np.flatnonzero(np.diff((t + 8 * 3600) // 86400)) + 1).all()
