@@ -21,7 +21,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.actors import require_actor
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
-from ledger.interval import Instant, check_interval, from_datetime, parse_instant, to_datetime
+from ledger.interval import (
+    Instant,
+    check_interval,
+    from_datetime,
+    parse_instant,
+    parse_month,
+    to_datetime,
+)
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.meters import require_meter
 from ledger.parks import RecordId, require_park
@@ -148,6 +155,12 @@ def links_for_period(session: Session, start: datetime, end: datetime) -> list[L
             valid_to=None if r["valid_to"] is None else to_datetime(r["valid_to"]), seq=r["seq"],
         ))
     return out
+
+
+def links_for_month(session: Session, month: str) -> list[LinkRecord]:
+    """Links valid at some instant of the UTC month ``YYYY-MM`` (what attribution reads per month)."""
+    start, end = parse_month(month)
+    return links_for_period(session, to_datetime(start), to_datetime(end))
 
 
 DIRECT_LINK = REGISTRY.register(EntryKind(

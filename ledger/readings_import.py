@@ -356,11 +356,13 @@ def submissions(plan: Plan, actor: str, key: Ed25519PrivateKey, source: str) -> 
 
 def import_readings(ledger: Ledger, path: Path, actor: str, key: Ed25519PrivateKey, *, unit: str | None = None,
                     resolution: str | None = None, dry_run: bool = False, chunk: int = 2000,
-                    validated: Progress | None = None, appended: Progress | None = None) -> ImportReport:
+                    validated: Progress | None = None, appended: Progress | None = None,
+                    planned: Callable[[Plan], None] | None = None) -> ImportReport:
     """Validate ``path`` in full, then append its batches in atomic chunks of ``chunk`` entries.
 
     Raises ``ImportRejected`` (nothing written) when the file has problems.
-    ``validated`` / ``appended`` receive progress increments (values / entries).
+    ``validated`` / ``appended`` receive progress increments (values / entries);
+    ``planned`` sees the clean plan before anything is appended (e.g. to size a bar).
     If a chunk is rejected later (e.g. a concurrent writer), the chunks before
     it stay and the error names the entry.
     """
@@ -370,6 +372,8 @@ def import_readings(ledger: Ledger, path: Path, actor: str, key: Ed25519PrivateK
     del table  # keep memory to the plan's int64 arrays
     if plan.problem_count:
         raise ImportRejected(plan.problems, plan.problem_count)
+    if planned is not None:
+        planned(plan)
     first = last = None
     done = 0
     if not dry_run:

@@ -49,7 +49,8 @@ def import_(
             try:
                 report = import_readings(
                     ledger, file, actor, key, unit=unit, resolution=resolution, dry_run=dry_run, chunk=chunk,
-                    validated=lambda n: bar.advance(checked, n), appended=lambda n: bar.advance(written, n))
+                    validated=lambda n: bar.advance(checked, n), appended=lambda n: bar.advance(written, n),
+                    planned=lambda plan: bar.update(written, total=plan.batches))
             except ImportRejected as e:
                 if not as_json:
                     for p in e.problems:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import LedgerError
-from ledger.links import links_for_period
+from ledger.links import links_for_month, links_for_period
 from tests.conftest import Park
 from tests.ledger.energy_helpers import state
 
@@ -35,6 +35,7 @@ def test_link_recorded_and_queried(make_energy_park: Callable[[], Park]) -> None
         assert jan[1].shares == (600_000,) and jan[1].valid_to is None
         later = links_for_period(s, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
         assert [lk.link_id for lk in later] == ["L-2"]
+        assert links_for_month(s, "2026-01") == jan and links_for_month(s, "2025-12") == []
 
 
 @pytest.mark.parametrize(("actor", "payload", "code"), [
