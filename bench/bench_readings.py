@@ -12,7 +12,8 @@ The full size (1,000 meters × 365 days ≈ 35 M values, 365,000 entries) takes
 long on a 2-core machine; ``--days`` runs a fraction and the figures are
 extrapolated linearly (stated in the output); the signature pre-check
 worker of the ledger core is not included in the peak RSS. The load average is printed
-because other work on the machine slows every figure. Usage::
+because other work on the machine slows every wall-clock figure; values per
+CPU-second of the importing process is the steadier number. Usage::
 
     python -m bench.bench_readings [--meters 1000] [--days 365] [--backend sqlite|postgres|both]
 """
@@ -81,11 +82,11 @@ def _child(url: str, file: Path, keys_dir: Path) -> None:
 
     keys = KeyDirectory(keys_dir)
     ledger = Ledger(Database(url), keys.key("operator"))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     report = import_readings(ledger, file, "E-1", keys.key("E-1"), unit="kwh", chunk=4000)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({
-        "seconds": seconds, "values": report.values, "batches": report.batches, "appended": report.appended,
+        "seconds": seconds, "cpu_seconds": cpu, "values": report.values, "batches": report.batches, "appended": report.appended,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 
@@ -155,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             rate = r["values"] / r["seconds"]
             full = FULL_DAYS * 96 * args.meters
             print(f"{backend}: {r['values']:,} values in {r['batches']:,} entries in {r['seconds']:.1f} s = "
-                  f"{rate:,.0f} values/s ({r['batches'] / r['seconds']:,.0f} entries/s); peak RSS "
+                  f"{rate:,.0f} values/s ({r['batches'] / r['seconds']:,.0f} entries/s); main-process CPU {r['cpu_seconds']:.1f} s "
+                  f"= {r['values'] / r['cpu_seconds']:,.0f} values per CPU-second; peak RSS "
                   f"{r['peak_rss_mib']:.0f} MiB")
             if args.days != FULL_DAYS:
                 print(f"{backend}: extrapolated to the full {full:,} values: {full / rate / 60:.0f} min "
