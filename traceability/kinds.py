@@ -24,12 +24,16 @@ Rules (``RuleViolation`` codes; messages name the values):
 - ``lot.not_owner``: producing into, or receiving, a lot another actor owns;
 - ``lot.meter_unknown`` / ``lot.meter_not_owned``: a consumer meter is not
   registered, or is not the submitting enterprise's (the operator may name any);
+- ``lot.meter_overallocated``: at some instant of the period, the shares of a
+  meter's consumption given to lots would add up to more than 1 (the same
+  kilowatt-hours would go into two products);
 - shares outside ``(0, 1]``, repeated meters or inputs, an empty period:
   ``schema.invalid`` (the payload model rejects them).
 
 Projection tables (``trace_*``, Alembic branch ``traceability``): lots with
 their total produced / received / shipped / consumed quantities, holdings
-per lot and holder, lot inputs, shipments. Registered under the
+per lot and holder, lot inputs, shipments, and the meter shares of every
+``lot.produce`` with its period. Registered under the
 ``tanji.plugins`` entry point ``traceability``.
 """
 
@@ -37,6 +41,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +80,7 @@ __all__ = [
     "SHIP",
     "LotHoldingRow",
     "LotInputRow",
+    "LotMeterRow",
     "LotRecord",
     "LotRow",
     "ShipmentRow",
@@ -146,6 +153,19 @@ class ShipmentRow(Base):
     customer: Mapped[str] = mapped_column(String(256))
     quantity: Mapped[int] = mapped_column(BigInteger)
     unit: Mapped[str] = mapped_column(String(8))
+
+
+class LotMeterRow(Base):
+    """Projection: a meter's share given to a lot over ``[start_us, end_us)`` (µs since the epoch, UTC)."""
+
+    __tablename__ = "trace_lot_meters"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    meter_id: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
+    lot_id: Mapped[str] = mapped_column(String(256))
+    share: Mapped[str] = mapped_column(String(64))  # the payload's decimal, exactly
+    start_us: Mapped[int] = mapped_column(BigInteger)
+    end_us: Mapped[int] = mapped_column(BigInteger)
 
 
 @dataclass(frozen=True)
@@ -277,9 +297,57 @@ def _check_meters(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
             )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _iso(micros: int) -> str:
+    return (_EPOCH + timedelta(microseconds=micros)).isoformat().replace("+00:00", "Z")
+
+
+def _check_allocation(session: Session, p: LotProduce) -> None:
+    """Each meter's shares given to lots stay within 1 at every instant of the new period."""
+    start, end = _micros(p.period_start), _micros(p.period_end)
+    for share in p.meters:
+        rows = session.execute(
+            select(
+                LotMeterRow.lot_id, LotMeterRow.share, LotMeterRow.start_us, LotMeterRow.end_us
+            ).where(
+                LotMeterRow.meter_id == share.meter_id,
+                LotMeterRow.start_us < end,
+                LotMeterRow.end_us > start,
+            )
+        ).all()
+        if not rows:
+            continue
+        # Sweep the pieces of the new period between the overlapping periods' bounds.
+        bounds = sorted({start, end} | {b for r in rows for b in (r[2], r[3]) if start < b < end})
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            covering = [r for r in rows if r[2] < b and r[3] > a]
+            total = share.share + sum((Decimal(r[1]) for r in covering), Decimal(0))
+            if total > 1:
+                lots = sorted({r[0] for r in covering})
+                raise RuleViolation(
+                    f"lot.produce of {p.lot_id!r} gives share {share.share} of meter {share.meter_id!r} "
+                    f"from {_iso(a)} to {_iso(b)}, where lots {', '.join(lots)} have "
+                    f"{total - share.share} of it already: {total} > 1",
+                    code="lot.meter_overallocated",
+                    lot_id=p.lot_id,
+                    meter=share.meter_id,
+                    start=_iso(a),
+                    end=_iso(b),
+                    total=str(total),
+                    lots=lots,
+                )
+
+
 def _check_produce(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
     s = ctx.session
     _check_meters(ctx, entry, p)
+    _check_allocation(s, p)
     existing = s.get(LotRow, p.lot_id)
     _require_owner(existing, entry.actor, "lot.produce")
     balances: dict[str, LotBalance] = {}
@@ -357,6 +425,18 @@ def _apply_produce(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
             )
         else:
             link.quantity += i.quantity
+    start, end = _micros(p.period_start), _micros(p.period_end)
+    for share in p.meters:
+        s.add(
+            LotMeterRow(
+                seq=entry.seq,
+                meter_id=share.meter_id,
+                lot_id=p.lot_id,
+                share=str(share.share),
+                start_us=start,
+                end_us=end,
+            )
+        )
     s.flush()  # later entries of the batch read these rows with Core statements
 
 

@@ -109,6 +109,7 @@ RULE_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("E-2", "lot.receive", {"lot_id": "AL-1", "supplier": "E-1", "quantity": 1, "unit": "g"}, "lot.not_owner"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-3", "1")], []), "lot.meter_not_owned"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-404", "1")], []), "lot.meter_unknown"),
+    ("E-1", "lot.produce", produce("X-2", 1, [("C-1", "0.1")], []), "lot.meter_overallocated"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-1", "0")], []), "schema.invalid"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-1", "1.5")], []), "schema.invalid"),
     ("E-1", "lot.produce", produce("X-2", 1, [], [], start=JAN_1, end=JAN_1), "schema.invalid"),
@@ -166,3 +167,22 @@ def test_operator_may_name_any_meter(chain: Park) -> None:
     with chain.ledger.db.read_session() as s:
         lot = get_lot(s, "OP-1")
     assert lot is not None and lot.owner == "operator"
+
+
+def test_meter_shares_stay_within_one(chain: Park) -> None:
+    """C-3 gives 0.5 to EXT-1 over 10:00-12:00; shares of overlapping lots add up hour by hour."""
+    def c3(lot: str, share: str, start: str, end: str) -> Any:
+        return chain.sign("lot.produce", "E-2", produce(lot, 1, [("C-3", share)], [], start=f"2026-01-01T{start}+08:00",
+                                                         end=f"2026-01-01T{end}+08:00", product="extrusion"))
+    chain.ledger.append([c3("EXT-2", "0.5", "11:00:00", "13:00:00"),  # 1.0 over 11-12
+                         c3("EXT-3", "0.5", "12:00:00", "14:00:00"),
+                         c3("EXT-4", "1", "14:00:00", "15:00:00")])  # adjacent periods do not overlap
+    before = state(chain.ledger)
+    with pytest.raises(LedgerError) as e:
+        chain.ledger.append([c3("EXT-5", "0.25", "09:00:00", "11:30:00")])
+    assert e.value.code == "lot.meter_overallocated"
+    assert (e.value.details["start"], e.value.details["end"]) == ("2026-01-01T03:00:00Z", "2026-01-01T03:30:00Z")
+    assert e.value.details["lots"] == ["EXT-1", "EXT-2"] and e.value.details["total"] == "1.25"
+    assert "meter 'C-3'" in e.value.message and state(chain.ledger) == before
+    chain.ledger.append([c3("EXT-5", "0.5", "09:00:00", "10:00:00")])
+    assert replay_check(chain.ledger).ok
