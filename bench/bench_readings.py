@@ -73,7 +73,7 @@ def setup_ledger(url: str, meters: int, keys_dir: Path) -> None:
     ledger.append(subs)
 
 
-def _child(url: str, file: Path, keys_dir: Path) -> None:
+def _child(url: str, file: Path, keys_dir: Path, dry_run: bool = False) -> None:
     """In a fresh process (``--child``): the timed import; prints its figures as JSON."""
     from ledger.apply import KeyDirectory
     from ledger.db import Database
@@ -83,7 +83,7 @@ def _child(url: str, file: Path, keys_dir: Path) -> None:
     keys = KeyDirectory(keys_dir)
     ledger = Ledger(Database(url), keys.key("operator"))
     t0, c0 = time.perf_counter(), time.process_time()
-    report = import_readings(ledger, file, "E-1", keys.key("E-1"), unit="kwh", chunk=4000)
+    report = import_readings(ledger, file, "E-1", keys.key("E-1"), unit="kwh", chunk=4000, dry_run=dry_run)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({
         "seconds": seconds, "cpu_seconds": cpu, "values": report.values, "batches": report.batches, "appended": report.appended,
@@ -91,11 +91,11 @@ def _child(url: str, file: Path, keys_dir: Path) -> None:
     }))
 
 
-def run(url: str, file: Path, meters: int, keys_dir: Path) -> dict[str, Any]:
+def run(url: str, file: Path, meters: int, keys_dir: Path, dry_run: bool = False) -> dict[str, Any]:
     """Set up the ledger, then time the import in a fresh Python process (its own peak RSS)."""
     setup_ledger(url, meters, keys_dir)
-    out = subprocess.run([sys.executable, "-m", "bench.bench_readings", "--child", url, str(file), str(keys_dir)],
-                         check=True, capture_output=True, text=True)
+    cmd = [sys.executable, "-m", "bench.bench_readings", "--child", url, str(file), str(keys_dir)]
+    out = subprocess.run(cmd + (["--dry-run"] if dry_run else []), check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -124,9 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=14, help=f"days of data (full size: {FULL_DAYS})")
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--child", nargs=3, metavar=("URL", "FILE", "KEYS"), help=argparse.SUPPRESS)
+    ap.add_argument("--full-plan", action="store_true",
+                    help="also validate the full-size file (--dry-run: parse, validate, round, plan) for peak memory")
+    ap.add_argument("--dry-run", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        _child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        _child(args.child[0], Path(args.child[1]), Path(args.child[2]), args.dry_run)
         return 0
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory(prefix="tanji-bench-") as tmp:
@@ -162,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.days != FULL_DAYS:
                 print(f"{backend}: extrapolated to the full {full:,} values: {full / rate / 60:.0f} min "
                       f"(linear; memory grows with the plan's int64 arrays: +{full * 8 / 2**20:.0f} MiB at full size)")
+        if args.full_plan:
+            full_file = root / "full.parquet"
+            n = make_file(full_file, args.meters, FULL_DAYS)
+            r = run(f"sqlite:///{root / 'plan.db'}", full_file, args.meters, root / "keys-plan", dry_run=True)
+            print(f"full size, validation only (--dry-run): {n:,} values parsed, validated, rounded and cut into "
+                  f"{r['batches']:,} day batches in {r['seconds']:.1f} s ({n / r['seconds']:,.0f} values/s); "
+                  f"peak RSS {r['peak_rss_mib']:.0f} MiB")
     return 0
 
 

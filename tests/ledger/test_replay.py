@@ -52,3 +52,35 @@ def test_replay_reports_tampered_projection(make_energy_park: Callable[[], Park]
     bad = {t.table: t for t in report.tables if not t.ok}
     assert set(bad) == {"gec_ranges", "reading_batches"}
     assert bad["gec_ranges"].changed == ["(1,)"] and bad["gec_ranges"].n_changed == 1
+
+
+ENERGY_TABLES = {"parks", "meters", "reading_batches", "direct_links", "gec_ranges", "gec_issues",
+                 "gec_retirements", "trades", "trade_settlements"}
+
+
+def test_migration_0002_matches_the_models(make_energy_park: Callable[[], Park]) -> None:
+    """The hand-written 0002_energy tables equal the ORM models (columns, types, nullability, indexes)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from ledger.tables import Base
+
+    park = make_energy_park()
+    with park.ledger.db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+
+    def table_of(diff: object) -> str | None:
+        item = diff[0] if isinstance(diff, list) else diff
+        for part in item[1:] if isinstance(item, tuple) else ():
+            name = getattr(part, "name", None) if not isinstance(part, str) else None
+            table = getattr(part, "table", None)
+            if table is not None and getattr(table, "name", None):
+                return str(table.name)
+            if name in ENERGY_TABLES:
+                return str(name)
+            if isinstance(part, str) and part in ENERGY_TABLES:
+                return part
+        return None
+
+    ours = [d for d in diffs if table_of(d) in ENERGY_TABLES]
+    assert ours == [], ours
