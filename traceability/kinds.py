@@ -22,8 +22,9 @@ Rules (``RuleViolation`` codes; messages name the values):
 - ``lot.unit_mismatch``: an event names a lot in another base unit than its own;
 - ``lot.cycle``: a lot would become its own ancestor;
 - ``lot.not_owner``: producing into, or receiving, a lot another actor owns;
-- ``lot.meter_unknown`` / ``lot.meter_not_owned``: a consumer meter is not
-  registered, or is not the submitting enterprise's (the operator may name any);
+- ``lot.meter_unknown`` / ``lot.meter_not_owned`` / ``lot.meter_not_consumer``: a
+  consumer meter is not registered, is not the submitting enterprise's (the
+  operator may name any), or is not a consumption or grid-import meter;
 - ``lot.meter_overallocated``: at some instant of the period, the shares of a
   meter's consumption given to lots would add up to more than 1 (the same
   kilowatt-hours would go into two products);
@@ -52,6 +53,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.actors import get_actor
 from ledger.entry import Entry
 from ledger.errors import RuleViolation
+from ledger.gec import CONSUMER_KINDS
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.meters import cached_meter
 from ledger.tables import Base
@@ -294,6 +296,15 @@ def _check_meters(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
                 lot_id=p.lot_id,
                 meter=share.meter_id,
                 owner=meter.owner,
+            )
+        if meter.kind not in CONSUMER_KINDS:
+            raise RuleViolation(
+                f"lot.produce of {p.lot_id!r} names meter {share.meter_id!r}, a {meter.kind} meter; "
+                f"a lot draws on {' or '.join(sorted(CONSUMER_KINDS))} meters",
+                code="lot.meter_not_consumer",
+                lot_id=p.lot_id,
+                meter=share.meter_id,
+                kind=meter.kind,
             )
 
 

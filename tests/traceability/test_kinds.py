@@ -109,6 +109,7 @@ RULE_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("E-2", "lot.receive", {"lot_id": "AL-1", "supplier": "E-1", "quantity": 1, "unit": "g"}, "lot.not_owner"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-3", "1")], []), "lot.meter_not_owned"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-404", "1")], []), "lot.meter_unknown"),
+    ("operator", "lot.produce", produce("X-2", 1, [("W-1", "1")], []), "lot.meter_not_consumer"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-1", "0.1")], []), "lot.meter_overallocated"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-1", "0")], []), "schema.invalid"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-1", "1.5")], []), "schema.invalid"),
