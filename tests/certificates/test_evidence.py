@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from certificates.evidence import evidence_seqs, footprint_graph
+from certificates.evidence import evidence_seqs
 from certificates.issue import issue_certificate
 from certificates.verify import TrustedKey, check_certificate
 from ledger.attribution_runner import run_attribution
@@ -13,6 +13,7 @@ from ledger.checkpoint import parse_verifier_key
 from tests.conftest import Park
 from tests.lca.test_kinds import payload
 from tests.ledger.park_fixtures import MONTH, build_month_park
+from traceability.ledger_graph import build_graph
 
 
 def test_certificate_of_a_footprint_resting_on_an_attribution_run(make_park: Callable[[], Park]) -> None:
@@ -26,7 +27,7 @@ def test_certificate_of_a_footprint_resting_on_an_attribution_run(make_park: Cal
     # The run, the readings and meters it read, and everyone's keys.
     assert {"footprint.publish", "attribution.run", "readings.batch", "meter.register", "actor.register"} <= kinds
     assert run.seq in seqs and fp.seq in seqs and 0 in seqs
-    graph_seqs = footprint_graph(park.ledger, size).evidence(f"footprint:{fid}")
+    graph_seqs = build_graph(park.ledger, size).evidence(f"footprint:{fid}")
     assert set(graph_seqs) <= set(seqs)
     signers = {entries[s].actor for s in seqs}
     registered = {entries[s].payload["id"] for s in seqs if entries[s].kind == "actor.register"}
