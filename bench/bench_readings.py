@@ -95,7 +95,9 @@ def run(url: str, file: Path, meters: int, keys_dir: Path, dry_run: bool = False
     """Set up the ledger, then time the import in a fresh Python process (its own peak RSS)."""
     setup_ledger(url, meters, keys_dir)
     cmd = [sys.executable, "-m", "bench.bench_readings", "--child", url, str(file), str(keys_dir)]
-    out = subprocess.run(cmd + (["--dry-run"] if dry_run else []), check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd + (["--dry-run"] if dry_run else []), capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"import process failed ({out.returncode}):\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

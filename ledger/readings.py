@@ -256,7 +256,8 @@ def _apply_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None
 def last_reading_end(session: Session, meter_id: str) -> int | None:
     """End (epoch s) of the latest live batch of ``meter_id``, or None."""
     flush_pending(session)
-    return session.scalar(select(func.max(_T.c.end_ts)).where(_T.c.meter_id == meter_id, _LIVE))
+    end = session.scalar(select(func.max(_T.c.end_ts)).where(_T.c.meter_id == meter_id, _LIVE))
+    return None if end is None else int(end)
 
 
 def hourly_matrix(
