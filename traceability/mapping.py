@@ -26,7 +26,7 @@ Actor nodes only ever have outgoing edges.
 | readings.batch | meter, start, resolution (``PT15M``/``PT1H``/seconds), values; or end | batch:seq | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
 | readings.correct | as batch + replaces (seq or list of seqs) | batch:seq | meter → batch; batch:replaced → batch (``corrected_by``); batch → overlapping lots |
 | supply.direct_link | id, generation_meters, consumer_meters, grid_meters, valid_from, valid_to | link:id | generation meter → link; grid meter → link |
-| gec.issue | first, last, meter=``generator_meter``, technology, vintage, holder | gec:first-last | meter → gec; actor:holder → gec |
+| gec.issue | first, last, meter=``generator_meter``, technology, vintage, holder (default: the meter's owner) | gec:first-last | meter → gec; actor:holder → gec |
 | gec.transfer | first, last, to | gec range node (see below) | prior range node(s) → gec; actor:to → gec |
 | gec.retire | first, last, beneficiary (a name: attribute), consumer_meters, period_start, period_end | gec range node (``retired``) | prior range node(s) → gec |
 | gec.expire | first, last | gec range node (``expired``) | prior range node(s) → gec |
@@ -287,9 +287,13 @@ def _gec_range(plan: Plan, f: Fields, relation: str, **attrs: Any) -> str:
 def map_gec_issue(plan: Plan, f: Fields) -> None:
     attrs = {k: v for k in ("technology", "vintage") if (v := f.opt_text(k)) is not None}
     node = _gec_range(plan, f, "issued", **attrs)
-    if (meter := f.opt_text("meter")) is not None:
+    meter = f.opt_text("meter")
+    if meter is not None:
         plan.edge(f"meter:{meter}", node, "generated")
-    if (holder := f.opt_text("holder")) is not None:
+    holder = f.opt_text("holder")
+    if holder is None and meter is not None:
+        holder = plan.state.meters.get(meter, (None, None, None))[0]  # the ledger's default
+    if holder is not None:
         plan.edge(f"actor:{holder}", node, "holds")
     _submitted(plan, node)
 

@@ -322,3 +322,16 @@ def test_attribution_run_scoped_by_park_or_enterprise() -> None:
     assert [(seq, code) for seq, code, _ in graph.stats().rejected] == [
         (7, "traceability.entry_malformed")
     ]
+
+
+def test_gec_issue_holder_defaults_to_the_meter_owner() -> None:
+    graph = EvidenceGraph.from_entries(
+        entries(
+            ("meter.register", {"id": "W-1", "owner": "G-1", "park": "P-1", "kind": "generation"}),
+            ("gec.issue", {"first": 1, "last": 10, "generator_meter": "W-1"}),
+            ("gec.issue", {"first": 11, "last": 20, "generator_meter": "W-1", "holder": "G-2"}),
+        )
+    )
+    assert graph.graph.has_edge("actor:G-1", "gec:1-10")
+    assert graph.graph.has_edge("actor:G-2", "gec:11-20")
+    assert not graph.graph.has_edge("actor:G-1", "gec:11-20")
