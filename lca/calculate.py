@@ -13,6 +13,8 @@ adjoint score ``λ · f``; :func:`textbook_scores` recomputes ``c · B · A⁻¹
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -286,5 +288,7 @@ def compute_footprints(
     system = compile_system(models, index_attribution(electricity_by_meter), bg)
     if not system.plans:
         return []
-    linear = build_linear_system(system, data_dir or tanji_home(), bg, persist=persist)
+    # Brightway prints feedback on stdout; Tanji's stdout carries results (--json).
+    with contextlib.redirect_stdout(sys.stderr):
+        linear = build_linear_system(system, data_dir or tanji_home(), bg, persist=persist)
     return footprints_from_system(linear, system.plans, bg.version)

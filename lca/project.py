@@ -13,6 +13,7 @@ project manager is pointed at the new directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -48,8 +49,11 @@ def open_project(data_dir: Path) -> ModuleType:
     (base / "logs").mkdir(exist_ok=True)
     if "bw2data" not in sys.modules:
         os.environ["BRIGHTWAY2_DIR"] = str(base)
+    # Brightway prints feedback on stdout, but Tanji's stdout carries results (--json):
+    # its loggers bind the stream when bw2data is first imported, so import it here.
     try:
-        import bw2data as bd
+        with contextlib.redirect_stdout(sys.stderr):
+            import bw2data as bd
 
         if Path(bd.projects._base_data_dir).absolute() != base:
             bd.projects.change_base_directories(
@@ -128,29 +132,31 @@ def setup_project(data_dir: Path, background: Background | None = None) -> Setup
     started = time.perf_counter()
     bg = background or load_background()
     bd = open_project(data_dir)
-    try:
-        created_bio = BIOSPHERE_DATABASE not in bd.databases
-        if created_bio:
-            _write_biosphere(bd)
-        created_method = METHOD not in bd.methods
-        if created_method:
-            _write_method(bd)
-        current = (
-            bd.databases[BACKGROUND_DATABASE].get(VERSION_KEY)
-            if (BACKGROUND_DATABASE in bd.databases)
-            else None
-        )
-        wrote = current != bg.version
-        if wrote:
-            # a foreground written against another background version may point at
-            # factors that no longer exist; it is rebuilt on the next computation
-            if FOREGROUND_DATABASE in bd.databases:
-                del bd.databases[FOREGROUND_DATABASE]
-            _write_background(bd, background_system(bg), bg.version)
-    except BrightwayError:
-        raise
-    except Exception as e:
-        raise BrightwayError(f"Brightway set-up failed in {str(data_dir)!r}: {e}") from e
+    # Brightway prints feedback on stdout; Tanji's stdout carries results (--json).
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            created_bio = BIOSPHERE_DATABASE not in bd.databases
+            if created_bio:
+                _write_biosphere(bd)
+            created_method = METHOD not in bd.methods
+            if created_method:
+                _write_method(bd)
+            current = (
+                bd.databases[BACKGROUND_DATABASE].get(VERSION_KEY)
+                if (BACKGROUND_DATABASE in bd.databases)
+                else None
+            )
+            wrote = current != bg.version
+            if wrote:
+                # a foreground written against another background version may point at
+                # factors that no longer exist; it is rebuilt on the next computation
+                if FOREGROUND_DATABASE in bd.databases:
+                    del bd.databases[FOREGROUND_DATABASE]
+                _write_background(bd, background_system(bg), bg.version)
+        except BrightwayError:
+            raise
+        except Exception as e:
+            raise BrightwayError(f"Brightway set-up failed in {str(data_dir)!r}: {e}") from e
     return SetupReport(
         data_dir=data_dir,
         created_biosphere=created_bio,

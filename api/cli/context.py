@@ -12,10 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
+from certificates.errors import CertificateError
+from lca.errors import LcaError
 from ledger.db import Database, default_url, tanji_home
 from ledger.errors import LedgerError
 from ledger.keys import Ed25519PrivateKey, load_private_key
 from ledger.log import Ledger
+from traceability.errors import TraceabilityError
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="SQLAlchemy database URL (default: $TANJI_DB or the SQLite file under TANJI_HOME).")
@@ -26,6 +29,8 @@ HomeOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 OPERATOR_KEY = "keys/operator.pem"
+# The exception roots of the packages (STYLE.md habit 5): each carries a code and diagnostics().
+PACKAGE_ERRORS = (LedgerError, LcaError, TraceabilityError, CertificateError)
 
 
 def resolve_home(home: Path | None) -> Path:
@@ -64,10 +69,10 @@ def emit(value: Any, as_json: bool, text: str | None = None) -> None:
 
 @contextmanager
 def errors_to_exit(as_json: bool = False) -> Iterator[None]:
-    """Turn ledger errors into a message on stderr (or JSON on stdout) and exit code 2."""
+    """Turn every package's errors into a message on stderr (or JSON on stdout) and exit code 2."""
     try:
         yield
-    except LedgerError as e:
+    except PACKAGE_ERRORS as e:
         if as_json:
             typer.echo(json.dumps({"error": e.diagnostics()}, ensure_ascii=False, indent=2, default=str))
         else:
