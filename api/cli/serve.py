@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -47,10 +48,18 @@ def serve(
         Database(settings.db_url).migrate()
         app = create_app(settings)
     scheme = "https" if tls_cert else "http"
-    typer.echo(f"Tanji API on {scheme}://{host}:{port} (database {settings.db_url})", err=True)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
-                ssl_keyfile=str(tls_key) if tls_key else None, log_level=log_level, workers=workers,
-                proxy_headers=True)
+    typer.echo(f"Tanji API on {scheme}://{host}:{port} (database {settings.db_url}, {workers} worker(s))", err=True)
+    certfile = str(tls_cert) if tls_cert else None
+    keyfile = str(tls_key) if tls_key else None
+    if workers > 1:
+        # Worker processes import the app by name and rebuild it from the environment.
+        os.environ["TANJI_HOME"] = str(home_dir)
+        os.environ["TANJI_DB"] = settings.db_url
+        uvicorn.run("api.asgi:create_from_env", factory=True, host=host, port=port, log_level=log_level,
+                    workers=workers, proxy_headers=True, ssl_certfile=certfile, ssl_keyfile=keyfile)
+    else:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True, ssl_certfile=certfile,
+                    ssl_keyfile=keyfile)
 
 
 @client_app.command("create")

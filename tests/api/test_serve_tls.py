@@ -48,7 +48,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_over_https(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_over_https(tmp_path: Path, workers: int) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "TANJI_HOME": str(home)}
     env.pop("TANJI_DB", None)
@@ -56,7 +57,7 @@ def test_serve_over_https(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
     port = _free_port()
     proc = subprocess.Popen([*TANJI, "serve", "--home", str(home), "--port", str(port), "--tls-cert", str(cert),
-                             "--tls-key", str(key), "--log-level", "warning"], env=env,
+                             "--tls-key", str(key), "--log-level", "warning", "--workers", str(workers)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         url = f"https://127.0.0.1:{port}"
