@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -23,7 +25,9 @@ from ledger.log import Ledger
 from ledger.tables import LedgerEntryRow
 from traceability.graph import EvidenceGraph
 
-__all__ = ["CACHE_SIZE", "build_graph", "catch_up", "clear_cache", "ledger_graph"]
+__all__ = ["CACHE_SIZE", "build_graph", "catch_up", "clear_cache", "ledger_graph", "with_graph"]
+
+T = TypeVar("T")
 
 CACHE_SIZE = 8
 
@@ -66,13 +70,7 @@ def _hash_at(ledger: Ledger, seq: int | None) -> str | None:
     return found
 
 
-def ledger_graph(ledger: Ledger) -> EvidenceGraph:
-    """The evidence graph of ``ledger``'s whole log, from the cache and caught up.
-
-    The cached graph is shared: callers only read it. If the database at the
-    same URL now holds another log (the entry hash at the graph's last seq
-    differs), the graph is rebuilt.
-    """
+def _entry(ledger: Ledger) -> _Cached:
     key = ledger.db.url
     with _cache_lock:
         cached = _cache.get(key)
@@ -82,15 +80,44 @@ def ledger_graph(ledger: Ledger) -> EvidenceGraph:
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
+    return cached
+
+
+def _caught_up(cached: _Cached, ledger: Ledger) -> EvidenceGraph:
+    """Catch ``cached`` up with ``ledger``; the caller holds ``cached.lock``."""
+    if (
+        cached.graph.last_seq is not None
+        and _hash_at(ledger, cached.graph.last_seq) != cached.last_hash
+    ):
+        cached.graph = EvidenceGraph()  # another log at this URL: start over
+    catch_up(cached.graph, ledger)
+    cached.last_hash = _hash_at(ledger, cached.graph.last_seq)
+    return cached.graph
+
+
+def ledger_graph(ledger: Ledger) -> EvidenceGraph:
+    """The evidence graph of ``ledger``'s whole log, from the cache and caught up.
+
+    The cached graph is shared: callers only read it. A later call may extend
+    it in place, so code that queries from several threads at once (a
+    service) should use ``with_graph``, which holds the graph's lock while it
+    reads. If the database at the same URL now holds another log (the entry
+    hash at the graph's last seq differs), the graph is rebuilt.
+    """
+    cached = _entry(ledger)
     with cached.lock:
-        if (
-            cached.graph.last_seq is not None
-            and _hash_at(ledger, cached.graph.last_seq) != cached.last_hash
-        ):
-            cached.graph = EvidenceGraph()  # another log at this URL: start over
-        catch_up(cached.graph, ledger)
-        cached.last_hash = _hash_at(ledger, cached.graph.last_seq)
-        return cached.graph
+        return _caught_up(cached, ledger)
+
+
+def with_graph(ledger: Ledger, read: Callable[[EvidenceGraph], T]) -> T:
+    """``read(graph)`` on the cached, caught-up graph while no other thread extends it.
+
+    Precondition: ``read`` does not mutate the graph and does not call back into
+    this module for the same ledger (the lock is not re-entrant).
+    """
+    cached = _entry(ledger)
+    with cached.lock:
+        return read(_caught_up(cached, ledger))
 
 
 def clear_cache() -> None:

@@ -4,7 +4,8 @@ Each function takes the ledger and an id as a user types it: a node id
 (``lot:AL-1``), or a bare id (``AL-1``, ``M-7``, a footprint UUID, a batch or
 run seq) resolved against the node prefixes; an id that matches nodes of
 several kinds is an error listing them. The graph comes from
-:func:`traceability.ledger_graph.ledger_graph` (cached and caught up).
+:func:`traceability.ledger_graph.with_graph` (cached, caught up, and not
+extended by another thread while a query reads it).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import networkx as nx
+
 from ledger.log import Ledger
 from traceability.errors import UnknownReference
 from traceability.export import to_graphml, to_json
 from traceability.graph import Direction, EvidenceGraph, Impact, Reached
-from traceability.ledger_graph import ledger_graph
+from traceability.ledger_graph import with_graph
 from traceability.plan import PREFIX_KIND
 
 __all__ = [
@@ -74,34 +77,46 @@ def trace(
     ledger: Ledger, direction: Literal["up", "down"], ident: str, depth: int | None = None
 ) -> Traced:
     """Upstream (what ``ident`` rests on) or downstream (what rests on it), nearest first."""
-    graph = ledger_graph(ledger)
-    node = resolve_node(graph, ident)
-    walk = graph.upstream if direction == "up" else graph.downstream
-    return Traced(node, tuple(walk(node, depth)))
+
+    def read(graph: EvidenceGraph) -> Traced:
+        node = resolve_node(graph, ident)
+        walk = graph.upstream if direction == "up" else graph.downstream
+        return Traced(node, tuple(walk(node, depth)))
+
+    return with_graph(ledger, read)
 
 
 def evidence_of(ledger: Ledger, ident: str) -> tuple[str, list[int]]:
     """The resolved node id and the sorted seqs it rests on (footprints/certificates as recorded)."""
-    graph = ledger_graph(ledger)
-    node = resolve_node(graph, ident)
-    return node, graph.evidence(node)
+
+    def read(graph: EvidenceGraph) -> tuple[str, list[int]]:
+        node = resolve_node(graph, ident)
+        return node, graph.evidence(node)
+
+    return with_graph(ledger, read)
 
 
 def impact_of(ledger: Ledger, ident: str) -> tuple[str | int, Impact]:
     """What rests on a node, or on entry ``seq`` when ``ident`` is all digits and names no node."""
-    graph = ledger_graph(ledger)
-    if ident.isdigit() and ident not in graph:
-        seq = int(ident)
-        return seq, graph.impact(seq)
-    node = resolve_node(graph, ident)
-    return node, graph.impact(node)
+
+    def read(graph: EvidenceGraph) -> tuple[str | int, Impact]:
+        if ident.isdigit() and ident not in graph:
+            seq = int(ident)
+            return seq, graph.impact(seq)
+        node = resolve_node(graph, ident)
+        return node, graph.impact(node)
+
+    return with_graph(ledger, read)
 
 
 def explain_node(ledger: Ledger, ident: str, limit: int = 50) -> tuple[str, list[str]]:
     """One line per origin of ``ident`` (``lot L-42 ← attribution run 17 ← …``)."""
-    graph = ledger_graph(ledger)
-    node = resolve_node(graph, ident)
-    return node, graph.explain(node, limit=limit)
+
+    def read(graph: EvidenceGraph) -> tuple[str, list[str]]:
+        node = resolve_node(graph, ident)
+        return node, graph.explain(node, limit=limit)
+
+    return with_graph(ledger, read)
 
 
 def export_subgraph(
@@ -114,7 +129,10 @@ def export_subgraph(
     """The resolved node id and its subgraph as node-link JSON or GraphML text."""
     if fmt not in ("json", "graphml"):
         raise ValueError(f"format {fmt!r} is not json or graphml")
-    graph = ledger_graph(ledger)
-    node = resolve_node(graph, ident)
-    sub = graph.subgraph(node, direction, depth)
+
+    def read(graph: EvidenceGraph) -> tuple[str, nx.DiGraph]:
+        node = resolve_node(graph, ident)
+        return node, graph.subgraph(node, direction, depth)  # a copy: rendered outside the lock
+
+    node, sub = with_graph(ledger, read)
     return node, to_json(sub) if fmt == "json" else to_graphml(sub)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from tests.ledger.energy_helpers import state
 from tests.traceability.ledger_chain import build_chain, produce, ship, snapshot
 from traceability.epcis import ImportOptions, import_epcis
 from traceability.graph import EvidenceGraph
-from traceability.ledger_graph import build_graph, catch_up, clear_cache, ledger_graph
+from traceability.ledger_graph import build_graph, catch_up, clear_cache, ledger_graph, with_graph
 from traceability.lot_import import import_epcis_document
+from traceability.queries import evidence_of, trace
 
 
 @pytest.fixture
@@ -67,6 +69,36 @@ def test_cache_catches_up_and_notices_a_new_log(chain: Park, tmp_path: Path) -> 
         fresh = Ledger.create(Database(url), generate_key(), origin="test.tanji/other")
         graph = ledger_graph(fresh)
         assert graph.last_seq == 0 and "lot:AL-1" not in graph
+    clear_cache()
+
+
+def test_queries_while_the_log_grows(chain: Park) -> None:
+    """Threads query the shared graph while entries are appended; every answer is whole."""
+    park = chain
+    clear_cache()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        try:
+            while not done.is_set():
+                assert trace(park.ledger, "up", "EXT-1").node_id == "lot:EXT-1"
+                assert 21 in evidence_of(park.ledger, "EXT-1")[1]
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(8):
+            park.ledger.append([park.sign("lot.produce", "E-1", produce(f"AL-{n + 10}", 1, [], [("AL-1", 1)]))])
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert with_graph(park.ledger, snapshot) == snapshot(build_graph(park.ledger))
     clear_cache()
 
 
