@@ -313,7 +313,7 @@ def build_flows(meters: Iterable[MeterFlow], emissions: Iterable[DirectEmission]
         if target.startswith("prod:") and target not in nodes:
             if target.endswith(":(unallocated)"):
                 ent = target[len("prod:"):-len(":(unallocated)")]
-                nodes[target] = FlowNode(target, f"{ent_label.get(ent, ent)}: not allocated to a product",
+                nodes[target] = FlowNode(target, f"{ent}: not allocated to a product",
                                          "product", 3, ent)
             else:
                 pid = target[len("prod:"):]
