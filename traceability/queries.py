@@ -18,7 +18,7 @@ import networkx as nx
 from ledger.log import Ledger
 from traceability.errors import UnknownReference
 from traceability.export import to_graphml, to_json
-from traceability.graph import Direction, EvidenceGraph, Impact, Reached
+from traceability.graph import Direction, EvidenceGraph, Genealogy, Impact, Reached
 from traceability.ledger_graph import with_graph
 from traceability.plan import PREFIX_KIND
 
@@ -27,6 +27,7 @@ __all__ = [
     "evidence_of",
     "explain_node",
     "export_subgraph",
+    "genealogy_of",
     "impact_of",
     "resolve_node",
     "trace",
@@ -86,27 +87,56 @@ def trace(
     return with_graph(ledger, read)
 
 
-def evidence_of(ledger: Ledger, ident: str) -> tuple[str, list[int]]:
-    """The resolved node id and the sorted seqs it rests on (footprints/certificates as recorded)."""
+def evidence_of(ledger: Ledger, ident: str, depth: int | None = None) -> tuple[str, list[int]]:
+    """The resolved node id and the sorted seqs it rests on (footprints/certificates as recorded).
+
+    ``depth`` keeps only the ancestors at most that many edges away (``None``: all).
+    """
 
     def read(graph: EvidenceGraph) -> tuple[str, list[int]]:
         node = resolve_node(graph, ident)
-        return node, graph.evidence(node)
+        if depth is None:
+            return node, graph.evidence(node)
+        as_of = graph.default_as_of(node)
+        seqs = {s for s in graph.node(node).seqs if as_of is None or s <= as_of}
+        for reached in graph.upstream(node, depth, as_of):
+            seqs.update(reached.seqs)
+        return node, sorted(seqs)
 
     return with_graph(ledger, read)
 
 
-def impact_of(ledger: Ledger, ident: str) -> tuple[str | int, Impact]:
-    """What rests on a node, or on entry ``seq`` when ``ident`` is all digits and names no node."""
+def impact_of(ledger: Ledger, ident: str, depth: int | None = None) -> tuple[str | int, Impact]:
+    """What rests on a node, or on entry ``seq`` when ``ident`` is all digits and names no node.
+
+    ``depth`` keeps only what lies at most that many edges downstream (``None``: all).
+    """
 
     def read(graph: EvidenceGraph) -> tuple[str | int, Impact]:
+        target: str | int
         if ident.isdigit() and ident not in graph:
-            seq = int(ident)
-            return seq, graph.impact(seq)
-        node = resolve_node(graph, ident)
-        return node, graph.impact(node)
+            target = int(ident)
+            starts = list(graph.nodes_of_seq(target))
+        else:
+            target = resolve_node(graph, ident)
+            starts = [target]
+        found = graph.impact(target)
+        if depth is None:
+            return target, found
+        near = set(starts) | {r.id for s in starts for r in graph.downstream(s, depth)}
+        return target, Impact(
+            *(
+                tuple(n for n in group if n in near)
+                for group in (found.footprints, found.certificates, found.lots, found.shipments)
+            )
+        )
 
     return with_graph(ledger, read)
+
+
+def genealogy_of(ledger: Ledger, lot_id: str) -> Genealogy:
+    """A lot's ancestors and descendants through production inputs, with quantities and shipments."""
+    return with_graph(ledger, lambda graph: graph.genealogy(lot_id))
 
 
 def explain_node(ledger: Ledger, ident: str, limit: int = 50) -> tuple[str, list[str]]:

@@ -1,4 +1,4 @@
-"""``tanji trace up|down|evidence|impact|explain|export``: the evidence graph of the ledger."""
+"""``tanji trace up|down|evidence|impact|genealogy|explain|export``: the evidence graph of the ledger."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -13,7 +14,14 @@ import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
 from traceability.errors import TraceabilityError
-from traceability.queries import evidence_of, explain_node, export_subgraph, impact_of, trace
+from traceability.queries import (
+    evidence_of,
+    explain_node,
+    export_subgraph,
+    genealogy_of,
+    impact_of,
+    trace,
+)
 
 app = typer.Typer(help="Trace lots, footprints and certificates through the evidence graph.", no_args_is_help=True)
 
@@ -58,25 +66,41 @@ def down(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home
 
 
 @app.command()
-def evidence(ident: IdArgument, db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+def evidence(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
+             as_json: JsonOption = False) -> None:
     """The sorted ledger seqs ID rests on (a footprint or certificate as of its own entry)."""
     with _errors(as_json):
-        node, seqs = evidence_of(open_ledger(db, home), ident)
+        node, seqs = evidence_of(open_ledger(db, home), ident, depth)
     emit({"node": node, "seqs": seqs}, as_json, f"{node}: {' '.join(map(str, seqs))}")
 
 
 @app.command()
 def impact(ident: Annotated[str, typer.Argument(help="Node id, bare id, or an entry seq.")],
-           db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+           depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
+           as_json: JsonOption = False) -> None:
     """Footprints, certificates, lots and shipments that rest on ID (or on entry SEQ)."""
     with _errors(as_json):
-        target, found = impact_of(open_ledger(db, home), ident)
+        target, found = impact_of(open_ledger(db, home), ident, depth)
     value = {"target": target, "footprints": list(found.footprints), "certificates": list(found.certificates),
              "lots": list(found.lots), "shipments": list(found.shipments)}
     what = f"entry {target}" if isinstance(target, int) else target
     text = "\n".join([f"impact of {what}"] + [f"{k}: {' '.join(v) or '-'}" for k, v in value.items()
                                                  if isinstance(v, list)])
     emit(value, as_json, text)
+
+
+@app.command()
+def genealogy(lot: Annotated[str, typer.Argument(help="Lot id (AL-1 or lot:AL-1).")], db: DbOption = None,
+              home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """A lot's ancestors and descendants through production inputs, with quantities and shipments."""
+    with _errors(as_json):
+        g = genealogy_of(open_ledger(db, home), lot)
+    links = [f"  {way} {k.depth}: {k.source} -> {k.target} {k.quantity} {k.unit}"
+             for way, group in (("up", g.ancestors), ("down", g.descendants)) for k in group]
+    ships = [f"  shipped {s.quantity} {s.unit} of {s.lot_id} to {s.customer} ({s.node_id})" for s in g.shipments]
+    emit(asdict(g), as_json, "\n".join([f"lot {g.lot.lot_id}: {g.lot.produced} produced, {g.lot.received} received, "
+                                        f"{g.lot.consumed} consumed, {g.lot.shipped} shipped {g.lot.unit or ''}",
+                                        *links, *ships]))
 
 
 @app.command()

@@ -84,6 +84,17 @@ def test_up_down_evidence_impact_explain(home: Path) -> None:
     assert impact["target"] == 7 and impact["lots"] == ["lot:AL-1", "lot:EXT-1"]
     assert impact["shipments"] == ["ship:10", "ship:12"] and impact["footprints"] == []
     assert _json(["trace", "impact", PACT_ID])["lots"] == ["lot:AL-1", "lot:ALUMINA-1", "lot:EXT-1"]
+    # within one edge: the lot itself (11), AL-1 (9), meter C-3 (6), E-2 who submitted it (2)
+    assert _json(["trace", "evidence", "EXT-1", "--depth", "1"])["seqs"] == [2, 6, 9, 11]
+    near = _json(["trace", "impact", "C-1", "--depth", "1"])
+    assert near["target"] == "meter:C-1" and near["lots"] == ["lot:AL-1"] and near["shipments"] == []
+    g = _json(["trace", "genealogy", "AL-1"])
+    assert [(a["source"], a["quantity"]) for a in g["ancestors"]] == [("ALUMINA-1", 3_900_000)]
+    assert [(d["target"], d["quantity"]) for d in g["descendants"]] == [("EXT-1", 1_000_000)]
+    assert [s["node_id"] for s in g["shipments"]] == ["ship:10", "ship:12"]
+    assert g["lot"]["produced"] == 2_000_000 and g["lots"]["EXT-1"]["shipped"] == 900_000
+    text = runner.invoke(app, ["trace", "genealogy", "AL-1"]).output
+    assert "up 1: ALUMINA-1 -> AL-1 3900000 g" in text and "shipped 900000 g of EXT-1 to B-1" in text
     explained = _json(["trace", "explain", "EXT-1"])
     assert any(line.startswith("lot EXT-1 ← lot AL-1 [1000000 g] ← lot ALUMINA-1") for line in explained["lines"])
     text = runner.invoke(app, ["trace", "up", "EXT-1"])
