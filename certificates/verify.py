@@ -19,7 +19,8 @@ The checks, by stable name:
   the evidence, the signature names the latest of them, and the issuer's name and
   USCC are those it registered;
 - ``issuer.signature`` — the Ed25519 signature over the signed bytes verifies;
-- ``footprint.entry`` — the ``footprint.publish`` entry is in the evidence, by the issuer;
+- ``footprint.entry`` — the ``footprint.publish`` entry is in the evidence, by the issuer,
+  and so is the ``attribution.run`` it cites, if any;
 - ``footprint.figures`` — every figure equals what that entry's payload says;
 - ``verification.statement`` — a cited statement is a ``verification.statement``
   entry in the evidence, by an actor registered as a verifier, about the issuer;
@@ -333,6 +334,10 @@ def _footprint_checks(cert: Certificate, entries: dict[int, Entry]) -> list[Chec
     run_seq = entry.payload.get("attribution_run_seq")
     run = entries.get(run_seq) if isinstance(run_seq, int) else None
     run_payload = run.payload if run is not None and run.kind == "attribution.run" else None
+    if run_seq is not None and run_payload is None:
+        return [Check("footprint.entry", False,
+                      f"the footprint cites attribution run {run_seq}, which is not in the evidence"),
+                Check("footprint.figures", False, "attribution run missing")]
     try:
         expected = claims_from_footprint(entry.payload, fp.seq, run_payload)
     except (KeyError, TypeError, ValueError) as e:

@@ -39,3 +39,8 @@ def test_certificate_of_a_footprint_resting_on_an_attribution_run(make_park: Cal
     assert result.ok, result.to_json()
     assert cert.body.method.attribution_run_seq == run.seq
     assert len(cert.body.evidence.entries) == len(seqs)
+
+    # Without the run it cites, the footprint entry check fails.
+    doc = cert.data | {"evidence": cert.data["evidence"] | {
+        "entries": [e for e in cert.data["evidence"]["entries"] if e["seq"] != run.seq]}}
+    assert "footprint.entry" in check_certificate(doc, TrustedKey(key, name)).failed
