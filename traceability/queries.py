@@ -43,7 +43,7 @@ def resolve_node(graph: EvidenceGraph, ident: str) -> str:
     """
     if ident in graph:
         return ident
-    found = [f"{p}:{ident}" for p in PREFIX_KIND if f"{p}:{ident}" in graph]
+    found = sorted(f"{p}:{ident}" for p in PREFIX_KIND if f"{p}:{ident}" in graph)
     if len(found) == 1:
         return found[0]
     if found:

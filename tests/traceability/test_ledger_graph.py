@@ -161,3 +161,23 @@ def test_epcis_receiving_and_combination(make_energy_park: Callable[[], Park], e
                                     "E-1", park.keys["E-1"])
     assert invalid.appended == () and len(invalid.report.issues) == 1
     json.dumps(result.to_json())  # JSON-ready
+
+
+def test_resolve_node() -> None:
+    from traceability.errors import UnknownReference
+    from traceability.plan import Entry
+    from traceability.queries import resolve_node
+
+    graph = EvidenceGraph.from_entries([
+        Entry(1, "meter.register", "E-1", {"id": "X", "owner": "E-1", "kind": "consumption"}),
+        Entry(2, "lot.receive", "E-1", {"lot_id": "X", "supplier": "S", "quantity": 1, "unit": "g"}),
+        Entry(3, "lot.receive", "E-1", {"lot_id": "urn:epc:id:sgtin:1.2.3", "supplier": "S", "quantity": 1,
+                                        "unit": "EA"}),
+    ])
+    assert resolve_node(graph, "lot:X") == "lot:X"
+    assert resolve_node(graph, "urn:epc:id:sgtin:1.2.3") == "lot:urn:epc:id:sgtin:1.2.3"
+    with pytest.raises(UnknownReference, match="ambiguous: lot:X, meter:X") as e:
+        resolve_node(graph, "X")
+    assert e.value.details["candidates"] == ["lot:X", "meter:X"]
+    with pytest.raises(UnknownReference, match="no node 'Y'"):
+        resolve_node(graph, "Y")
