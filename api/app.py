@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.limits import BodyLimit
 from api.routes import (
     attribution,
     auth,
@@ -47,8 +48,8 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.service = service
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=("/readings/upload",))
     for module in (auth, entries, ledger, readings, attribution, trace, certificates, pact, verify_page,
                    schemas):
         app.include_router(module.router)
-    app.include_router(__import__("api.routes.park_flows", fromlist=["router"]).router)  # park flows (issue 8)
     return app

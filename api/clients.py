@@ -124,6 +124,19 @@ def authenticate(db: Database, client_id: str, secret: str) -> Client | None:
     return client
 
 
+def disable_client(db: Database, client_id: str) -> Client:
+    """Stop ``client_id`` from getting new tokens; ``NotFound`` if there is no such client.
+
+    Tokens already issued stay valid until they expire (``Settings.token_ttl_seconds``).
+    """
+    with db.write_session() as s:
+        row = s.get(ApiClientRow, client_id)
+        if row is None:
+            raise NotFound(f"no client {client_id!r}", code="client.unknown")
+        row.disabled = True
+        return Client(row.client_id, row.actor_id, row.role)
+
+
 def list_clients(db: Database) -> list[Client]:
     """Every enabled client, by id."""
     with db.read_session() as s:

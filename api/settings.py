@@ -50,6 +50,7 @@ class Settings:
     upload_dir: Path | None = None
     certificate_documents: Path | None = None
     max_upload_bytes: int = 512 * 1024 * 1024
+    max_body_bytes: int = 16 * 1024 * 1024
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

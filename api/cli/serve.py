@@ -17,7 +17,7 @@ from api.cli.context import (
     passphrase,
     resolve_home,
 )
-from api.clients import create_client
+from api.clients import create_client, disable_client, list_clients
 from api.roles import ROLE_SCOPES
 from api.settings import Settings
 from ledger.db import Database, default_url
@@ -81,6 +81,30 @@ def client_create(
           "scope": scopes}, as_json,
          f"client_id     {new.client.client_id}\nclient_secret {new.secret}\nactor {actor}, role {role}\n"
          f"scopes {scopes}\nThe secret is shown once; store it now.")
+
+
+@client_app.command("list")
+def client_list(db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """List enabled clients (ids, actors, roles; never secrets)."""
+    with errors_to_exit(as_json):
+        database = Database(db or default_url(resolve_home(home)))
+        database.migrate()
+        clients = list_clients(database)
+    rows = [{"client_id": c.client_id, "actor": c.actor_id, "role": c.role} for c in clients]
+    emit(rows, as_json, "\n".join(f"{r['client_id']}  {r['actor']}  {r['role']}" for r in rows) or "no clients")
+
+
+@client_app.command("disable")
+def client_disable(
+    client_id: Annotated[str, typer.Argument(help="The client to disable.")],
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Refuse new tokens to a client (issued tokens expire on their own)."""
+    with errors_to_exit(as_json):
+        client = disable_client(Database(db or default_url(resolve_home(home))), client_id)
+    emit({"client_id": client.client_id, "disabled": True}, as_json, f"client {client.client_id} disabled")
 
 
 def register(app: typer.Typer) -> None:

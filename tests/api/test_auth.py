@@ -130,3 +130,15 @@ def test_cached_token_still_expires(env: Env) -> None:
     time.sleep(1.1 + 5)  # past exp and the leeway: the cached principal is not returned any more
     with pytest.raises(Exception, match="expired"):
         tokens.principal(fresh)
+
+
+def test_disabled_client_gets_no_token(env: Env) -> None:
+    from api.clients import disable_client, list_clients
+
+    cid, secret = env.credentials(BUYER, "buyer")
+    assert cid in {c.client_id for c in list_clients(env.park.ledger.db)}
+    disable_client(env.park.ledger.db, cid)
+    assert _token(env, cid, secret).status_code == 401
+    assert cid not in {c.client_id for c in list_clients(env.park.ledger.db)}
+    with pytest.raises(NotFound):
+        disable_client(env.park.ledger.db, "tj_none")

@@ -187,3 +187,24 @@ def test_two_apps_on_one_sqlite_file_keep_one_chain(tmp_path: Path, make_park) -
     assert park.ledger.size() == start + 20 and park.ledger.verify().ok
     for c in clients:
         c.close()
+
+
+def test_oversized_bodies_are_413_and_nothing_is_written(make_env) -> None:
+    env: Env = make_env(max_body_bytes=10_000)
+    size = env.park.ledger.size()
+    big = _grant(env, E1, 1).to_json()
+    big["payload"] = {**big["payload"], "product_ids": [f"urn:x:{i}" for i in range(2000)]}
+    r = env.client.post("/entries", json=big, headers=env.auth(E1))
+    assert r.status_code == 413 and r.json()["code"] == "request.too_large"
+
+    def chunks():
+        yield b'{"entries": ['
+        for _ in range(200):
+            yield b'{"kind": "access.grant", "actor": "E-alu", "payload": {}, "sig": "' + b"A" * 100 + b'"},'
+        yield b"{}]}"
+
+    r = env.client.post("/entries/batch", content=chunks(), headers={**env.auth(E1), "Content-Type": "application/json"})
+    assert r.status_code == 413
+    r = env.client.post("/3/events", content=b"x" * 20_000, headers={**env.auth(BUYER), "Content-Type": "application/cloudevents+json"})
+    assert r.status_code == 413 and r.json()["code"] == "BadRequest"
+    assert env.park.ledger.size() == size

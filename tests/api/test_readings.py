@@ -81,3 +81,16 @@ def test_upload_rejects_bad_files(energy: tuple[Park, TestClient, dict[str, str]
                                                            "text/csv")}, headers=auth)
     assert bad.status_code == 422 and bad.json()["problems"][0]["row"] == 2
     assert client.post("/readings/upload", files={"file": ("x.csv", _csv(), "text/csv")}).status_code == 401
+
+
+def test_parquet_upload_wide_layout(energy: tuple[Park, TestClient, dict[str, str]], tmp_path) -> None:
+    import pandas as pd
+
+    _park, client, headers = energy
+    starts = pd.date_range(T0, periods=96, freq="15min", tz="UTC")
+    path = tmp_path / "wide.parquet"
+    pd.DataFrame({"start": starts, "C-1": [0.25] * 96, "C-2": [0.5] * 96}).to_parquet(path)
+    r = client.post("/readings/upload", files={"file": ("wide.parquet", path.read_bytes(), "application/octet-stream")},
+                    data={"unit": "kwh"}, headers={"Authorization": headers["E-1"]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["meters"], r.json()["values"], r.json()["total_wh"]) == (2, 192, 96 * 250 + 96 * 500)
