@@ -10,18 +10,22 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.flows import park_flows
-from api.flows_view import render_flows_html
+from api.flows import EnterpriseHours, park_flows
+from api.flows_view import hourly_svg, render_flows_html
+from lca.model import parse_model
 from ledger.attribution_runner import run_attribution
 from ledger.flows import DirectEmission, MeterFlow, build_flows, largest_remainder
 from tests.api.conftest import BUYER, E1, PARK, Env
 from tests.conftest import Park
+from tests.lca.test_cbam import smelter_model
 from tests.ledger.park_fixtures import build_month_park
 
 F = Decimal("0.5856")  # the residual CN 2022 factor the shipped park data file chooses
@@ -222,3 +226,28 @@ def test_page_renders_in_headless_chromium(make_park: Callable[[], Park], tmp_pa
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # a blank 1280x1600 page is a few KiB; the Sankey and charts are far more
+
+
+def test_model_meter_shares_name_products_where_no_lot_does(make_park: Callable[[], Park]) -> None:
+    park = _january(make_park())
+    doc = smelter_model()
+    doc["processes"][0]["electricity"]["meters"] = [{"meter": "C-3", "share": 0.25},
+                                                    {"meter": "C-1", "share": 1.0}]
+    with park.ledger.db.read_session() as s:
+        flows = park_flows(s, "P-1", "2026-01", "2026-01", models=[parse_model(doc)])
+    links = {(lk.source, lk.target): (lk.wh, lk.g_co2e) for lk in flows.graph.links}
+    # C-3: a quarter of 372,000 Wh (159,283 g) goes to the model's product; C-1 stays with the lot that names it.
+    assert links[("ent:E-2", "prod:al-smelter")] == (93_000, 39_821)  # 159,283 / 4 = 39,820.75
+    assert links[("ent:E-2", "prod:E-2:(unallocated)")] == (279_000, 119_462)
+    assert ("ent:E-1", "prod:al-smelter") not in links
+
+
+def test_long_periods_are_binned_in_the_hourly_chart() -> None:
+    n = 8760
+    idx = pd.date_range("2025-01-01", periods=n, freq="h", tz="UTC")
+    ones = np.full(n, 1000, dtype=np.int64)
+    h = EnterpriseHours("E", "E", idx, ones * 2, ones, ones * 0, ones * 0)
+    svg = hourly_svg(h)
+    points = svg.split('<polyline points="')[1].split('"')[0].split()
+    assert len(points) == 1460  # 8760 h in bins of 6 h
+    assert "bins of 6 h" in svg and h.hourly_matched_share == 0.5
