@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +159,10 @@ def build_linear_system(
         write_foreground(system, data_dir)
     dp, ids, flow_ids = _datapackage(background_system(background), system)
     try:
-        import bw2calc as bc
+        with warnings.catch_warnings():
+            # bw2calc suggests pypardiso; Tanji solves with SciPy on purpose (bench/bench_lca.py)
+            warnings.filterwarnings("ignore", message=".*pypardiso.*", category=UserWarning)
+            import bw2calc as bc
 
         first = ids[system.plans[0].reference_code]
         lca = bc.LCA(demand={first: 1.0}, data_objs=[dp])
