@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from sqlalchemy import BigInteger, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -73,6 +73,7 @@ from traceability.lots import (
     check_receive,
     check_ship,
 )
+from traceability.units import BaseUnit
 
 __all__ = [
     "MIGRATIONS",
@@ -214,8 +215,10 @@ def holdings_of(session: Session, lot_id: str) -> dict[str, LotBalance]:
     return {r.holder: _balance(r, lot.unit) for r in rows}
 
 
-def _balance(row: LotHoldingRow, unit: Any) -> LotBalance:
-    return LotBalance(row.lot_id, unit, row.produced, row.received, row.shipped, row.consumed)
+def _balance(row: LotHoldingRow, unit: str) -> LotBalance:
+    # the unit column only ever holds a BaseUnit: payloads are validated before they are projected
+    base = cast(BaseUnit, unit)
+    return LotBalance(row.lot_id, base, row.produced, row.received, row.shipped, row.consumed)
 
 
 def _violation(e: TraceabilityError, kind: str) -> RuleViolation:
@@ -363,7 +366,7 @@ def _check_produce(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
     _require_owner(existing, entry.actor, "lot.produce")
     balances: dict[str, LotBalance] = {}
     if existing is not None:
-        balances[p.lot_id] = LotBalance(p.lot_id, existing.unit)  # type: ignore[arg-type]
+        balances[p.lot_id] = LotBalance(p.lot_id, cast(BaseUnit, existing.unit))
     for i in p.inputs:
         if i.lot_id == p.lot_id:
             continue  # check_produce names this cycle itself
@@ -486,7 +489,9 @@ def _apply_ship(ctx: AppendContext, entry: Entry, p: LotShip) -> None:
 def _check_receive(ctx: AppendContext, entry: Entry, p: LotReceive) -> None:
     existing = ctx.session.get(LotRow, p.lot_id)
     _require_owner(existing, entry.actor, f"lot.receive of {p.lot_id!r}")
-    balances = {} if existing is None else {p.lot_id: LotBalance(p.lot_id, existing.unit)}  # type: ignore[arg-type]
+    balances = (
+        {} if existing is None else {p.lot_id: LotBalance(p.lot_id, cast(BaseUnit, existing.unit))}
+    )
     try:
         check_receive(p, balances)
     except TraceabilityError as e:
