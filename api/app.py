@@ -52,4 +52,5 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (auth, entries, ledger, readings, attribution, trace, certificates, pact, verify_page,
                    schemas):
         app.include_router(module.router)
+    app.include_router(__import__("api.routes.park_flows", fromlist=["router"]).router)  # park flows (issue 8)
     return app
