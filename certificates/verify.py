@@ -56,6 +56,7 @@ from ledger.errors import LedgerError
 __all__ = [
     "Check",
     "TrustedKey",
+    "Verifier",
     "VerificationResult",
     "check_certificate",
     "check_file",
@@ -177,15 +178,14 @@ def _fail(name: str, bad: list[int], what: str) -> Check:
     return Check(name, not bad, f"{what} at seq {_seqs(bad)}" if bad else "")
 
 
-def _parse_entries(items: list[EvidenceEntry]) -> tuple[dict[int, Entry], list[int], list[int]]:
+def _parse_entries(items: list[EvidenceEntry], memo: _Memo) -> tuple[dict[int, Entry], list[int], list[int]]:
     """Parsed entries by seq; seqs whose body is bad; seqs whose body does not hash to leaf_hash."""
     parsed: dict[int, Entry] = {}
     bad: list[int] = []
     wrong_hash: list[int] = []
     for item in items:
-        try:
-            entry = Entry.from_body(item.body)
-        except LedgerError:
+        entry = memo.entry(item.body)
+        if entry is None:
             bad.append(item.seq)
             continue
         if entry.seq != item.seq or entry.kind != item.kind or item.seq in parsed:
@@ -220,7 +220,7 @@ class _Keys:
     register: dict[str, dict[str, Any]]
 
 
-def _replay_keys(entries: dict[int, Entry]) -> _Keys:
+def _replay_keys(entries: dict[int, Entry], memo: _Memo) -> _Keys:
     key: dict[str, str] = {}
     key_seq: dict[str, int] = {}
     role: dict[str, str] = {}
@@ -232,7 +232,7 @@ def _replay_keys(entries: dict[int, Entry]) -> _Keys:
         signer = str(e.payload.get("public_key")) if seq == 0 and e.kind == "actor.register" else key.get(e.actor)
         if signer is None:
             unknown.append(seq)
-        elif not _signature_ok(e, signer):
+        elif not memo.signature_ok(e, signer):
             bad.append(seq)
         if e.kind == "actor.register" and isinstance(e.payload.get("id"), str):
             actor = str(e.payload["id"])
@@ -368,11 +368,11 @@ def _statement_check(cert: Certificate, entries: dict[int, Entry], keys: _Keys) 
     return Check(name, not problems, "; ".join(problems))
 
 
-def _upgrade_checks(cert: Certificate, old: Checkpoint | None, trust: TrustedKey) -> list[Check]:
+def _upgrade_checks(cert: Certificate, old: Checkpoint | None, memo: _Memo) -> list[Check]:
     up = cert.upgrade
     if up is None:
         return []
-    new, trusted, reason = _checkpoint(up.checkpoint, trust)
+    new, trusted, reason = memo.checkpoint(up.checkpoint)
     checks = [Check("upgrade.checkpoint", trusted, reason)]
     proof = _hashes(up.consistency)
     consistent = (new is not None and old is not None and proof is not None
@@ -387,8 +387,53 @@ def _upgrade_checks(cert: Certificate, old: Checkpoint | None, trust: TrustedKey
     return checks
 
 
-def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> VerificationResult:
-    """Run every check on ``certificate`` against the trusted ledger key. Pure; never raises for bad input."""
+class _Memo:
+    """The costly per-item work of a verification, computed once per distinct input.
+
+    ``check_certificate`` uses a fresh memo per call (nothing is shared between
+    calls); a ``Verifier`` keeps one across certificates of the same ledger, whose
+    evidence overlaps (actors' registrations, checkpoints). Results are the same
+    either way: every value is a pure function of its key (and the trusted key).
+    """
+
+    def __init__(self, trust: TrustedKey, limit: int = 100_000) -> None:
+        self.trust = trust
+        self.limit = limit
+        self._checkpoints: dict[str, tuple[Checkpoint | None, bool, str]] = {}
+        self._entries: dict[str, Entry | None] = {}
+        self._signatures: dict[tuple[str, str], bool] = {}
+
+    def _room(self) -> None:
+        if len(self._entries) + len(self._signatures) + len(self._checkpoints) > self.limit:
+            self._checkpoints.clear()
+            self._entries.clear()
+            self._signatures.clear()
+
+    def checkpoint(self, note: str) -> tuple[Checkpoint | None, bool, str]:
+        if note not in self._checkpoints:
+            self._room()
+            self._checkpoints[note] = _checkpoint(note, self.trust)
+        return self._checkpoints[note]
+
+    def entry(self, body: str) -> Entry | None:
+        """The entry a canonical, well-formed body holds; None if it is not one."""
+        if body not in self._entries:
+            self._room()
+            try:
+                self._entries[body] = Entry.from_body(body)
+            except LedgerError:
+                self._entries[body] = None
+        return self._entries[body]
+
+    def signature_ok(self, entry: Entry, key_b64: str) -> bool:
+        k = (entry.body, key_b64)
+        if k not in self._signatures:
+            self._room()
+            self._signatures[k] = _signature_ok(entry, key_b64)
+        return self._signatures[k]
+
+
+def _check(certificate: Certificate | bytes | str | dict[str, Any], memo: _Memo) -> VerificationResult:
     try:
         cert = certificate if isinstance(certificate, Certificate) else (
             Certificate.from_json(certificate) if isinstance(certificate, dict) else Certificate.from_bytes(certificate))
@@ -397,14 +442,14 @@ def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], t
         return VerificationResult(cid if isinstance(cid, str) else None, (Check("document", False, e.message),))
     checks = [Check("document", True)]
     ev = cert.body.evidence
-    checkpoint, trusted, reason = _checkpoint(ev.checkpoint, trust)
+    checkpoint, trusted, reason = memo.checkpoint(ev.checkpoint)
     checks.append(Check("checkpoint.signature", trusted, reason))
-    entries, bad_bodies, wrong_hash = _parse_entries(ev.entries)
+    entries, bad_bodies, wrong_hash = _parse_entries(ev.entries, memo)
     checks.append(_fail("evidence.canonical", bad_bodies, "body not canonical or not the listed entry"))
     checks.append(_fail("evidence.leaf_hash", wrong_hash, "body does not hash to its leaf hash"))
     bad_inclusion = _inclusion(((e.seq, e.leaf_hash, e.proof) for e in ev.entries), checkpoint)
     checks.append(_fail("evidence.inclusion", bad_inclusion, "inclusion proof does not reach the checkpoint root"))
-    keys = _replay_keys(entries)
+    keys = _replay_keys(entries, memo)
     problems = []
     if keys.bad_signatures:
         problems.append(f"signature does not verify at seq {_seqs(keys.bad_signatures)}")
@@ -414,8 +459,31 @@ def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], t
     checks.extend(_issuer_checks(cert, keys))
     checks.extend(_footprint_checks(cert, entries))
     checks.append(_statement_check(cert, entries, keys))
-    checks.extend(_upgrade_checks(cert, checkpoint, trust))
+    checks.extend(_upgrade_checks(cert, checkpoint, memo))
     return VerificationResult(cert.id, tuple(checks))
+
+
+def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> VerificationResult:
+    """Run every check on ``certificate`` against the trusted ledger key. Pure; never raises for bad input."""
+    return _check(certificate, _Memo(trust))
+
+
+class Verifier:
+    """Checks many certificates of one ledger, doing each distinct piece of work once.
+
+    Certificates of a park share evidence (the operator's and the actors'
+    registrations, often the checkpoint); a ``Verifier`` remembers which bodies
+    were canonical, which signatures verified and which checkpoints the trusted
+    key signed (at most ``limit`` items, then it starts afresh). ``check`` gives
+    exactly what ``check_certificate`` gives. Not thread-safe.
+    """
+
+    def __init__(self, trust: TrustedKey, *, limit: int = 100_000) -> None:
+        self._memo = _Memo(trust, limit)
+
+    def check(self, certificate: Certificate | bytes | str | dict[str, Any]) -> VerificationResult:
+        """``check_certificate(certificate, trust)``."""
+        return _check(certificate, self._memo)
 
 
 def verify_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> Certificate:

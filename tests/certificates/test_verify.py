@@ -18,6 +18,7 @@ from certificates.figures import CLAIM_KEYS
 from certificates.issue import sign_certificate
 from certificates.verify import (
     TrustedKey,
+    Verifier,
     check_certificate,
     entry_signed_bytes,
     verify_certificate,
@@ -70,6 +71,22 @@ def mutate(value: Any, where: int) -> Any:
     return 0  # None
 
 
+_VERIFIERS: dict[str, Verifier] = {}
+
+
+def shared_verifier(issued: Issued) -> Verifier:
+    """One ``Verifier`` per certificate for the whole module, so its memo sees every mutation."""
+    return _VERIFIERS.setdefault(issued.certificate.id, Verifier(issued.trust))
+
+
+def test_verifier_matches_check_certificate(issued_sqlite: Issued) -> None:
+    v = shared_verifier(issued_sqlite)
+    raw = issued_sqlite.certificate.to_bytes()
+    assert v.check(raw) == v.check(raw) == check_certificate(raw, issued_sqlite.trust)
+    tiny = Verifier(issued_sqlite.trust, limit=2)  # starts afresh all the time
+    assert tiny.check(raw) == check_certificate(raw, issued_sqlite.trust)
+
+
 def expected_checks(path: Path_) -> set[str]:
     """The checks one of which must fail when the scalar at ``path`` changes."""
     head = path[0]
@@ -120,6 +137,7 @@ def test_any_single_field_change_fails_a_named_check(issued_sqlite: Issued, data
     where = data.draw(st.integers(min_value=0, max_value=10_000))
     changed = set_at(doc, path, mutate(value, where))
     result = check_certificate(json.dumps(changed), issued_sqlite.trust)
+    assert shared_verifier(issued_sqlite).check(json.dumps(changed)) == result  # a warm cache changes nothing
     assert not result.ok
     assert set(result.failed) & expected_checks(path), (path, result.failed)
     if "document" not in result.failed and path[0] != "signature":
