@@ -60,6 +60,7 @@ __all__ = [
     "VerificationResult",
     "check_certificate",
     "check_file",
+    "check_files",
     "entry_signed_bytes",
     "verify_certificate",
 ]
@@ -505,15 +506,24 @@ def verify_certificate(certificate: Certificate | bytes | str | dict[str, Any], 
     return Certificate.from_bytes(certificate)
 
 
-def check_file(path: Path, trust_path: Path) -> VerificationResult:
-    """``check_certificate`` on the file at ``path`` with the trusted key in ``trust_path``.
+def check_files(paths: list[Path], trust_path: Path) -> list[VerificationResult]:
+    """``check_certificate`` on each file, through one ``Verifier`` (shared evidence checked once).
 
-    ``MalformedCertificate`` when either file cannot be read (a bad certificate
-    *inside* a readable file is a failed ``document`` check, not an error).
+    ``MalformedCertificate`` when the trusted key or a file cannot be read (a bad
+    certificate *inside* a readable file is a failed ``document`` check, not an error).
     """
-    trust = TrustedKey.from_file(trust_path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as e:
-        raise MalformedCertificate(f"cannot read certificate {path}: {e.strerror}", code="certificate.unreadable") from e
-    return check_certificate(raw, trust)
+    verifier = Verifier(TrustedKey.from_file(trust_path))
+    results = []
+    for path in paths:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as e:
+            raise MalformedCertificate(f"cannot read certificate {path}: {e.strerror}",
+                                       code="certificate.unreadable") from e
+        results.append(verifier.check(raw))
+    return results
+
+
+def check_file(path: Path, trust_path: Path) -> VerificationResult:
+    """``check_files`` for one file."""
+    return check_files([path], trust_path)[0]

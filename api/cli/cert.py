@@ -33,7 +33,7 @@ from certificates.labels import DEFAULT_BASE_URL, label_data, write_labels
 from certificates.revoke import revoke_certificate
 from certificates.status import online_status_of_file
 from certificates.upgrade import upgrade_certificate
-from certificates.verify import check_file
+from certificates.verify import check_files
 from ledger.errors import LedgerError
 from ledger.keys import load_private_key
 
@@ -80,20 +80,23 @@ def issue(
 
 @app.command()
 def verify(
-    file: Annotated[Path, typer.Argument(help="Certificate JSON file.")],
+    files: Annotated[list[Path], typer.Argument(help="Certificate JSON file(s).")],
     trust: Annotated[Path, typer.Option("--trust", help="Ledger operator's public key (PEM or C2SP verifier key).")],
     as_json: JsonOption = False,
 ) -> None:
-    """Verify a certificate offline. Exit 0 valid, 1 invalid (each failed check named), 2 unreadable input."""
+    """Verify certificates offline. Exit 0 all valid, 1 any invalid (each failed check named), 2 unreadable input."""
     with _errors(as_json):
-        result = check_file(file, trust)
-    if result.ok:
-        text = f"ok: certificate {result.certificate_id}, {len(result.checks)} checks passed"
-    else:
-        text = "\n".join([f"FAILED: certificate {result.certificate_id}"]
-                         + [f"  {c.name}: {c.detail or 'failed'}" for c in result.checks if not c.ok])
-    emit(result.to_json(), as_json, text)
-    sys.exit(0 if result.ok else 1)
+        results = check_files(files, trust)
+    lines = []
+    for path, result in zip(files, results, strict=True):
+        if result.ok:
+            lines.append(f"ok: {path}: certificate {result.certificate_id}, {len(result.checks)} checks passed")
+        else:
+            lines.append(f"FAILED: {path}: certificate {result.certificate_id}")
+            lines += [f"  {c.name}: {c.detail or 'failed'}" for c in result.checks if not c.ok]
+    value = results[0].to_json() if len(results) == 1 else [r.to_json() for r in results]
+    emit(value, as_json, "\n".join(lines))
+    sys.exit(0 if all(r.ok for r in results) else 1)
 
 
 @app.command()

@@ -47,7 +47,7 @@ def test_issue_verify_tamper_revoke_label(park: Park, home: Path, tmp_path: Path
 
     r = runner.invoke(app, ["cert", "verify", str(cert), "--trust", str(home / "ledger.pub")])
     assert r.exit_code == 0, r.output
-    assert r.output.startswith("ok:")
+    assert r.output.startswith(f"ok: {cert}")
     r = runner.invoke(app, ["cert", "verify", str(cert), "--trust", str(home / "ledger.pub"), "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["ok"] is True
 
@@ -60,6 +60,8 @@ def test_issue_verify_tamper_revoke_label(park: Park, home: Path, tmp_path: Path
     assert "footprint.figures" in r.output and "issuer.signature" in r.output
     r = runner.invoke(app, ["cert", "verify", str(bad), "--trust", str(home / "ledger.pub"), "--json"])
     assert r.exit_code == 1 and json.loads(r.output)["failed"] == ["issuer.signature", "footprint.figures"]
+    r = runner.invoke(app, ["cert", "verify", str(cert), str(bad), "--trust", str(home / "ledger.pub"), "--json"])
+    assert r.exit_code == 1 and [x["ok"] for x in json.loads(r.output)] == [True, False]
 
     save_public_key(park.keys["E-2"].public_key(), tmp_path / "wrong.pub")
     r = runner.invoke(app, ["cert", "verify", str(cert), "--trust", str(tmp_path / "wrong.pub")])
