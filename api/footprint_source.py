@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.footprints import FootprintRecord
 from ledger.actors import Actor, get_actor
@@ -96,6 +96,17 @@ def record_from_entry(entry: Entry, actor: Actor | None) -> FootprintRecord:
         green_evidence(publish, produced.get("tanji", {})), None,
         publish.footprint_id, tuple(publish.supersedes),
     )
+
+
+def ledger_version(ledger: Ledger) -> tuple[int | None, int]:
+    """Changes exactly when a footprint is published: the newest ``footprint.publish`` seq and their count.
+
+    (The log's size would change with every reading batch and force a rebuild.)
+    """
+    with ledger.db.read_session() as s:
+        row = s.execute(select(func.max(LedgerEntryRow.seq), func.count())
+                        .where(LedgerEntryRow.kind == PUBLISH_KIND)).one()
+    return (None if row[0] is None else int(row[0]), int(row[1]))
 
 
 def ledger_records(ledger: Ledger) -> list[FootprintRecord]:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from api.access import Grant, grants_to
 from api.auth import Principal, TokenService
 from api.certificate_lookup import ledger_certificate_lookup
-from api.footprint_source import ledger_records
+from api.footprint_source import ledger_records, ledger_version
 from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, assemble
 from api.settings import Settings
 from api.trace import TraceIndex
@@ -95,7 +95,7 @@ class Service:
         db = Database(settings.db_url)
         ledger = Ledger(db, settings.operator_key)
         source = settings.footprints or (lambda: ledger_records(ledger))
-        version = settings.footprints_version or ledger.size
+        version = settings.footprints_version or (lambda: ledger_version(ledger))
         schema_base = str(settings.extra.get("schema_base", DEFAULT_SCHEMA_BASE))
         catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base,
                                    settings.read_cache_seconds)
