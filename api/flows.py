@@ -2,7 +2,8 @@
 
 :func:`park_flows` reads, in one read session, the park's consumer meters,
 their electricity split from the newest recorded ``attribution.run`` covering
-the period (:func:`ledger.attribution_reports.meter_electricity_for_period`),
+the period (per meter, as
+:func:`ledger.attribution_reports.meter_electricity_for_period` chooses it),
 the hourly split of each meter from the same run, the park's fuel and process
 records, and what each meter gave to each product -- from ``lot.produce``
 entries (share × the meter's consumption in the lot's period, hour by hour)
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from lca.model import ProductModel
 from ledger.actors import get_actor
 from ledger.attribution import month_start, months_between
-from ledger.attribution_reports import MeterElectricityRecord, meter_electricity_for_period
+from ledger.attribution_reports import MeterElectricityRecord, find_run, meter_electricity
 from ledger.attribution_store import read_meter_hours
 from ledger.errors import NotFound, RuleViolation
 from ledger.factors import FactorTable, load_factors
@@ -218,9 +219,9 @@ def park_flows(session: Session, park_id: str, first_month: str, last_month: str
     """The flow graph and hourly series of ``park_id`` over ``first_month..last_month``.
 
     Preconditions: the park is registered (``park.unknown``) and a recorded
-    attribution run covers the period for each of its consumer meters
-    (``attribution.no_run`` names the first meter without one). Meters with
-    hours without readings are used without those hours and named in ``notes``.
+    attribution run covers the period for at least one of its consumer meters
+    (else ``attribution.no_run``). Meters no run covers are left out and named
+    in ``notes``, as are hours without readings.
     """
     park = require_park(session, park_id)
     months = months_between(first_month, last_month)
@@ -229,10 +230,26 @@ def park_flows(session: Session, park_id: str, first_month: str, last_month: str
               if m.park_id == park_id and m.kind == "consumption"}
     if not meters:
         raise NotFound(f"park {park_id} has no consumer meters", code="flows.no_meters", park=park_id)
-    records = meter_electricity_for_period(session, first_month, last_month, sorted(meters), allow_gaps=True)
+    # One read per run, not per meter (meter_electricity_for_period reads the run's table per meter).
+    by_run: dict[int, list[str]] = {}
+    unattributed: list[str] = []
+    first_error: NotFound | None = None
+    for m in sorted(meters):
+        try:
+            by_run.setdefault(find_run(session, first_month, last_month, meter=m), []).append(m)
+        except NotFound as e:
+            unattributed.append(m)
+            first_error = first_error or e
+    if not by_run:
+        assert first_error is not None
+        raise first_error
+    notes: list[str] = []
+    if unattributed:
+        notes.append(f"meters {', '.join(unattributed)} have no attribution run covering the period: left out")
+    records = sorted((r for seq, ids in by_run.items() for r in meter_electricity(
+        session, seq, ids, months=(first_month, last_month), allow_gaps=True)), key=lambda r: r.meter_id)
     lo = pd.Timestamp(month_start(first_month))
     hi = _utc(records[0].period_end)
-    notes: list[str] = []
     hours: dict[str, pd.DataFrame] = {}
     for rec in records:
         frame = read_meter_hours(session, rec.attribution_seq, rec.meter_id)

@@ -22,7 +22,7 @@ from ledger.flows import FlowGraph, FlowLink, FlowNode
 __all__ = ["render_flows_html", "sankey_svg", "hourly_svg"]
 
 _W, _H, _NODE_W, _PAD, _TOP = 1250, 560, 14, 10, 20
-_LEFT_LABEL = 290  # room for source labels left of column 0
+_LEFT_LABEL = 320  # room for source labels left of column 0
 _RIGHT_LABEL = 300  # room for product labels right of column 3
 _COLORS = {"direct": "#2e7d32", "direct_unclaimed": "#a5d6a7", "contracted": "#43a047",
            "certificate": "#c5e1a5", "grid": "#757575", "fuel": "#8d6e63", "process": "#e65100"}
