@@ -138,14 +138,14 @@ def issue_certificate(
     ``key`` is the publisher's current key. The ledger needs its operator key
     (it appends). Ledger rule violations propagate as ``LedgerError``.
     """
-    document, key_seq = build_certificate(
-        ledger, footprint_id, certificate_id=certificate_id, issued_at=issued_at, statement_seq=statement_seq)
-    issuer = document["issuer"]["actor"]
+    issuer = publisher_of(ledger, footprint_id)
     with ledger.db.read_session() as s:
         current = s.scalar(select(ActorRow.public_key).where(ActorRow.actor_id == issuer))
     if current != public_key_b64(key.public_key()):
         raise NotIssuable(f"the key given is not the current key of publisher {issuer!r}",
                           code="certificate.wrong_key")
+    document, key_seq = build_certificate(
+        ledger, footprint_id, certificate_id=certificate_id, issued_at=issued_at, statement_seq=statement_seq)
     cert = sign_certificate(document, key, key_seq)
     size = parse_note(document["evidence"]["checkpoint"])[0].size
     payload: dict[str, Any] = {"id": cert.id, "footprint": footprint_id, "sha256": cert.content_digest(),

@@ -16,7 +16,7 @@ vector squares, with a link annotation to the same URL.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -320,8 +320,3 @@ def write_labels(
             pdf_path.write_bytes(render_pdf(label, lang))
             written.append(pdf_path)
     return written
-
-
-def with_status(label: LabelData, status: Status) -> LabelData:
-    """A copy of ``label`` showing ``status``."""
-    return replace(label, status=status)
