@@ -251,3 +251,16 @@ def test_long_periods_are_binned_in_the_hourly_chart() -> None:
     points = svg.split('<polyline points="')[1].split('"')[0].split()
     assert len(points) == 1460  # 8760 h in bins of 6 h
     assert "bins of 6 h" in svg and h.hourly_matched_share == 0.5
+
+
+def test_a_meter_no_run_covers_is_named_not_zeroed(make_park: Callable[[], Park]) -> None:
+    park = _january(make_park())
+    park.ledger.append([park.sign("meter.register", "operator", {"id": "C-9", "owner": "E-2", "park": "P-1",
+                                                                 "kind": "consumption"})])
+    with park.ledger.db.read_session() as s:
+        flows = park_flows(s, "P-1", "2026-01", "2026-01")
+        with pytest.raises(Exception, match="no attribution run covers 2026-02"):
+            park_flows(s, "P-1", "2026-02", "2026-02")
+    assert any("C-9" in n and "left out" in n for n in flows.notes)
+    assert all(n.id != "meter:C-9" for n in flows.graph.nodes)
+    assert flows.graph.total_wh == 12_591_778
