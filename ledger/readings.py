@@ -11,6 +11,12 @@ The projection keeps one row per batch, its values packed as little-endian
 int64 bytes, so a year of 15-minute data for a meter is 365 rows, not 35,040.
 ``hourly_matrix`` turns the live rows of a month into dense ``[meters, hours]``
 arrays with an explicit presence mask.
+
+Within an append, new rows are queued in the session and written in one
+executemany when the transaction commits (or earlier, whenever something in
+this module reads the table), and the overlap rule takes a cached fast path
+for batches that start after everything live of their meter: a big import
+costs no SQL round trip per entry.
 """
 
 from __future__ import annotations
