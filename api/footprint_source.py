@@ -11,19 +11,23 @@ model (the company: the publishing actor's name and ids), and turns lca's
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from api.footprints import FootprintRecord
+from api.footprints import FootprintRecord, SourceResult
+from lca.errors import LcaError
 from ledger.actors import Actor, get_actor
 from ledger.entry import Entry
+from ledger.errors import LedgerError
 from ledger.log import Ledger
 from ledger.tables import LedgerEntryRow
 
 PUBLISH_KIND = "footprint.publish"
+log = logging.getLogger("tanji.api")
 
 
 def company_ids(actor: Actor) -> list[str]:
@@ -109,12 +113,24 @@ def ledger_version(ledger: Ledger) -> tuple[int | None, int]:
     return (None if row[0] is None else int(row[0]), int(row[1]))
 
 
-def ledger_records(ledger: Ledger) -> list[FootprintRecord]:
-    """A record for every ``footprint.publish`` entry, in seq order."""
+def ledger_records(ledger: Ledger) -> SourceResult:
+    """A record for every ``footprint.publish`` entry, in seq order.
+
+    An entry whose conversion fails is logged and counted in ``skipped`` (the
+    list is then incomplete) rather than failing every buyer's request.
+    """
     with ledger.db.read_session() as s:
         bodies = s.scalars(
             select(LedgerEntryRow.body).where(LedgerEntryRow.kind == PUBLISH_KIND).order_by(LedgerEntryRow.seq)
         ).all()
         entries = [Entry.from_body(b) for b in bodies]
         actors = {a: get_actor(s, a) for a in {e.actor for e in entries}}
-    return [record_from_entry(e, actors[e.actor]) for e in entries]
+    records: list[FootprintRecord] = []
+    skipped = 0
+    for e in entries:
+        try:
+            records.append(record_from_entry(e, actors[e.actor]))
+        except (ValueError, LcaError, LedgerError) as err:  # pydantic's ValidationError is a ValueError
+            log.warning("footprint.publish at seq %d cannot be served: %s", e.seq, err)
+            skipped += 1
+    return SourceResult(records, skipped)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +70,23 @@ class FootprintRecord:
             raise ValueError(f"footprint record {self.seq} lacks pcf or productIds")
         if self.recorded_at.tzinfo is None:
             raise ValueError(f"footprint record {self.seq} has a naive recorded_at")
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What a footprint source may return instead of a plain iterable of records.
+
+    ``skipped`` counts published footprints it could not turn into records now
+    (a conversion failed; a retry may succeed once the cause is fixed): a list
+    answered while ``skipped > 0`` is incomplete, which PACT signals with 202.
+    """
+
+    records: list[FootprintRecord]
+    skipped: int = 0
+
+    def __iter__(self) -> Iterator[FootprintRecord]:
+        """The records (so a result can go wherever an iterable of records is expected)."""
+        return iter(self.records)
 
 
 @dataclass(frozen=True)

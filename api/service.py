@@ -16,7 +16,7 @@ from api.access import Grant, grants_to
 from api.auth import Principal, TokenService
 from api.certificate_lookup import ledger_certificate_lookup
 from api.footprint_source import ledger_records, ledger_version
-from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, assemble
+from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, SourceResult, assemble
 from api.settings import Settings
 from api.trace import TraceIndex
 from ledger.db import Database
@@ -28,7 +28,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 class FootprintCatalog:
     """Assembled ProductFootprints, rebuilt only when the source's version changes."""
 
-    def __init__(self, source: Callable[[], Iterable[FootprintRecord]], version: Callable[[], object],
+    def __init__(self, source: Callable[[], Iterable[FootprintRecord] | SourceResult], version: Callable[[], object],
                  origin: Callable[[], str], schema_base: str = DEFAULT_SCHEMA_BASE, max_age: float = 0.0) -> None:
         self._source = source
         self._max_age = max_age
@@ -38,6 +38,7 @@ class FootprintCatalog:
         self._schema_base = schema_base
         self._lock = threading.Lock()
         self._cached: tuple[object, list[Footprint], dict[str, Footprint]] | None = None
+        self.skipped = 0  # footprints the source could not provide at the last rebuild
 
     def snapshot(self) -> tuple[list[Footprint], dict[str, Footprint]]:
         """All footprints in seq order and by id; the source's version is looked at most every ``max_age`` s."""
@@ -50,7 +51,10 @@ class FootprintCatalog:
         if cached is not None and cached[0] == version:
             return cached[1], cached[2]
         with self._lock:
-            footprints = assemble(self._source(), origin=self._origin(), schema_base=self._schema_base)
+            got = self._source()
+            result = got if isinstance(got, SourceResult) else SourceResult(list(got))
+            self.skipped = result.skipped
+            footprints = assemble(result.records, origin=self._origin(), schema_base=self._schema_base)
             by_id = {f.id: f for f in footprints}
             self._cached = (version, footprints, by_id)
         return footprints, by_id

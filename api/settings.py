@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.certificate_view import CertificateView
-from api.footprints import FootprintRecord
+from api.footprints import FootprintRecord, SourceResult
 from ledger.db import default_url, tanji_home
 from ledger.keys import Ed25519PrivateKey, generate_key, load_private_key, save_private_key
 
 SERVICE_KEY = "keys/service.pem"
 OPERATOR_KEY = "keys/operator.pem"
 
-FootprintSource = Callable[[], Iterable[FootprintRecord]]
+FootprintSource = Callable[[], Iterable[FootprintRecord] | SourceResult]
 CertificateLookup = Callable[[str], CertificateView | None]
 
 

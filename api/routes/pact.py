@@ -46,7 +46,8 @@ def _next_link(request: Request, offset: int, limit: int) -> str:
     return f'<{request.url.replace(query=urlencode(params))}>; rel="next"'
 
 
-@router.get("/footprints", response_model=FootprintListPublic, responses={**_ERRORS, 202: {"model": FootprintListPublic}},
+@router.get("/footprints", response_model=FootprintListPublic,
+            responses={**_ERRORS, 202: {"model": FootprintListPublic, "description": "Incomplete result; retry later"}},
             summary="ListFootprints: footprints shared with the caller, filtered and paginated")
 def list_footprints(
     request: Request, who: FootprintLister, service: ServiceDep,
@@ -67,10 +68,11 @@ def list_footprints(
     found = [f.body for f in service.visible_footprints(who) if matches(f.body, query)]
     page = limit or DEFAULT_LIMIT
     data = found[offset:offset + page]
-    if offset + page < len(found):
-        link = _next_link(request, offset + page, page)
-        return JSONResponse({"data": data}, status_code=202, headers={"Link": link})
-    return JSONResponse({"data": data})
+    headers = {"Link": _next_link(request, offset + page, page)} if offset + page < len(found) else {}
+    # 202: the result is incomplete for now (footprints the catalog could not assemble); a
+    # later request may return them. A page of a complete result is 200 with a Link.
+    code = 202 if service.catalog.skipped else 200
+    return JSONResponse({"data": data}, status_code=code, headers=headers)
 
 
 @router.get("/footprints/{footprint_id}", response_model=FootprintPublic, responses=_ERRORS,

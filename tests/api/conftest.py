@@ -142,9 +142,10 @@ def make_env(make_park: Callable[[], Park]) -> Iterator[Callable[..., Env]]:
         build_park(park)
         book = FootprintBook()
         key = generate_key()
+        options: dict[str, Any] = {"footprints": book, "footprints_version": book.version,
+                                   "access_cache_seconds": 0, "read_cache_seconds": 0, **settings}
         app = create_app(Settings(db_url=park.ledger.db.url, service_key=key, operator_key=park.keys["operator"],
-                                  footprints=book, footprints_version=book.version,
-                                  **{"access_cache_seconds": 0, "read_cache_seconds": 0, **settings}))
+                                  **options))
         client = TestClient(app, raise_server_exceptions=False)
         made.append(client)
         return Env(park, app, client, book, key)

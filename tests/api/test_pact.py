@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from api.footprints import footprint_id
-from tests.api.conftest import BUYER, E1, E2, Env, pact_fields
+from tests.api.conftest import BUYER, E1, E2, Env, FootprintBook, pact_fields
 
 DATA = Path(__file__).resolve().parents[2] / "api" / "data"
 PF_SCHEMA = json.loads((DATA / "pact-v3-product-footprint.schema.json").read_text())
@@ -82,11 +82,11 @@ def test_recomputed_footprint_deprecates_the_old_one(env: Env) -> None:
     assert len(_list(env, "?status=deprecated").json()["data"]) == 2
 
 
-def test_pagination_link_is_absolute_same_host_and_202_for_partial(env: Env) -> None:
+def test_pagination_link_is_absolute_and_on_the_request_host(env: Env) -> None:
     for i in range(7):
         env.book.add(E1, pact_fields(f"P{i}"))
     r = env.client.get("/3/footprints?limit=3&geography=cn", headers={**env.auth(BUYER), "Host": "pcf.park.example"})
-    assert r.status_code == 202
+    assert r.status_code == 200
     link = r.headers["link"]
     assert link.startswith("<http://pcf.park.example/3/footprints?") and link.endswith('>; rel="next"')
     seen = [pf["id"] for pf in r.json()["data"]]
@@ -100,6 +100,16 @@ def test_pagination_link_is_absolute_same_host_and_202_for_partial(env: Env) -> 
     assert len(seen) == len(set(seen)) == 7
     assert _list(env, "?limit=7").status_code == 200
     assert "link" not in _list(env, "?limit=7").headers
+
+
+def test_incomplete_result_is_202(make_env) -> None:
+    from api.footprints import SourceResult
+
+    book = FootprintBook()
+    env: Env = make_env(footprints=lambda: SourceResult(book(), skipped=1), footprints_version=book.version)
+    book.add(E1, pact_fields("A"))
+    r = _list(env)
+    assert r.status_code == 202 and len(r.json()["data"]) == 1
 
 
 def test_empty_list_is_an_empty_array(env: Env) -> None:
