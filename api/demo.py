@@ -2,7 +2,7 @@
 
 ``run_demo`` builds, on a fresh ledger, the park of the README's walk-through:
 
-- a 400 MW wind farm (W-1) and a 200 MW PV plant (S-1) on a 绿电直连 link (DL-1)
+- a 900 MW wind farm (W-1) and a 600 MW PV plant (S-1) on a 绿电直连 link (DL-1)
   to an aluminium smelter (potlines, anode plant, cast house), with the GEC of
   that generation retired for the smelter so the direct supply is a claim too;
 - a metallurgical-silicon plant buying 绿电交易 from a second wind farm (W-2),
@@ -31,7 +31,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from api.cbam_files import write_cbam
+from api.clients import create_client
 from api.demo_profiles import Hours, load, solar, wind
+from api.flows import park_flows
+from api.flows_view import render_flows_html
+from api.footprint_source import ledger_records
+from api.footprints import assemble
+from api.park_view import render_park_report
+from certificates.issue import issue_certificate
+from certificates.labels import label_data, render_html, render_pdf
+from certificates.verify import TrustedKey, check_certificate
+from lca.cbam_ledger import cbam_records
 from lca.ledger_footprints import PublishedFootprint, compute_from_ledger, publish_footprints
 from lca.model import EXAMPLE_MODELS_DIR, ProductModel
 from ledger.attribution_runner import RunSummary, run_attribution
@@ -46,10 +57,12 @@ from ledger.keys import (
     save_public_key,
 )
 from ledger.log import Ledger
+from ledger.park_report import build_park_report
 from ledger.readings_import import import_readings
 from ledger.verify import VerifyReport
 
 ORIGIN = "tanji.demo/ordos-zero-carbon-park"
+BASE_URL = "http://127.0.0.1:8000"
 PARK = "P-ORDOS"
 YEAR = 2025
 WH_PER_MWH = 1_000_000
@@ -70,8 +83,8 @@ ACTORS: tuple[tuple[str, str, str, str], ...] = (
 
 # (meter, owner, kind, technology, mean or capacity kW)
 METERS: tuple[tuple[str, str, str, str | None, float], ...] = (
-    ("W-1", "G-WIND", "generation", "wind", 400_000),
-    ("S-1", "G-WIND", "generation", "solar", 200_000),
+    ("W-1", "G-WIND", "generation", "wind", 900_000),
+    ("S-1", "G-WIND", "generation", "solar", 600_000),
     ("W-2", "G-WIND2", "generation", "wind", 150_000),
     ("M-AL-POTLINE-1", "E-SMELTER", "consumption", None, 270_000),
     ("M-AL-POTLINE-2", "E-SMELTER", "consumption", None, 270_000),
@@ -103,6 +116,8 @@ class DemoResult:
     run: RunSummary | None = None
     footprints: list[PublishedFootprint] = field(default_factory=list)
     green_shares: dict[str, float] = field(default_factory=dict)
+    certificates: dict[str, str] = field(default_factory=dict)
+    park: dict[str, Any] = field(default_factory=dict)
     report: VerifyReport | None = None
     export_report: VerifyReport | None = None
     files: dict[str, Path] = field(default_factory=dict)
@@ -116,6 +131,9 @@ class _Demo:
         self.out, self.ledger, self.keys, self.echo = out, ledger, keys, echo
         self.hours, self.months, self.rng = hours, months, rng
         self.profiles: dict[str, np.ndarray] = {}
+        self.ingot_lot = f"LOT-AL-{months[0]}"
+        self.ingot_tonnes = 0.0
+        self.model_ids: dict[str, str] = {}
 
     def sign(self, kind: str, actor: str, payload: dict[str, Any], client_id: str | None = None) -> Submission:
         return Submission.create(kind, actor, payload, self.keys[actor], client_id=client_id)
@@ -260,11 +278,40 @@ def _models(d: _Demo) -> dict[str, ProductModel]:
     return out
 
 
-def _footprints(d: _Demo, result: DemoResult) -> dict[str, ProductModel]:
-    models = _models(d)
+def _period(d: _Demo) -> tuple[str, str]:
+    return f"{d.months[0]}-01T00:00:00Z", _next_month(d.months[-1])
+
+
+def _lots(d: _Demo, models: dict[str, ProductModel]) -> None:
+    """Alumina in (with its supplier's PACT footprint), aluminium ingot out of the smelter's meters."""
+    smelter = models["E-SMELTER"]
+    electrolysis = smelter.process("electrolysis")
+    assert electrolysis.electricity is not None
+    tonnes = electrolysis.electricity.output_over_period
+    alumina_g = round(tonnes * 1.92 * 1_000_000)
+    start, end = _period(d)
+    shares = {m.meter: m.share for p in smelter.processes if p.electricity for m in p.electricity.meters}
+    d.append([
+        d.sign("lot.receive", "E-SMELTER", {
+            "lot_id": "LOT-ALUMINA-2025", "supplier": "SUP-SHANXI-ALUMINA", "quantity": alumina_g, "unit": "g",
+            "product": "Smelter-grade alumina", "received_at": start,
+            "footprint": {"kind": "pact", "id": "7b0c2c1e-5a4f-4f64-9f0e-3c2d1b0a9e11"}}),
+        d.sign("lot.produce", "E-SMELTER", {
+            "lot_id": d.ingot_lot, "product": smelter.id, "quantity": round(tonnes * 1_000_000), "unit": "g",
+            "period_start": start, "period_end": end,
+            "meters": [{"meter_id": m, "share": share} for m, share in sorted(shares.items())],
+            "inputs": [{"lot_id": "LOT-ALUMINA-2025", "quantity": alumina_g, "unit": "g"}]}),
+        d.sign("lot.ship", "E-SMELTER", {
+            "lot_id": d.ingot_lot, "quantity": round(tonnes * 0.1 * 1_000_000), "unit": "g",
+            "customer": "E-EXTRUDE", "shipped_at": end}),
+    ])
+    d.echo(f"  lots: alumina received, {tonnes:,.0f} t of ingot produced as {d.ingot_lot}, 10 % shipped to E-EXTRUDE")
+
+
+def _footprints(d: _Demo, result: DemoResult, models: dict[str, ProductModel]) -> None:
     computed = compute_from_ledger(d.ledger, list(models.values()), d.out)
     for owner, c in zip(models, computed, strict=True):
-        lot = f"LOT-AL-{d.months[0]}" if owner == "E-SMELTER" else None
+        lot = d.ingot_lot if owner == "E-SMELTER" else None
         [published] = publish_footprints(d.ledger, [c], owner, d.keys[owner], lot=lot)
         result.footprints.append(published)
         e = c.result.electricity
@@ -273,7 +320,122 @@ def _footprints(d: _Demo, result: DemoResult) -> dict[str, ProductModel]:
                f"{c.model.product.declared_unit.amount:g} {c.model.product.declared_unit.unit} market-based "
                f"({c.result.location.total:,.1f} location-based), claimable green electricity "
                f"{result.green_shares[c.model.id]:.0%} — {published.footprint_id}")
-    return models
+
+
+def _verification(d: _Demo) -> int:
+    """The smelter grants the verifier its trail; the verifier signs a statement over the log as it stands."""
+    d.append([d.sign("access.grant", "E-SMELTER", {"grantee": "V-CHECK", "scope": "trail"})])
+    size = d.ledger.size()
+    seqs = [r.seq for r in d.ledger.stored_rows() if '"actor":"E-SMELTER"' in r.body][:1000]
+    [seq] = d.append([d.sign("verification.statement", "V-CHECK", {
+        "subject": "E-SMELTER", "tree_size": size, "root_hash": d.ledger.root(size).hex(), "seqs": seqs,
+        "opinion": "reasonable", "standard": "ISO 14064-3:2019 / ISO 14067:2018",
+        "statement": "Demo: electricity attribution re-run from the ledger and found reproducible."})])
+    d.echo(f"  verification.statement by V-CHECK at seq {seq} over the first {size} entries")
+    return seq
+
+
+def _certificates(d: _Demo, result: DemoResult, statement_seq: int) -> None:
+    trust = TrustedKey(d.keys["operator"].public_key())
+    owner_of = {model_id: owner for owner, model_id in d.model_ids.items()}
+    for published in result.footprints:
+        owner = owner_of[published.product_id]
+        issued = issue_certificate(d.ledger, published.footprint_id, d.keys[owner],
+                                   statement_seq=statement_seq if owner == "E-SMELTER" else None)
+        cert = issued.certificate
+        path = d.out / "certificates" / f"{cert.id}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(cert.to_bytes())
+        label = label_data(d.ledger, cert.id, base_url=BASE_URL)
+        labels = d.out / "labels"
+        labels.mkdir(parents=True, exist_ok=True)
+        for lang in ("zh", "en"):
+            (labels / f"{cert.id}.{lang}.html").write_text(render_html(label, lang), encoding="utf-8")
+            (labels / f"{cert.id}.{lang}.pdf").write_bytes(render_pdf(label, lang))
+        check = check_certificate(path.read_bytes(), trust)
+        if not check.ok:
+            raise SystemExit(f"certificate {cert.id} does not verify: {check.failed}")
+        result.certificates[published.product_id] = cert.id
+        d.echo(f"  certificate {cert.id} ({published.product_id}) issued at seq {issued.seq}, "
+               f"{len(path.read_bytes()) / 1024:.0f} KiB, verifies offline; labels zh/en HTML+PDF")
+    # the customer receives ingot with the smelter's certificate and makes extrusions of it
+    start, end = _period(d)
+    received = round(d.ingot_tonnes * 0.1 * 1_000_000)
+    d.append([
+        d.sign("lot.receive", "E-EXTRUDE", {
+            "lot_id": f"{d.ingot_lot}-RCV", "supplier": "E-SMELTER", "quantity": received, "unit": "g",
+            "product": "Primary aluminium ingot", "received_at": end,
+            "footprint": {"kind": "certificate", "id": result.certificates[d.model_ids["E-SMELTER"]]}}),
+        d.sign("lot.produce", "E-EXTRUDE", {
+            "lot_id": f"LOT-EXT-{d.months[0]}", "product": "6063-T5 extrusions", "quantity": round(received * 0.92),
+            "unit": "g", "period_start": end, "period_end": _next_month(end[:7]),
+            "inputs": [{"lot_id": f"{d.ingot_lot}-RCV", "quantity": received, "unit": "g"}]}),
+    ])
+    d.echo("  E-EXTRUDE received ingot carrying the certificate and produced extrusions from it")
+
+
+def _buyer(d: _Demo, result: DemoResult) -> None:
+    """Share the footprints with the EU buyer, write them as PACT v3 ProductFootprints, and give it a client."""
+    d.append([d.sign("access.grant", owner, {"grantee": "B-EU", "scope": "footprints"})
+              for owner in sorted(d.model_ids)])
+    pact = d.out / "pact"
+    pact.mkdir(parents=True, exist_ok=True)
+    for fp in assemble(ledger_records(d.ledger), origin=ORIGIN):
+        (pact / f"{fp.id}.json").write_text(json.dumps(fp.body, indent=2, ensure_ascii=False), encoding="utf-8")
+    client = create_client(d.ledger.db, "B-EU", "buyer")
+    (d.out / "pact-client.json").write_text(json.dumps({
+        "client_id": client.client.client_id, "client_secret": client.secret, "actor": "B-EU",
+        "token_url": f"{BASE_URL}/auth/token", "footprints_url": f"{BASE_URL}/3/footprints",
+        "serve": f"tanji serve --db {d.ledger.db.url}"}, indent=2), encoding="utf-8")
+    d.echo(f"  PACT v3 ProductFootprints in {pact}; buyer client in pact-client.json")
+
+
+def _cbam(d: _Demo, result: DemoResult, models: dict[str, ProductModel]) -> None:
+    for owner in ("E-SMELTER", "E-FERRO"):
+        with d.ledger.db.read_session() as s:
+            export = cbam_records(s, owner, YEAR, [models[owner]], data_dir=d.out)
+        for path in write_cbam(export, d.out / "cbam"):
+            result.files[path.name] = path
+    d.echo(f"  CBAM installation data (CSV, XLSX) in {d.out / 'cbam'}")
+
+
+def _park_records(d: _Demo) -> None:
+    """The smelter's and plants' annual non-electricity records the park indicators need (illustrative)."""
+    year = {"park": PARK, "year": YEAR}
+    tonnes = d.ingot_tonnes
+    d.append([
+        d.sign("park.fuel_use", "E-SMELTER", {**year, "enterprise": "E-SMELTER", "fuel": "natural_gas",
+                                              "quantity": f"{tonnes * 0.415 * 2.4 / 38.931:.3f}", "unit": "1e4Nm3",
+                                              "note": "anode baking furnaces, 2.4 GJ per t anode"}),
+        d.sign("park.process_emission", "E-SMELTER", {**year, "enterprise": "E-SMELTER", "process": "anode oxidation",
+                                                      "gas": "CO2", "tco2e": f"{tonnes * 1.52:.3f}"}),
+        d.sign("park.process_emission", "E-SMELTER", {**year, "enterprise": "E-SMELTER", "process": "anode effects",
+                                                      "gas": "PFCs", "tco2e": f"{tonnes * (0.032 * 7.38 + 0.0032 * 12.4):.3f}"}),
+        d.sign("park.resource_use", "E-SMELTER", {**year, "enterprise": "E-SMELTER", "indicator": "solid_waste",
+                                                  "total": f"{tonnes * 0.03:.3f}", "used": f"{tonnes * 0.026:.3f}",
+                                                  "unit": "t", "note": "spent pot lining and dross"}),
+        d.sign("park.resource_use", "E-SMELTER", {**year, "enterprise": "E-SMELTER", "indicator": "water",
+                                                  "total": f"{tonnes * 3.2:.3f}", "used": f"{tonnes * 2.9:.3f}",
+                                                  "unit": "m3"}),
+        d.sign("park.product_energy", "E-SMELTER", {**year, "enterprise": "E-SMELTER", "product": "primary aluminium",
+                                                    "standard": "GB 21346-2022", "output": f"{tonnes:.3f}",
+                                                    "output_unit": "t", "unit_energy": "13300",
+                                                    "unit_energy_unit": "kWh/t (AC, electrolysis)", "grade": 2}),
+    ])
+    d.echo("  park records: fuel, process emissions (CO2, PFCs), solid waste and water use, product energy grade")
+
+
+def _park(d: _Demo, result: DemoResult, models: dict[str, ProductModel]) -> None:
+    with d.ledger.db.read_session() as s:
+        report = build_park_report(s, PARK, YEAR)
+        flows = park_flows(s, PARK, d.months[0], d.months[-1], models=list(models.values()))
+    doc = report.to_json()
+    (d.out / "park-report.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str),
+                                           encoding="utf-8")
+    (d.out / "park-report.html").write_text(render_park_report(report), encoding="utf-8")
+    (d.out / "park-flows.html").write_text(render_flows_html(flows), encoding="utf-8")
+    result.park = doc
+    d.echo(f"  park report {d.out / 'park-report.html'} and energy–carbon–product flows {d.out / 'park-flows.html'}")
 
 
 def run_demo(out: Path, db_url: str | None = None, echo: Callable[[str], None] = print, *,
@@ -298,7 +460,18 @@ def run_demo(out: Path, db_url: str | None = None, echo: Callable[[str], None] =
     _readings(d)
     _contracts(d)
     result.run = _attribute(d)
-    _footprints(d, result)
+    models = _models(d)
+    d.model_ids = {owner: m.id for owner, m in models.items()}
+    electrolysis = models["E-SMELTER"].process("electrolysis").electricity
+    d.ingot_tonnes = electrolysis.output_over_period if electrolysis else 0.0
+    _lots(d, models)
+    _footprints(d, result, models)
+    statement = _verification(d)
+    _certificates(d, result, statement)
+    _buyer(d, result)
+    _cbam(d, result, models)
+    _park_records(d)
+    _park(d, result, models)
 
     report = ledger.verify(workers=2)
     result.report = report
@@ -312,7 +485,29 @@ def run_demo(out: Path, db_url: str | None = None, echo: Callable[[str], None] =
         "attribution_run_seq": result.run.seq if result.run else None,
         "footprints": [{"id": f.footprint_id, "product": f.product_id, "kg_co2e": f.pcf_market}
                        for f in result.footprints],
+        "certificates": result.certificates,
         "claimable_green_shares": result.green_shares}, indent=2, ensure_ascii=False), encoding="utf-8")
-    if not (report.ok and result.export_report.ok):
+    trust = TrustedKey(operator.public_key())
+    cert_ok = all(check_certificate((out / "certificates" / f"{cid}.json").read_bytes(), trust).ok
+                  for cid in result.certificates.values())
+    echo(f"certificates verify offline against ledger.pub: {'ok' if cert_ok else 'FAILED'} "
+         f"({len(result.certificates)} certificates)")
+    _summary(result, echo)
+    if not (report.ok and result.export_report.ok and cert_ok):
         raise SystemExit("demo verification failed")
     return result
+
+
+def _summary(result: DemoResult, echo: Callable[[str], None]) -> None:
+    echo("\nSummary")
+    for f in result.footprints:
+        echo(f"  {f.product_id:28s} {f.pcf_market:10,.1f} kg CO2e / t (market-based), claimable green electricity "
+             f"{result.green_shares.get(f.product_id, 0.0):5.1%}, certificate {result.certificates.get(f.product_id)}")
+    core = result.park.get("core", {})
+    if core:
+        echo(f"  park {core.get('name_zh')} {core.get('value')} {core.get('unit')} "
+             f"(threshold {core.get('comparison')} {core.get('threshold')}): {core.get('verdict')}")
+    for g in result.park.get("guidance", []):
+        echo(f"  park {g.get('name_zh')}: {g.get('verdict')}")
+    echo(f"  files: {result.out}/ledger.pub, certificates/, labels/, pact/, cbam/, park-report.html, "
+         f"park-flows.html, pact-client.json, export/")

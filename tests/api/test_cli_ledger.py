@@ -60,10 +60,3 @@ def test_verify_exit_code_and_json_on_tampering(home: Path) -> None:
     assert r.exit_code == 1
     report = json.loads(r.output)
     assert report["ok"] is False and report["first_bad_seq"] == 0 and "hash" in report["reason"]
-
-
-def test_demo_runs_and_verifies(tmp_path: Path) -> None:
-    r = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--months", "2"])
-    assert r.exit_code == 0, r.output
-    assert "ledger verify: ok" in r.output
-    assert (tmp_path / "demo" / "ledger.pub").exists()
