@@ -358,20 +358,15 @@ def _certificates(d: _Demo, result: DemoResult, statement_seq: int) -> None:
         result.certificates[published.product_id] = cert.id
         d.echo(f"  certificate {cert.id} ({published.product_id}) issued at seq {issued.seq}, "
                f"{len(path.read_bytes()) / 1024:.0f} KiB, verifies offline; labels zh/en HTML+PDF")
-    # the customer receives ingot with the smelter's certificate and makes extrusions of it
+    # the shipment moved 10 % of the ingot into the customer's holding; it makes extrusions of it,
+    # and the extrusions' upstream trail reaches the certified footprint through the ingot lot
     start, end = _period(d)
-    received = round(d.ingot_tonnes * 0.1 * 1_000_000)
-    d.append([
-        d.sign("lot.receive", "E-EXTRUDE", {
-            "lot_id": f"{d.ingot_lot}-RCV", "supplier": "E-SMELTER", "quantity": received, "unit": "g",
-            "product": "Primary aluminium ingot", "received_at": end,
-            "footprint": {"kind": "certificate", "id": result.certificates[d.model_ids["E-SMELTER"]]}}),
-        d.sign("lot.produce", "E-EXTRUDE", {
-            "lot_id": f"LOT-EXT-{d.months[0]}", "product": "6063-T5 extrusions", "quantity": round(received * 0.92),
-            "unit": "g", "period_start": end, "period_end": _next_month(end[:7]),
-            "inputs": [{"lot_id": f"{d.ingot_lot}-RCV", "quantity": received, "unit": "g"}]}),
-    ])
-    d.echo("  E-EXTRUDE received ingot carrying the certificate and produced extrusions from it")
+    shipped = round(d.ingot_tonnes * 0.1 * 1_000_000)
+    d.append([d.sign("lot.produce", "E-EXTRUDE", {
+        "lot_id": f"LOT-EXT-{d.months[0]}", "product": "6063-T5 extrusions", "quantity": round(shipped * 0.92),
+        "unit": "g", "period_start": end, "period_end": _next_month(end[:7]),
+        "inputs": [{"lot_id": d.ingot_lot, "quantity": shipped, "unit": "g"}]})])
+    d.echo(f"  E-EXTRUDE made extrusions LOT-EXT-{d.months[0]} from the ingot it was shipped")
 
 
 def _buyer(d: _Demo, result: DemoResult) -> None:
