@@ -20,6 +20,8 @@ from ledger.keys import Ed25519PrivateKey, generate_key, load_private_key, save_
 
 SERVICE_KEY = "keys/service.pem"
 OPERATOR_KEY = "keys/operator.pem"
+# Signed certificate documents the verification page may offer for download (``<id>.json``).
+CERTIFICATE_DOCUMENTS = "certificates"
 
 FootprintSource = Callable[[], Iterable[FootprintRecord] | SourceResult]
 CertificateLookup = Callable[[str], CertificateView | None]
@@ -75,4 +77,5 @@ class Settings:
         operator_path = home_dir / OPERATOR_KEY
         operator_key = load_private_key(operator_path, passphrase) if operator_path.exists() else None
         return cls(db_url=db_url or default_url(home_dir), service_key=service_key,
-                   operator_key=operator_key, issuer=issuer)
+                   operator_key=operator_key, issuer=issuer,
+                   certificate_documents=home_dir / CERTIFICATE_DOCUMENTS)
