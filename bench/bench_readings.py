@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.common import DEFAULT_PG, scale
+
 FULL_DAYS = 365
 PG_ENV = "TANJI_TEST_PG_URL"
 
@@ -145,13 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures (measured and, for a fraction, extrapolated)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--meters", type=int, default=1000)
-    ap.add_argument("--days", type=int, default=14, help=f"days of data (full size: {FULL_DAYS})")
+    ap.add_argument("--days", type=int, default=scale(14), help=f"days of data (full size: {FULL_DAYS}; "
+                    "default 14 x $TANJI_BENCH_SCALE)")
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--child", nargs=3, metavar=("URL", "FILE", "KEYS"), help=argparse.SUPPRESS)
     ap.add_argument("--full-plan", action="store_true",
                     help="also validate the full-size file (--dry-run: parse, validate, round, plan) for peak memory")
     ap.add_argument("--dry-run", action="store_true", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    args = ap.parse_args([] if argv is None else argv)  # `python -m bench` calls main() with no arguments
     if args.child:
         _child(args.child[0], Path(args.child[1]), Path(args.child[2]), args.dry_run)
         return 0
@@ -173,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             if backend == "sqlite":
                 url = f"sqlite:///{root / 'bench.db'}"
             else:
-                admin = os.environ.get(PG_ENV)
-                if not admin:
-                    print(f"postgres: skipped ({PG_ENV} not set)")
+                admin = os.environ.get("TANJI_BENCH_PG_URL") or os.environ.get(PG_ENV) or DEFAULT_PG
+                try:
+                    url, drop = _pg_url(admin)
+                except Exception as e:  # noqa: BLE001 - any connection failure: report and go on
+                    print(f"postgres: skipped ({admin} unreachable: {e.__class__.__name__})")
                     continue
-                url, drop = _pg_url(admin)
             try:
                 r = run(url, file, args.meters, keys)
             finally:
@@ -203,4 +207,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
