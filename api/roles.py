@@ -46,10 +46,11 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 }
 
 # Entry kinds a role may submit through the service, on top of the ledger's own
-# role rules; None: any kind (the ledger's rules decide). A verifier writes
-# verification statements and nothing else.
+# role rules; None: any kind (the ledger's rules decide). A verifier writes its
+# statements, and what the packages let a verifier do besides: re-record an
+# attribution run, revoke a certificate that cites its statement.
 ROLE_KIND_PREFIXES: dict[str, tuple[str, ...] | None] = {
-    "verifier": ("verification.",),
+    "verifier": ("verification.", "attribution.run", "certificate.revoke"),
 }
 
 

@@ -96,3 +96,16 @@ def test_certificate_status_and_verify_endpoints(make_issued: Callable[..., Issu
     assert client.get(f"/certificates/{cid}/status").json()["status"] == "revoked"
     missing = client.get(f"/certificates/{uuid.uuid4()}/status")
     assert missing.status_code == 404 and missing.json()["code"] == "certificate.not_found"
+
+
+def test_verifier_revokes_a_certificate_citing_its_statement(make_issued: Callable[..., Issued]) -> None:  # noqa: F811
+    issued = make_issued(with_statement=True)
+    park, cid = issued.park, issued.certificate.id
+    client = _client(park)
+    v = _auth(park, client, "V-1", "verifier")
+    sub = park.sign("certificate.revoke", "V-1", {"id": cid, "reason": "evidence withdrawn by the verifier"})
+    r = client.post("/entries", json=sub.to_json(), headers=v)
+    assert r.status_code == 201, r.text
+    assert client.get(f"/certificates/{cid}/status").json()["status"] == "revoked"
+    other = park.sign("access.grant", "V-1", {"grantee": "E-1", "scope": "trail"})
+    assert client.post("/entries", json=other.to_json(), headers=v).status_code == 403
