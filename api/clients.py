@@ -14,6 +14,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,6 +27,10 @@ from ledger.errors import Conflict, NotFound, RuleViolation
 # scrypt cost: 2^14 · 8 · 128 B = 16 MiB and ~50 ms a check; tokens are cached
 # by clients for their lifetime, so the token endpoint is not a hot path.
 _N, _R, _P = 2**14, 8, 1
+
+
+# The service table lives on its own Alembic branch ``api`` (a ``tanji.plugins`` entry point).
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 class ServiceBase(DeclarativeBase):

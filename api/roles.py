@@ -3,7 +3,7 @@
 The PACT scopes ``footprint:list`` and ``footprint:read`` are the spec's; the
 rest are Tanji's. A scope says which endpoints a token may call at all; which
 records it may then see (its own, granted, shared) is decided per request
-from the access grants in the ledger (``api.access``).
+from the access grants in the ledger (``ledger.access``).
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
-from api.access import Grant, grants_to
 from api.auth import Principal, TokenService
 from api.certificate_lookup import ledger_certificate_lookup
 from api.footprint_source import ledger_records, ledger_version
 from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, SourceResult, assemble
 from api.settings import Settings
 from api.trace import TraceIndex
+from ledger.access import Grant, grants_to
 from ledger.db import Database
 from ledger.log import Ledger
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from api.access import grants_to
 from api.auth import Principal
+from ledger.access import grants_to
 from ledger.actors import list_actors
 from ledger.log import Ledger
 from ledger.tables import LedgerEntryRow

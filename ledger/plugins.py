@@ -19,7 +19,7 @@ GROUP = "tanji.plugins"
 # The ledger's own kinds are always loaded, installed entry points or not.
 _BUILTIN = (
     "ledger.actors", "ledger.parks", "ledger.meters", "ledger.readings", "ledger.links", "ledger.gec",
-    "ledger.trades", "ledger.park_records",
+    "ledger.trades", "ledger.park_records", "ledger.access",
     "ledger.attribution_run",
 )
 

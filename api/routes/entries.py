@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from api.access import has_trail_grant
 from api.auth import Principal
 from api.deps import EntriesWriter, LedgerDep, ServiceDep, TrailReader
 from api.errors import Forbidden
@@ -20,6 +19,7 @@ from api.schemas.entries import (
 )
 from api.service import Service
 from api.trail import entries_of
+from ledger.access import has_trail_grant
 from ledger.entry import Entry, Submission
 from ledger.log import Appended
 

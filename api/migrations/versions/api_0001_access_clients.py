@@ -1,4 +1,4 @@
-"""The service's tables: the access-grant projection and OAuth2 clients.
+"""The service's own table: OAuth2 clients (not a projection of the log).
 
 Revision ID: api_0001
 Revises:
@@ -17,17 +17,6 @@ depends_on = "0001_core"
 
 def upgrade() -> None:
     op.create_table(
-        "access_grants",
-        sa.Column("grant_seq", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("grantor", sa.String(128), nullable=False),
-        sa.Column("grantee", sa.String(128), nullable=False),
-        sa.Column("scope", sa.String(32), nullable=False),
-        sa.Column("product_ids", sa.Text, nullable=False),
-        sa.Column("revoked_seq", sa.BigInteger, nullable=True),
-    )
-    op.create_index("ix_access_grants_grantor", "access_grants", ["grantor"])
-    op.create_index("ix_access_grants_grantee", "access_grants", ["grantee"])
-    op.create_table(
         "api_clients",
         sa.Column("client_id", sa.String(64), primary_key=True),
         sa.Column("secret_hash", sa.String(256), nullable=False),
@@ -41,4 +30,3 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("api_clients")
-    op.drop_table("access_grants")

@@ -3,7 +3,7 @@
 A third-party verifier that was granted an enterprise's trail signs what it
 checked into the ledger: the subject enterprise, the tree size and root it
 verified against, the entries (seqs) in scope, its opinion and the standard.
-A ``tanji.plugins`` entry point.
+A ``tanji.plugins`` entry point (``certificates.statements``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.access import has_trail_grant
+from ledger.access import has_trail_grant
 from ledger.actors import ActorId
 from ledger.entry import Entry
 from ledger.errors import RuleViolation

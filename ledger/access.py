@@ -11,14 +11,13 @@ the projection the service consults, rebuildable by replaying the log.
   only those carrying one of ``product_ids``).
 - ``access.revoke`` ``{"grant_seq"}`` by the grantor of that grant.
 
-This module is a ``tanji.plugins`` entry point; it also names the Alembic
-branch ``api`` holding the projection and the service's own tables.
+The projection lives on the Alembic branch ``access``
+(``ledger/migrations/versions/access_0001.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,8 +29,6 @@ from ledger.entry import Entry
 from ledger.errors import RuleViolation
 from ledger.kinds import REGISTRY, AppendContext, EntryKind
 from ledger.tables import Base
-
-MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 Scope = Literal["trail", "footprints"]
 # The role a grantee of each scope must have.
