@@ -109,7 +109,7 @@ def setup_energy_park(park: Park) -> Park:
     for actor, role in (("E-1", "enterprise"), ("E-2", "enterprise"), ("G-1", "generator"),
                         ("GW-1", "gateway"), ("R-1", "registry")):
         park.register(actor, role)
-    meters = [
+    meters: list[dict[str, object]] = [
         {"id": "C-1", "owner": "E-1", "park": "P-1", "kind": "consumption"},
         {"id": "C-2", "owner": "E-1", "park": "P-1", "kind": "consumption", "gateway": "GW-1", "parent": "C-1"},
         {"id": "C-3", "owner": "E-2", "park": "P-1", "kind": "consumption"},
