@@ -19,7 +19,7 @@ error has a stable dotted ``code`` and ``diagnostics()``.
 
 from __future__ import annotations
 
-from typing import Any
+from ledger.errors import CodedError
 
 __all__ = [
     "CertificateError",
@@ -32,24 +32,10 @@ __all__ = [
 ]
 
 
-class CertificateError(Exception):
+class CertificateError(CodedError):
     """Root of every error the certificates package raises on purpose."""
 
-    code: str = "certificate.error"
-
-    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.details: dict[str, Any] = details
-
-    def diagnostics(self) -> dict[str, Any]:
-        """A JSON-ready description: code, message and the details given."""
-        return {"code": self.code, "message": self.message, **self.details}
-
-    def __str__(self) -> str:
-        return f"[{self.code}] {self.message}"
+    code = "certificate.error"
 
 
 class MalformedCertificate(CertificateError):

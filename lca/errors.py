@@ -19,27 +19,13 @@ and a message that names the offending values.
 
 from __future__ import annotations
 
-from typing import Any
+from ledger.errors import CodedError
 
 
-class LcaError(Exception):
+class LcaError(CodedError):
     """Root of every error the lca package raises on purpose."""
 
-    code: str = "lca.error"
-
-    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.details: dict[str, Any] = details
-
-    def diagnostics(self) -> dict[str, Any]:
-        """A JSON-ready description: code, message and the details given."""
-        return {"code": self.code, "message": self.message, **self.details}
-
-    def __str__(self) -> str:
-        return f"[{self.code}] {self.message}"
+    code = "lca.error"
 
 
 class InvalidModel(LcaError):

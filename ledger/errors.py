@@ -20,10 +20,15 @@ from __future__ import annotations
 from typing import Any
 
 
-class LedgerError(Exception):
-    """Root of every error the ledger package raises on purpose."""
+class CodedError(Exception):
+    """What every package's error root shares: a stable ``code``, a message and details.
 
-    code: str = "ledger.error"
+    Each package keeps its own root (``LedgerError``, ``LcaError``,
+    ``TraceabilityError``, ``CertificateError``); this base only holds the
+    behaviour they have in common, so the faces can report any of them alike.
+    """
+
+    code: str = "tanji.error"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
         super().__init__(message)
@@ -38,6 +43,12 @@ class LedgerError(Exception):
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
+
+
+class LedgerError(CodedError):
+    """Root of every error the ledger package raises on purpose."""
+
+    code = "ledger.error"
 
 
 class BadEntry(LedgerError):

@@ -17,27 +17,13 @@ Every error carries a stable dotted ``code`` and a message naming the values;
 
 from __future__ import annotations
 
-from typing import Any
+from ledger.errors import CodedError
 
 
-class TraceabilityError(Exception):
+class TraceabilityError(CodedError):
     """Root of every error the traceability package raises on purpose."""
 
-    code: str = "traceability.error"
-
-    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.details: dict[str, Any] = details
-
-    def diagnostics(self) -> dict[str, Any]:
-        """A JSON-ready description: code, message and the details given."""
-        return {"code": self.code, "message": self.message, **self.details}
-
-    def __str__(self) -> str:
-        return f"[{self.code}] {self.message}"
+    code = "traceability.error"
 
 
 class InvalidPayload(TraceabilityError):
