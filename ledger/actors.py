@@ -9,6 +9,7 @@ gateways of its park.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
@@ -98,21 +99,38 @@ class Actor:
 
 
 _CACHE = "tanji.actors"
+_IN_CHUNK = 500
 
 
-def _cache(session: Session) -> dict[str, Actor]:
-    # A park has hundreds of actors, not millions: one query per transaction loads
-    # them all, and the projection steps below keep the cache current.
-    cache: dict[str, Actor] | None = session.info.get(_CACHE)
-    if cache is None:
-        cache = {a.actor_id: a for a in list_actors(session)}
-        session.info[_CACHE] = cache
+def _cache(session: Session) -> dict[str, Actor | None]:
+    # Per transaction: each actor is read once (None: known to be absent), and the
+    # projection steps below keep the cache current as the batch registers or rotates.
+    cache: dict[str, Actor | None] = session.info.setdefault(_CACHE, {})
     return cache
+
+
+def _row_actor(row: ActorRow) -> Actor:
+    return Actor(row.actor_id, row.name, row.role, row.public_key, row.uscc)
+
+
+def prefetch_actors(session: Session, actor_ids: Iterable[str]) -> None:
+    """Load the actors named (present or absent) into the transaction's cache in few queries."""
+    cache = _cache(session)
+    wanted = sorted({a for a in actor_ids if a not in cache})
+    for i in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[i : i + _IN_CHUNK]
+        found = {r.actor_id: _row_actor(r) for r in session.scalars(select(ActorRow).where(ActorRow.actor_id.in_(chunk)))}
+        for actor_id in chunk:
+            cache[actor_id] = found.get(actor_id)
 
 
 def get_actor(session: Session, actor_id: str) -> Actor | None:
     """The registered actor ``actor_id`` or None."""
-    return _cache(session).get(actor_id)
+    cache = _cache(session)
+    if actor_id not in cache:
+        row = session.get(ActorRow, actor_id)
+        cache[actor_id] = None if row is None else _row_actor(row)
+    return cache[actor_id]
 
 
 def require_actor(session: Session, actor_id: str, *, what: str = "actor") -> Actor:

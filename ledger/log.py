@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ledger import merkle
-from ledger.actors import get_actor, require_actor, signing_key
+from ledger.actors import get_actor, prefetch_actors, require_actor, signing_key
 from ledger.checkpoint import Checkpoint, parse_verifier_key, sign_checkpoint, verifier_key
 from ledger.db import Database
 from ledger.entry import GENESIS_PREV, Entry, Submission
@@ -163,6 +163,9 @@ class Ledger:
             ctx = AppendContext(session=s, seq=size, recorded_at=now)
             results: list[Appended] = []
             rows: list[dict[str, object]] = []
+            # every submitter, and every actor a registration names, in one query
+            prefetch_actors(s, [sub.actor for sub in submissions] + [
+                str(sub.payload.get("id")) for sub in submissions if sub.kind == "actor.register"])
             digests = [sub.signed_digest() for sub in submissions]
             # Looked up once for the whole batch: earlier placements by client id, and
             # signed contents already in the log (replays).
