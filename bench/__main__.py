@@ -15,6 +15,7 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
+    sys.argv = sys.argv[:1]  # each benchmark's own argument parser sees its defaults
     failed = []
     for name in names:
         module = importlib.import_module(f"bench.bench_{name}")
