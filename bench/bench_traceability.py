@@ -76,9 +76,9 @@ def synthetic_log(seed: int = 7) -> list[Entry]:
                         f"A-{f}",
                         {
                             "meters": [f"M-{f}-{m}" for m in range(4)],
-                            "period_start": month_start.isoformat(),
-                            "period_end": day.isoformat(),
-                            "method_version": "1",
+                            "first_month": f"{month_start:%Y-%m}",
+                            "last_month": f"{month_start:%Y-%m}",
+                            "method": "1",
                         },
                     )
                 )
