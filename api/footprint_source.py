@@ -67,21 +67,6 @@ def green_evidence(publish: Any, tanji: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def one_geography(pcf: Mapping[str, Any]) -> dict[str, Any]:
-    """PACT v3 allows one geographic granularity: keep the most specific one given.
-
-    (``lca.publish.pact_fields`` sets both ``geographyCountry`` and
-    ``geographyCountrySubdivision`` when a subdivision is known; the v3 schema
-    rejects that.)
-    """
-    out = dict(pcf)
-    keys = ("geographyCountrySubdivision", "geographyCountry", "geographyRegionOrSubregion")
-    present = [k for k in keys if out.get(k)]
-    for k in present[1:]:
-        del out[k]
-    return out
-
-
 def record_from_entry(entry: Entry, actor: Actor | None) -> FootprintRecord:
     """The footprint record of one ``footprint.publish`` entry."""
     from lca.kinds import FootprintPublishEntry
@@ -93,7 +78,7 @@ def record_from_entry(entry: Entry, actor: Actor | None) -> FootprintRecord:
         "companyName": actor.name if actor else entry.actor,
         "companyIds": company_ids(actor) if actor else [f"urn:tanji:actor:{entry.actor}"],
         **produced["productFootprint"],
-        "pcf": one_geography(produced["pcf"]),
+        "pcf": produced["pcf"],
     }
     return FootprintRecord(
         entry.seq, entry.actor, entry.hash, entry.recorded_datetime(), fields,

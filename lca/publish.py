@@ -216,7 +216,6 @@ def pact_fields(publish: FootprintPublish) -> dict[str, Any]:
         "productMassPerDeclaredUnit": _dec(p.mass_per_declared_unit_kg),
         "referencePeriodStart": _utc_midnight(p.period_start),
         "referencePeriodEnd": _utc_midnight(p.period_end),
-        "geographyCountry": p.geography_country,
         "boundaryProcessesDescription": "; ".join(s.stage for s in p.results.by_stage),
         "pcfExcludingBiogenicUptake": _dec(m.total),
         "pcfIncludingBiogenicUptake": _dec(m.total),
@@ -233,8 +232,11 @@ def pact_fields(publish: FootprintPublish) -> dict[str, Any]:
             {"name": "Tanji background data", "version": p.background_version}
         ],
     }
+    # PACT v3 takes exactly one geographic granularity: the most specific one known
     if p.geography_subdivision:
         pcf["geographyCountrySubdivision"] = p.geography_subdivision
+    else:
+        pcf["geographyCountry"] = p.geography_country
     if p.dqi is not None:
         pcf["dqi"] = {
             "technologicalDQR": _dec(p.dqi.technological, 2),

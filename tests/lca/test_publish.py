@@ -94,8 +94,9 @@ def test_pact_v3_fields(published: FootprintPublish) -> None:
     # [2026-01-01, 2026-02-01) in Asia/Shanghai
     assert pcf["referencePeriodStart"] == "2025-12-31T16:00:00Z"
     assert pcf["referencePeriodEnd"] == "2026-01-31T16:00:00Z"
-    assert pcf["geographyCountry"] == "CN"
+    # one granularity only (PACT v3): the subdivision, which names the country too
     assert pcf["geographyCountrySubdivision"] == "CN-NM"
+    assert "geographyCountry" not in pcf
     assert pcf["dqi"] == {"technologicalDQR": "2", "geographicalDQR": "1.5", "temporalDQR": "1"}
     assert float(pcf["primaryDataShare"]) == pytest.approx(
         100 * (2 * 0.738 + 0.27) / 16.95196, abs=0.01
