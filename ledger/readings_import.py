@@ -343,15 +343,20 @@ def plan_import(table: pa.Table, offset: int, session: Session, actor: str, *, u
     return plan
 
 
-def submissions(plan: Plan, actor: str, key: Ed25519PrivateKey, source: str) -> Iterator[Submission]:
-    """Signed ``readings.batch`` submissions of a clean plan: one per meter and local day."""
+def batch_payloads(plan: Plan, source: str) -> Iterator[dict[str, Any]]:
+    """The ``readings.batch`` payloads of a clean plan, unsigned: one per meter and local day."""
     names = {900: "PT15M", 3600: "PT1H"}
     for s in plan.series:
         bounds = [0, *s.day_cuts().tolist(), len(s.wh)]
         for lo, hi in zip(bounds, bounds[1:], strict=False):
-            payload = {"meter": s.meter, "start": format_instant(s.start + lo * s.step), "resolution": names[s.step],
-                       "values": s.wh[lo:hi].tolist(), "source": source}
-            yield Submission.create("readings.batch", actor, payload, key)
+            yield {"meter": s.meter, "start": format_instant(s.start + lo * s.step), "resolution": names[s.step],
+                   "values": s.wh[lo:hi].tolist(), "source": source}
+
+
+def submissions(plan: Plan, actor: str, key: Ed25519PrivateKey, source: str) -> Iterator[Submission]:
+    """Signed ``readings.batch`` submissions of a clean plan (``batch_payloads`` signed by ``actor``)."""
+    for payload in batch_payloads(plan, source):
+        yield Submission.create("readings.batch", actor, payload, key)
 
 
 def import_readings(ledger: Ledger, path: Path, actor: str, key: Ed25519PrivateKey, *, unit: str | None = None,

@@ -22,9 +22,9 @@ from pydantic import BaseModel
 
 from api.deps import LedgerDep, ReadingsWriter, ServiceDep
 from api.errors import ApiError, BadRequest
-from ledger.keys import generate_key
+from ledger.entry import signed_bytes as entry_signed_bytes
 from ledger.log import Ledger
-from ledger.readings_import import ImportRejected, plan_import, read_table, submissions
+from ledger.readings_import import ImportRejected, batch_payloads, plan_import, read_table
 
 router = APIRouter(prefix="/readings", tags=["readings"])
 _CHUNK = 1 << 20
@@ -56,13 +56,11 @@ def _plan(ledger: Ledger, path: Path, actor: str, unit: str | None, resolution: 
         plan = plan_import(table, offset, s, actor, unit=unit, resolution=resolution)
     if plan.problem_count:
         raise ImportRejected(plan.problems, plan.problem_count)
-    # ``submissions`` signs; the service has no key of the actor, so it signs with a
-    # throw-away key and keeps only what the actor must sign (a seam for the ledger
-    # to offer unsigned payloads directly).
-    throwaway = generate_key()
-    entries = [UnsignedEntry(kind=sub.kind, actor=sub.actor, payload=sub.payload,
-                             signed_bytes=base64.b64encode(sub.signed_bytes()).decode())
-               for sub in submissions(plan, actor, throwaway, path.name)]
+    # the service holds no key of the actor: it answers the payloads and the exact bytes to sign
+    entries = [UnsignedEntry(kind="readings.batch", actor=actor, payload=payload,
+                             signed_bytes=base64.b64encode(
+                                 entry_signed_bytes("readings.batch", actor, payload, None)).decode())
+               for payload in batch_payloads(plan, path.name)]
     return UploadPublic(meters=len(plan.series), batches=plan.batches, values=plan.values,
                         total_wh=plan.total_wh, entries=entries)
 
