@@ -17,7 +17,6 @@ from api.certificate_lookup import ledger_certificate_lookup
 from api.footprint_source import ledger_records, ledger_version
 from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, SourceResult, assemble
 from api.settings import Settings
-from api.trace import TraceIndex
 from ledger.access import Grant, grants_to
 from ledger.db import Database
 from ledger.log import Ledger
@@ -90,7 +89,6 @@ class Service:
     tokens: TokenService
     catalog: FootprintCatalog
     templates: Jinja2Templates
-    trace: TraceIndex
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
     _grants: dict[str, tuple[float, list[Grant]]] = field(default_factory=dict)
 
@@ -108,7 +106,7 @@ class Service:
             lookup = ledger_certificate_lookup(ledger, settings.certificate_documents)
             settings = replace(settings, certificates=ttl_cached(lookup, settings.read_cache_seconds))
         templates = Jinja2Templates(directory=str(TEMPLATES))
-        return cls(settings, db, ledger, tokens, catalog, templates, TraceIndex(ledger))
+        return cls(settings, db, ledger, tokens, catalog, templates)
 
     def grants(self, grantee: str) -> list[Grant]:
         """Grants in force to ``grantee``, cached for ``settings.access_cache_seconds``.

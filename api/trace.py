@@ -1,8 +1,7 @@
 """The evidence graph behind the trace endpoints: built once, caught up with the log.
 
-``TraceIndex`` keeps one ``traceability.graph.EvidenceGraph`` per service and
-applies the entries appended since it last looked (leniently: an entry the
-graph cannot take is listed in its stats, not fatal to every query).
+The graph itself is traceability's cached one (``traceability.ledger_graph``):
+routes read it inside ``with_graph``, so no request sees it half caught up.
 
 Who sees what: the graph spans every actor, so answers are cut to what the
 caller may read — entries of its own, of actors that granted it their trail,
@@ -13,7 +12,6 @@ the park see everything.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -23,29 +21,11 @@ from ledger.access import grants_to
 from ledger.actors import list_actors
 from ledger.log import Ledger
 from ledger.tables import LedgerEntryRow
-from traceability.graph import EvidenceGraph, NodeInfo
+from traceability.graph import NodeInfo
 
 INFRASTRUCTURE_ROLES = frozenset({"operator", "park", "registry"})
 SEES_ALL = frozenset({"operator", "park"})
 _IN_CHUNK = 500
-
-
-class TraceIndex:
-    """A lazily caught-up evidence graph over one ledger."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
-        self._graph = EvidenceGraph()
-        self._lock = threading.Lock()
-
-    def graph(self) -> EvidenceGraph:
-        """The graph with every entry of the log applied."""
-        with self._lock:
-            last = self._graph.last_seq
-            start = 0 if last is None else last + 1
-            if start < self._ledger.size():
-                self._graph.apply(self._ledger.entries(start), strict=False)
-            return self._graph
 
 
 class Visibility:
