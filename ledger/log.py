@@ -321,6 +321,17 @@ class Ledger:
         for _seq, body in self.rows(start, end, chunk=chunk):
             yield Entry.from_body(body)
 
+    def entries_by_actor(self, actor: str, start: int = 0, limit: int = 100) -> list[Entry]:
+        """Up to ``limit`` entries submitted by ``actor`` with ``seq >= start``, in seq order (a trail)."""
+        if limit <= 0 or start < 0:
+            raise ValueError(f"start {start} must be >= 0 and limit {limit} > 0")
+        with self.db.read_session() as s:
+            bodies = s.scalars(
+                select(LedgerEntryRow.body).where(LedgerEntryRow.actor == actor, LedgerEntryRow.seq >= start)
+                .order_by(LedgerEntryRow.seq).limit(limit)
+            ).all()
+        return [Entry.from_body(b) for b in bodies]
+
     def rows(self, start: int = 0, end: int | None = None, *, chunk: int = 5000) -> Iterator[tuple[int, str]]:
         """``(seq, body)`` pairs with ``start <= seq < end``, read in chunks (no parsing)."""
         pos = start

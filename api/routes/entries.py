@@ -18,7 +18,6 @@ from api.schemas.entries import (
     SubmissionCreate,
 )
 from api.service import Service
-from api.trail import entries_of
 from ledger.access import has_trail_grant
 from ledger.entry import Entry, Submission
 from ledger.log import Appended
@@ -83,4 +82,4 @@ def list_entries(
 ) -> list[EntryPublic]:
     if not may_read_trail(service, who, actor):
         raise Forbidden(f"{who.actor!r} holds no grant to read entries of {actor!r}")
-    return [entry_public(e) for e in entries_of(service.ledger, actor, start, limit)]
+    return [entry_public(e) for e in service.ledger.entries_by_actor(actor, start, limit)]

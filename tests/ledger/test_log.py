@@ -188,3 +188,16 @@ def test_big_batch_signature_precheck_matches_ordered_checking(make_park: Callab
         park.ledger.append(batch)
     assert e.value.details["index"] == signatures.MIN_BATCH - 3
     assert _state(park.ledger) == before
+
+
+def test_entries_by_actor_is_a_trail_in_order(make_park: Callable[[], Park]) -> None:
+    park = make_park()
+    park.register("E-1", "enterprise")
+    park.ledger.append([park.sign("actor.rotate_key", "E-1", {
+        "actor_id": "E-1", "public_key": public_key_b64(generate_key().public_key())})])
+    trail = park.ledger.entries_by_actor("E-1")
+    assert [e.kind for e in trail] == ["actor.rotate_key"] and trail[0].actor == "E-1"
+    ops = park.ledger.entries_by_actor("operator", start=1, limit=1)
+    assert [e.seq for e in ops] == [1]
+    with pytest.raises(ValueError):
+        park.ledger.entries_by_actor("E-1", limit=0)
