@@ -19,6 +19,7 @@ from api.routes import (
     readings,
     schemas,
     trace,
+    transparency,
     verify_page,
 )
 from api.service import Service
@@ -42,15 +43,37 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if service.collector is not None:
+            service.collector.close()
         service.db.dispose()
 
-    app = FastAPI(title="Tanji", version="0.1.0", description=DESCRIPTION, openapi_url="/openapi.json",
-                  docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="Tanji",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
     app.state.service = service
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=("/readings/upload",))
-    for module in (auth, entries, ledger, readings, attribution, trace, certificates, pact, verify_page,
-                   schemas):
+    for module in (
+        auth,
+        entries,
+        ledger,
+        readings,
+        attribution,
+        trace,
+        certificates,
+        pact,
+        verify_page,
+        schemas,
+        transparency,
+    ):
         app.include_router(module.router)
-    app.include_router(__import__("api.routes.park_flows", fromlist=["router"]).router)  # park flows (issue 8)
+    app.include_router(
+        __import__("api.routes.park_flows", fromlist=["router"]).router
+    )  # park flows (issue 8)
     return app

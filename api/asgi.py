@@ -7,17 +7,19 @@ Reads the data directory and database from ``TANJI_HOME`` and ``TANJI_DB``
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from api.app import create_app
 from api.settings import Settings
+from ledger import tanji_home
 
 
 def create_from_env() -> FastAPI:
     """The app for ``$TANJI_HOME`` / ``$TANJI_DB``; passphrase from ``$TANJI_KEY_PASSPHRASE``."""
-    home = os.environ.get("TANJI_HOME")
     passphrase = os.environ.get("TANJI_KEY_PASSPHRASE")
-    return create_app(Settings.from_home(Path(home) if home else None, os.environ.get("TANJI_DB"),
-                                         passphrase=passphrase.encode() if passphrase else None))
+    return create_app(
+        Settings.from_home(
+            tanji_home(), os.environ.get("TANJI_DB"), passphrase=passphrase.encode() if passphrase else None
+        )
+    )

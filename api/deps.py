@@ -13,13 +13,15 @@ from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 
-from api import roles
-from api.auth import Principal, missing_token
+from api.auth import roles
+from api.auth.tokens import Principal, missing_token
 from api.service import Service
-from ledger.log import Ledger
+from ledger.store.append import Ledger
 
 _oauth2 = OAuth2(
-    flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/auth/token", scopes=roles.ALL_SCOPES)),
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl="/auth/token", scopes=roles.ALL_SCOPES)
+    ),
     scheme_name="OAuth2ClientCredentials",
     auto_error=False,
 )
@@ -42,7 +44,9 @@ async def get_ledger(service: ServiceDep) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-async def get_principal(service: ServiceDep, authorization: Annotated[str | None, Depends(_oauth2)]) -> Principal:
+async def get_principal(
+    service: ServiceDep, authorization: Annotated[str | None, Depends(_oauth2)]
+) -> Principal:
     """The caller behind the bearer token; 401 without a valid one."""
     if not authorization:
         raise missing_token()

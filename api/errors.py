@@ -33,8 +33,15 @@ class ApiError(Exception):
     status = 400
     code = "api.bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **details: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -105,33 +112,39 @@ def _register_optional() -> None:
     except ImportError:  # pragma: no cover - lca not installed
         pass
     else:
-        _STATUS.extend([
-            (lca_errors.MissingAttribution, 409, "Attribution missing"),
-            (lca_errors.BrightwayError, 500, "Calculation failed"),
-            (lca_errors.BackgroundDataError, 500, "Background data invalid"),
-            (lca_errors.LcaError, 422, "Footprint model rejected"),
-        ])
+        _STATUS.extend(
+            [
+                (lca_errors.MissingAttribution, 409, "Attribution missing"),
+                (lca_errors.BrightwayError, 500, "Calculation failed"),
+                (lca_errors.BackgroundDataError, 500, "Background data invalid"),
+                (lca_errors.LcaError, 422, "Footprint model rejected"),
+            ]
+        )
     try:
         from traceability import errors as tr_errors
     except ImportError:  # pragma: no cover
         pass
     else:
-        _STATUS.extend([
-            (tr_errors.UnknownReference, 404, "Unknown reference"),
-            (tr_errors.TraceabilityError, 422, "Traceability input rejected"),
-        ])
+        _STATUS.extend(
+            [
+                (tr_errors.UnknownReference, 404, "Unknown reference"),
+                (tr_errors.TraceabilityError, 422, "Traceability input rejected"),
+            ]
+        )
     try:
         from certificates import errors as cert_errors
     except ImportError:  # pragma: no cover
         pass
     else:
-        _STATUS.extend([
-            (cert_errors.CertificateNotFound, 404, "Certificate not found"),
-            (cert_errors.MalformedCertificate, 422, "Certificate malformed"),
-            (cert_errors.CertificateInvalid, 422, "Certificate invalid"),
-            (cert_errors.NotIssuable, 409, "Certificate not issuable"),
-            (cert_errors.CertificateError, 422, "Certificate error"),
-        ])
+        _STATUS.extend(
+            [
+                (cert_errors.CertificateNotFound, 404, "Certificate not found"),
+                (cert_errors.MalformedCertificate, 422, "Certificate malformed"),
+                (cert_errors.CertificateInvalid, 422, "Certificate invalid"),
+                (cert_errors.NotIssuable, 409, "Certificate not issuable"),
+                (cert_errors.CertificateError, 422, "Certificate error"),
+            ]
+        )
 
 
 _register_optional()
@@ -151,9 +164,16 @@ def classify(exc: BaseException) -> tuple[int, str, str]:
 
 
 def _title(status: int) -> str:
-    return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-            409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
-            422: "Unprocessable content"}.get(status, "Error")
+    return {
+        400: "Bad request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not found",
+        409: "Conflict",
+        413: "Content too large",
+        415: "Unsupported media type",
+        422: "Unprocessable content",
+    }.get(status, "Error")
 
 
 def _diagnostics(exc: BaseException) -> dict[str, Any]:
@@ -176,22 +196,36 @@ def problem(exc: BaseException) -> JSONResponse:
         log.error("unhandled error", exc_info=exc)
         body["detail"] = "internal error; see the service log"
     else:
-        extra = {k: v for k, v in _diagnostics(exc).items() if k not in {"code", "message", "type", "title", "status"}}
+        extra = {
+            k: v
+            for k, v in _diagnostics(exc).items()
+            if k not in {"code", "message", "type", "title", "status"}
+        }
         body["detail"] = getattr(exc, "message", None) or str(exc)
         body.update(_jsonable(extra))
     headers = dict(getattr(exc, "headers", {}) or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-PACT_CODES = {400: "BadRequest", 401: "TokenExpired", 403: "AccessDenied", 404: "NotFound",
-              500: "InternalError", 501: "NotImplemented"}
+PACT_CODES = {
+    400: "BadRequest",
+    401: "TokenExpired",
+    403: "AccessDenied",
+    404: "NotFound",
+    500: "InternalError",
+    501: "NotImplemented",
+}
 
 
-def pact_error(status: int, message: str, code: str | None = None,
-               headers: Mapping[str, str] | None = None) -> JSONResponse:
+def pact_error(
+    status: int, message: str, code: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """A PACT v3 error body ``{"code", "message"}``."""
-    return JSONResponse({"code": code or PACT_CODES.get(status, "BadRequest"), "message": message},
-                        status_code=status, headers=dict(headers or {}))
+    return JSONResponse(
+        {"code": code or PACT_CODES.get(status, "BadRequest"), "message": message},
+        status_code=status,
+        headers=dict(headers or {}),
+    )
 
 
 def pact_from_exception(exc: BaseException) -> JSONResponse:
@@ -233,7 +267,9 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
         message = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
         if _is_pact(request):
             return pact_error(400, message or "malformed request")
@@ -243,8 +279,12 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if _is_pact(request):
             return pact_error(exc.status_code, str(exc.detail), headers=exc.headers)
-        err = ApiError(str(exc.detail), status=exc.status_code, code=f"http.{exc.status_code}",
-                       headers=dict(exc.headers or {}))
+        err = ApiError(
+            str(exc.detail),
+            status=exc.status_code,
+            code=f"http.{exc.status_code}",
+            headers=dict(exc.headers or {}),
+        )
         return problem(err)
 
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -67,11 +67,23 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         pact = str(scope.get("path", "")).startswith("/3/")
         body: dict[str, Any] = (
-            {"code": "BadRequest", "message": f"request body over {self.max_bytes} bytes"} if pact else
-            {"type": "https://tanji.dev/problems/request.too_large", "title": "Content too large", "status": 413,
-             "code": "request.too_large", "detail": f"request body over {self.max_bytes} bytes"})
+            {"code": "BadRequest", "message": f"request body over {self.max_bytes} bytes"}
+            if pact
+            else {
+                "type": "https://tanji.dev/problems/request.too_large",
+                "title": "Content too large",
+                "status": 413,
+                "code": "request.too_large",
+                "detail": f"request body over {self.max_bytes} bytes",
+            }
+        )
         raw = json.dumps(body).encode()
         media = b"application/json" if pact else b"application/problem+json"
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", media), (b"content-length", str(len(raw)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", media), (b"content-length", str(len(raw)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": raw})

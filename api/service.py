@@ -12,14 +12,21 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
-from api.auth import Principal, TokenService
-from api.certificate_lookup import ledger_certificate_lookup
-from api.footprint_source import ledger_records, ledger_version
-from api.footprints import DEFAULT_SCHEMA_BASE, Footprint, FootprintRecord, SourceResult, assemble
+from api.auth.tokens import Principal, TokenService
+from api.pact.footprints import (
+    DEFAULT_SCHEMA_BASE,
+    Footprint,
+    FootprintRecord,
+    SourceResult,
+    assemble,
+)
+from api.pact.source import ledger_records, ledger_version
 from api.settings import Settings
-from ledger.access import Grant, grants_to
-from ledger.db import Database
-from ledger.log import Ledger
+from api.views.certificate_lookup import ledger_certificate_lookup
+from api.witness.client import CosignCollector
+from ledger.kinds.access import Grant, grants_to
+from ledger.store.append import Ledger
+from ledger.store.db import Database
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -27,8 +34,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 class FootprintCatalog:
     """Assembled ProductFootprints, rebuilt only when the source's version changes."""
 
-    def __init__(self, source: Callable[[], Iterable[FootprintRecord] | SourceResult], version: Callable[[], object],
-                 origin: Callable[[], str], schema_base: str = DEFAULT_SCHEMA_BASE, max_age: float = 0.0) -> None:
+    def __init__(
+        self,
+        source: Callable[[], Iterable[FootprintRecord] | SourceResult],
+        version: Callable[[], object],
+        origin: Callable[[], str],
+        schema_base: str = DEFAULT_SCHEMA_BASE,
+        max_age: float = 0.0,
+    ) -> None:
         self._source = source
         self._max_age = max_age
         self._checked = 0.0
@@ -40,7 +53,8 @@ class FootprintCatalog:
         self.skipped = 0  # footprints the source could not provide at the last rebuild
 
     def snapshot(self) -> tuple[list[Footprint], dict[str, Footprint]]:
-        """All footprints in seq order and by id; the source's version is looked at most every ``max_age`` s."""
+        """All footprints in seq order and by id; the source's version is looked at most every
+        ``max_age`` s."""
         cached = self._cached
         now = time.monotonic()
         if cached is not None and now - self._checked < self._max_age:
@@ -90,6 +104,7 @@ class Service:
     catalog: FootprintCatalog
     templates: Jinja2Templates
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
+    collector: CosignCollector | None = None
     _grants: dict[str, tuple[float, list[Grant]]] = field(default_factory=dict)
 
     @classmethod
@@ -99,14 +114,20 @@ class Service:
         source = settings.footprints or (lambda: ledger_records(ledger))
         version = settings.footprints_version or (lambda: ledger_version(ledger))
         schema_base = str(settings.extra.get("schema_base", DEFAULT_SCHEMA_BASE))
-        catalog = FootprintCatalog(source, version, lambda: ledger.info().origin, schema_base,
-                                   settings.read_cache_seconds)
+        catalog = FootprintCatalog(
+            source, version, lambda: ledger.info().origin, schema_base, settings.read_cache_seconds
+        )
         tokens = TokenService(settings.service_key, settings.issuer, settings.token_ttl_seconds)
         if settings.certificates is None:
             lookup = ledger_certificate_lookup(ledger, settings.certificate_documents)
             settings = replace(settings, certificates=ttl_cached(lookup, settings.read_cache_seconds))
         templates = Jinja2Templates(directory=str(TEMPLATES))
-        return cls(settings, db, ledger, tokens, catalog, templates)
+        collector = None
+        policy = settings.witness_policy
+        if policy is not None and policy.urls() and settings.operator_key is not None:
+            collector = CosignCollector(ledger, policy)
+            ledger.add_append_listener(collector.notify)
+        return cls(settings, db, ledger, tokens, catalog, templates, collector=collector)
 
     def grants(self, grantee: str) -> list[Grant]:
         """Grants in force to ``grantee``, cached for ``settings.access_cache_seconds``.
@@ -133,8 +154,10 @@ class Service:
         trail = {g.grantor for g in grants if g.scope == "trail"}
         shares = [g for g in grants if g.scope == "footprints"]
         return [
-            f for f in footprints
-            if f.owner == who.actor or f.owner in trail
+            f
+            for f in footprints
+            if f.owner == who.actor
+            or f.owner in trail
             or any(g.grantor == f.owner and g.covers(list(f.product_ids)) for g in shares)
         ]
 
@@ -143,5 +166,7 @@ class Service:
         if footprint.owner == who.actor:
             return True
         grants = self.grants(who.actor)
-        return any(g.grantor == footprint.owner and (g.scope == "trail" or g.covers(list(footprint.product_ids)))
-                   for g in grants)
+        return any(
+            g.grantor == footprint.owner and (g.scope == "trail" or g.covers(list(footprint.product_ids)))
+            for g in grants
+        )

@@ -13,15 +13,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.certificate_view import CertificateView
-from api.footprints import FootprintRecord, SourceResult
-from ledger.db import default_url, tanji_home
-from ledger.keys import Ed25519PrivateKey, generate_key, load_private_key, save_private_key
+from api.pact.footprints import FootprintRecord, SourceResult
+from api.views.certificate import CertificateView
+from ledger import (
+    Ed25519PrivateKey,
+    default_url,
+    generate_key,
+    load_private_key,
+    save_private_key,
+    tanji_home,
+)
+from ledger.log.policy import Policy
 
 SERVICE_KEY = "keys/service.pem"
 OPERATOR_KEY = "keys/operator.pem"
 # Signed certificate documents the verification page may offer for download (``<id>.json``).
 CERTIFICATE_DOCUMENTS = "certificates"
+WITNESS_POLICY = "witnesses/policy"
 
 FootprintSource = Callable[[], Iterable[FootprintRecord] | SourceResult]
 CertificateLookup = Callable[[str], CertificateView | None]
@@ -51,6 +59,9 @@ class Settings:
     certificates: CertificateLookup | None = None
     upload_dir: Path | None = None
     certificate_documents: Path | None = None
+    # Witness policy (``TANJI_HOME/witnesses/policy``): the service serves the newest checkpoint
+    # meeting it at /transparency/checkpoint and asks its witnesses with URLs to cosign after appends.
+    witness_policy: Policy | None = None
     max_upload_bytes: int = 512 * 1024 * 1024
     max_body_bytes: int = 16 * 1024 * 1024
     extra: dict[str, object] = field(default_factory=dict)
@@ -60,8 +71,14 @@ class Settings:
             raise ValueError(f"token_ttl_seconds {self.token_ttl_seconds} must be positive")
 
     @classmethod
-    def from_home(cls, home: Path | None = None, db_url: str | None = None, *,
-                  passphrase: bytes | None = None, issuer: str = "tanji") -> Settings:
+    def from_home(
+        cls,
+        home: Path | None = None,
+        db_url: str | None = None,
+        *,
+        passphrase: bytes | None = None,
+        issuer: str = "tanji",
+    ) -> Settings:
         """Settings for the data directory ``home``: its database, operator key and service key.
 
         The service key is created (mode 0600) on first use; the operator key
@@ -76,6 +93,13 @@ class Settings:
             save_private_key(service_key, service_path, passphrase)
         operator_path = home_dir / OPERATOR_KEY
         operator_key = load_private_key(operator_path, passphrase) if operator_path.exists() else None
-        return cls(db_url=db_url or default_url(home_dir), service_key=service_key,
-                   operator_key=operator_key, issuer=issuer,
-                   certificate_documents=home_dir / CERTIFICATE_DOCUMENTS)
+        policy_path = home_dir / WITNESS_POLICY
+        policy = Policy.from_text(policy_path.read_text(encoding="utf-8")) if policy_path.exists() else None
+        return cls(
+            db_url=db_url or default_url(home_dir),
+            service_key=service_key,
+            operator_key=operator_key,
+            issuer=issuer,
+            certificate_documents=home_dir / CERTIFICATE_DOCUMENTS,
+            witness_policy=policy,
+        )

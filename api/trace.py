@@ -14,18 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
-
-from api.auth import Principal
-from ledger.access import grants_to
-from ledger.actors import list_actors
-from ledger.log import Ledger
-from ledger.tables import LedgerEntryRow
+from api.auth.tokens import Principal
+from ledger import Ledger, authors, grants_to, list_actors
 from traceability.graph import NodeInfo
 
 INFRASTRUCTURE_ROLES = frozenset({"operator", "park", "registry"})
 SEES_ALL = frozenset({"operator", "park"})
-_IN_CHUNK = 500
 
 
 class Visibility:
@@ -42,21 +36,21 @@ class Visibility:
 
     def authors(self, seqs: Iterable[int]) -> dict[int, str]:
         """seq -> actor for ``seqs``."""
-        wanted = sorted(set(seqs))
-        out: dict[int, str] = {}
-        with self._ledger.db.read_session() as s:
-            for i in range(0, len(wanted), _IN_CHUNK):
-                part = wanted[i:i + _IN_CHUNK]
-                rows = s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.actor).where(LedgerEntryRow.seq.in_(part)))
-                out.update((int(seq), str(actor)) for seq, actor in rows)
-        return out
+        return authors(self._ledger, seqs)
 
     def owns(self, info: NodeInfo, authors: dict[int, str]) -> bool:
         """True for a node of the caller or a grantor: recorded by one, owned by one, or one itself."""
-        return (self.all or any(authors.get(s) in self.own for s in info.seqs)
-                or info.attrs.get("owner") in self.own or info.id in {f"actor:{a}" for a in self.own})
+        return (
+            self.all
+            or any(authors.get(s) in self.own for s in info.seqs)
+            or info.attrs.get("owner") in self.own
+            or info.id in {f"actor:{a}" for a in self.own}
+        )
 
     def may_read(self, info: NodeInfo, authors: dict[int, str]) -> bool:
         """True when a node found by a query may be shown: the caller's, or resting on readable entries."""
-        return (self.owns(info, authors) or not info.seqs
-                or any(authors.get(s) in self.readable for s in info.seqs))
+        return (
+            self.owns(info, authors)
+            or not info.seqs
+            or any(authors.get(s) in self.readable for s in info.seqs)
+        )

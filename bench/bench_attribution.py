@@ -2,7 +2,7 @@
 
 ``main()`` builds a seeded synthetic park -- 1,000 consumer meters x 8,760
 hours, 50 generators, 20 direct-supply links, trades and GEC retirements --
-runs the full year month by month through :func:`ledger.attribution.
+runs the full year month by month through :func:`ledger.attribution.engine.
 attribute_period`, and prints wall time, peak traced memory and peak RSS. It
 then runs :func:`naive_attribute` (the same rules, one hour and one meter at a
 time in plain Python) on a sample (one month x 50 meters), checks that it gives
@@ -11,7 +11,8 @@ loads 1,000 meters x 3 months through signed ledger entries into SQLite and
 times the database path: load + run, ``run_attribution`` (with the re-run
 inside the append) and ``verify_run`` (replay + re-run).
 
-The naive reference is also the oracle of the property tests.
+The naive reference lives in :mod:`tests.ledger.attribution.oracle`, where it is
+the oracle of the property tests.
 
 Run: ``.venv/bin/python -m bench.bench_attribution``.
 """
@@ -23,148 +24,32 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.common import scale, scratch_postgres
-from ledger.allocation import SHARE_SCALE
-from ledger.attribution import (
+from ledger.attribution.allocation import SHARE_SCALE
+from ledger.attribution.engine import attribute_month, attribute_period
+from ledger.attribution.records import (
     WH_PER_GEC,
+    AllocationKey,
     DirectLink,
     MonthInputs,
     Retirement,
     Trade,
-    attribute_month,
-    attribute_period,
-    month_hours,
-    month_start,
-    months_between,
 )
+from ledger.energy.periods import month_hours, month_start, months_between
+from tests.ledger.attribution.oracle import naive_attribute
 
-# ------------------------------------------------------------ naive reference
-
-
-def _lr(weights: list[int], total: int) -> list[int]:
-    """Largest remainder, ties to the lower index (plain Python)."""
-    s = sum(weights)
-    if s == 0:
-        return [0] * len(weights)
-    q = [w * total // s for w in weights]
-    r = [w * total - qi * s for w, qi in zip(weights, q, strict=True)]
-    owed = total - sum(q)
-    for i in sorted(range(len(weights)), key=lambda i: (-r[i], i))[:owed]:
-        q[i] += 1
-    return q
-
-
-def _key(link: DirectLink, need: list[int], supply: int) -> list[int]:
-    if link.key == "pro_rata":
-        return _lr(need, min(supply, sum(need)))
-    if link.key == "static_shares":
-        assert link.shares is not None
-        shares = list(link.shares)
-        entitled = _lr([*shares, SHARE_SCALE - sum(shares)], supply)[:-1]
-        return [min(n, e) for n, e in zip(need, entitled, strict=True)]
-    out, left = [], supply
-    for n in need:
-        take = min(n, left)
-        out.append(take)
-        left -= take
-    return out
-
-
-@dataclass
-class NaiveResult:
-    """Plain lists: ``[m][h]`` parts, ``[m][g]`` totals, unused per retirement."""
-
-    direct: list[list[int]]
-    contracted: list[list[int]]
-    certificate: list[list[int]]
-    grid: list[list[int]]
-    direct_by_generator: list[list[int]]
-    contracted_by_generator: list[list[int]]
-    claimable_direct_by_generator: list[list[int]]
-    retirement_unused_wh: list[int]
-
-
-def naive_attribute(inputs: MonthInputs) -> NaiveResult:
-    """The rules of :mod:`ledger.attribution`, hour by hour, meter by meter.
-
-    Precondition: no missing readings.
-    """
-    n_m, n_h = inputs.consumption.shape
-    n_g = len(inputs.generator_ids)
-    mi = {m: i for i, m in enumerate(inputs.consumer_ids)}
-    gi = {g: i for i, g in enumerate(inputs.generator_ids)}
-    rem = inputs.consumption.tolist()
-    left = inputs.generation.tolist()
-    direct = [[0] * n_h for _ in range(n_m)]
-    contracted = [[0] * n_h for _ in range(n_m)]
-    certificate = [[0] * n_h for _ in range(n_m)]
-    d_mg = [[0] * n_g for _ in range(n_m)]
-    c_mg = [[0] * n_g for _ in range(n_m)]
-    claim = [[0] * n_g for _ in range(n_m)]
-    for link in inputs.links:
-        lo, hi = link.hour_range(inputs.month)
-        rows = [mi[m] for m in link.consumer_ids]
-        for g in link.generator_ids:
-            k = gi[g]
-            for h in range(lo, hi):
-                given = _key(link, [rem[m][h] for m in rows], left[k][h])
-                for m, a in zip(rows, given, strict=True):
-                    rem[m][h] -= a
-                    direct[m][h] += a
-                    d_mg[m][k] += a
-                    left[k][h] -= a
-    for trade in inputs.trades:
-        rows = [mi[m] for m in trade.buyer_meter_ids]
-        gens = [gi[g] for g in trade.seller_generator_ids]
-        done = 0
-        for h in range(n_h):
-            need = [rem[m][h] for m in rows]
-            avail = [left[k][h] for k in gens]
-            x = max(0, min(sum(avail), sum(need), trade.volume_wh - done))
-            done += x
-            to_meter = _lr(need, x)
-            from_gen = _lr(avail, x)
-            residual = list(to_meter)
-            for j, k in enumerate(gens):
-                part = _lr(residual, from_gen[j])
-                for i, m in enumerate(rows):
-                    residual[i] -= part[i]
-                    c_mg[m][k] += part[i]
-                left[k][h] -= from_gen[j]
-            for i, m in enumerate(rows):
-                rem[m][h] -= to_meter[i]
-                contracted[m][h] += to_meter[i]
-    unused = []
-    for ret in inputs.retirements:
-        if ret.bundled_with_trade is not None:
-            unused.append(0)
-            continue
-        rows = [mi[m] for m in ret.meter_ids]
-        k = gi.get(ret.generator_id, -1)
-        unclaimed = [d_mg[m][k] - claim[m][k] if k >= 0 else 0 for m in rows]
-        need3 = [sum(rem[m]) for m in rows]
-        caps = [-(-(u + n) // WH_PER_GEC) for u, n in zip(unclaimed, need3, strict=True)]
-        units = _lr(caps, min(ret.units, sum(caps)))
-        used = 0
-        for i, m in enumerate(rows):
-            budget = units[i] * WH_PER_GEC
-            c = min(budget, unclaimed[i])
-            cover = min(budget - c, need3[i])
-            if k >= 0:
-                claim[m][k] += c
-            spread = _lr(list(rem[m]), cover)
-            for h in range(n_h):
-                rem[m][h] -= spread[h]
-                certificate[m][h] += spread[h]
-            used += c + cover
-        unused.append(ret.wh - used)
-    return NaiveResult(direct, contracted, certificate, rem, d_mg, c_mg, claim, unused)
-
+if TYPE_CHECKING:
+    from ledger.log.entry import Submission
+    from ledger.log.keys import Ed25519PrivateKey
+    from ledger.store.append import Ledger
 
 # ---------------------------------------------------------------- synthetic park
+
+_KEYS: tuple[AllocationKey, ...] = ("pro_rata", "static_shares", "priority")
 
 
 @dataclass(frozen=True)
@@ -178,9 +63,7 @@ class Park:
     seed: int
 
 
-def make_park(
-    n_meters: int = 1000, n_generators: int = 50, n_links: int = 20, seed: int = 7
-) -> Park:
+def make_park(n_meters: int = 1000, n_generators: int = 50, n_links: int = 20, seed: int = 7) -> Park:
     """Meters ``M0000..``, generators ``G00..``; each link takes 2 generators and
     ``n_meters // (2 * n_links)`` consumers, keys rotating over the three kinds."""
     rng = np.random.default_rng(seed)
@@ -193,12 +76,12 @@ def make_park(
     for j in range(n_links):
         cons = tuple(meters[i] for i in chosen[j * per_link : (j + 1) * per_link])
         link_gens = (gens[2 * j], gens[2 * j + 1])
-        kind = ("pro_rata", "static_shares", "priority")[j % 3]
+        kind = _KEYS[j % 3]
         shares = None
         if kind == "static_shares":
             raw = rng.integers(1, 100, len(cons))
             shares = tuple(int(x) for x in raw * (SHARE_SCALE * 9 // 10) // raw.sum())
-        links.append(DirectLink(f"L{j:02d}", link_gens, cons, kind, shares))  # type: ignore[arg-type]
+        links.append(DirectLink(f"L{j:02d}", link_gens, cons, kind, shares))
     return Park(meters, gens, techs, tuple(links), seed)
 
 
@@ -223,9 +106,7 @@ def month_inputs(park: Park, month: str, meters: int | None = None) -> MonthInpu
     for t in range(30):
         sellers = tuple(park.generator_ids[i] for i in rng.choice(n_g, 2, replace=False))
         buyers = tuple(park.consumer_ids[i] for i in rng.choice(n_m, 5, replace=False))
-        trades.append(
-            Trade(f"T{t:02d}", sellers, buyers, month, int(rng.integers(1, 2_000)) * WH_PER_GEC)
-        )
+        trades.append(Trade(f"T{t:02d}", sellers, buyers, month, int(rng.integers(1, 2_000)) * WH_PER_GEC))
     for r in range(60):
         buyers = tuple(park.consumer_ids[i] for i in rng.choice(n_m, 3, replace=False))
         g = int(rng.integers(0, n_g))
@@ -253,9 +134,7 @@ def month_inputs(park: Park, month: str, meters: int | None = None) -> MonthInpu
             if (b := tuple(m for m in t.buyer_meter_ids if m in keep))
         ]
         retirements = [
-            Retirement(
-                r.retirement_id, r.units, r.beneficiary, b, month, r.generator_id, r.technology
-            )
+            Retirement(r.retirement_id, r.units, r.beneficiary, b, month, r.generator_id, r.technology)
             for r in retirements
             if (b := tuple(m for m in r.meter_ids if m in keep))
         ]
@@ -303,18 +182,42 @@ def _same(inputs: MonthInputs) -> bool:
 # ------------------------------------------------------------ end to end (database)
 
 
-def _load_ledger(ledger_park: object, park: Park, months: tuple[str, ...], enterprises: int) -> None:
+class _Signer:
+    """The minimal signer the loader needs: a ledger and the keys of its actors."""
+
+    def __init__(self, ledger: Ledger, key: Ed25519PrivateKey) -> None:
+        self.ledger = ledger
+        self.keys: dict[str, Ed25519PrivateKey] = {"operator": key}
+
+    def sign(self, kind: str, actor: str, payload: dict[str, object]) -> Submission:
+        from ledger.log.entry import Submission
+
+        return Submission.create(kind, actor, payload, self.keys[actor])
+
+
+def _load_ledger(ledger_park: _Signer, park: Park, months: tuple[str, ...], enterprises: int) -> None:
     """Register the synthetic park in a ledger and append its readings, links,
     trades (contract + settlement) and GEC retirements as signed entries."""
-    from ledger.keys import generate_key, public_key_b64
+    from ledger.log.keys import generate_key, public_key_b64
 
-    lp = ledger_park
-    sign, led, keys = lp.sign, lp.ledger, lp.keys  # type: ignore[attr-defined]
+    sign, led, keys = ledger_park.sign, ledger_park.ledger, ledger_park.keys
 
     def actor(actor_id: str, role: str) -> None:
         keys[actor_id] = generate_key()
-        led.append([sign("actor.register", "operator", {
-            "id": actor_id, "name": actor_id, "role": role, "public_key": public_key_b64(keys[actor_id].public_key())})])
+        led.append(
+            [
+                sign(
+                    "actor.register",
+                    "operator",
+                    {
+                        "id": actor_id,
+                        "name": actor_id,
+                        "role": role,
+                        "public_key": public_key_b64(keys[actor_id].public_key()),
+                    },
+                )
+            ]
+        )
 
     for k in range(enterprises):
         actor(f"E{k}", "enterprise")
@@ -322,27 +225,57 @@ def _load_ledger(ledger_park: object, park: Park, months: tuple[str, ...], enter
     actor("REG", "registry")
     owner = {m: f"E{i % enterprises}" for i, m in enumerate(park.consumer_ids)}
     subs = [sign("park.register", "operator", {"id": "P", "name": "Bench park", "level": "national"})]
-    subs += [sign("meter.register", "operator", {"id": m, "owner": owner[m], "park": "P", "kind": "consumption"})
-             for m in park.consumer_ids]
-    subs += [sign("meter.register", "operator", {"id": g, "owner": "GEN", "park": "P", "kind": "generation",
-                                                  "technology": t})
-             for g, t in zip(park.generator_ids, park.technologies, strict=True)]
-    subs += [sign("supply.direct_link", "operator", {
-        "id": lk.link_id, "name": lk.link_id, "park": "P", "generation_meters": list(lk.generator_ids),
-        "consumer_meters": list(lk.consumer_ids), "valid_from": "2025-01-01T00:00:00Z", "key": lk.key,
-        **({"shares": list(lk.shares)} if lk.shares is not None else {})}) for lk in park.links]
+    subs += [
+        sign("meter.register", "operator", {"id": m, "owner": owner[m], "park": "P", "kind": "consumption"})
+        for m in park.consumer_ids
+    ]
+    subs += [
+        sign(
+            "meter.register",
+            "operator",
+            {"id": g, "owner": "GEN", "park": "P", "kind": "generation", "technology": t},
+        )
+        for g, t in zip(park.generator_ids, park.technologies, strict=True)
+    ]
+    subs += [
+        sign(
+            "supply.direct_link",
+            "operator",
+            {
+                "id": lk.link_id,
+                "name": lk.link_id,
+                "park": "P",
+                "generation_meters": list(lk.generator_ids),
+                "consumer_meters": list(lk.consumer_ids),
+                "valid_from": "2025-01-01T00:00:00Z",
+                "key": lk.key,
+                **({"shares": list(lk.shares)} if lk.shares is not None else {}),
+            },
+        )
+        for lk in park.links
+    ]
     led.append(subs)
     serial = 1
     for month in months:
         inputs = month_inputs(park, month)
         start = f"{month}-01T00:00:00Z"
         end = (month_start(month) + timedelta(hours=month_hours(month))).strftime("%Y-%m-%dT%H:%M:%SZ")
-        batch = [sign("readings.batch", owner[m], {"meter": m, "start": start, "resolution": "PT1H",
-                                                    "values": inputs.consumption[i].tolist()})
-                 for i, m in enumerate(inputs.consumer_ids)]
-        batch += [sign("readings.batch", "GEN", {"meter": g, "start": start, "resolution": "PT1H",
-                                                  "values": inputs.generation[i].tolist()})
-                  for i, g in enumerate(inputs.generator_ids)]
+        batch = [
+            sign(
+                "readings.batch",
+                owner[m],
+                {"meter": m, "start": start, "resolution": "PT1H", "values": inputs.consumption[i].tolist()},
+            )
+            for i, m in enumerate(inputs.consumer_ids)
+        ]
+        batch += [
+            sign(
+                "readings.batch",
+                "GEN",
+                {"meter": g, "start": start, "resolution": "PT1H", "values": inputs.generation[i].tolist()},
+            )
+            for i, g in enumerate(inputs.generator_ids)
+        ]
         for i in range(0, len(batch), 250):
             led.append(batch[i : i + 250])
         recs = []
@@ -350,24 +283,59 @@ def _load_ledger(ledger_park: object, park: Park, months: tuple[str, ...], enter
             ent = f"E{k}"
             mine = [m for m in park.consumer_ids if owner[m] == ent]
             cid = f"T{month}-{k}"
-            recs += [sign("trade.green_power", "GEN", {
-                "id": cid, "seller": "GEN", "seller_meters": [park.generator_ids[(2 * k + 1) % len(park.generator_ids)]],
-                "buyer": ent, "buyer_meters": mine[:5], "first_month": month, "last_month": month, "mwh": 500}),
-                sign("trade.settle", "GEN", {"contract": cid, "month": month, "wh": 200 * WH_PER_GEC})]
+            recs += [
+                sign(
+                    "trade.green_power",
+                    "GEN",
+                    {
+                        "id": cid,
+                        "seller": "GEN",
+                        "seller_meters": [park.generator_ids[(2 * k + 1) % len(park.generator_ids)]],
+                        "buyer": ent,
+                        "buyer_meters": mine[:5],
+                        "first_month": month,
+                        "last_month": month,
+                        "mwh": 500,
+                    },
+                ),
+                sign("trade.settle", "GEN", {"contract": cid, "month": month, "wh": 200 * WH_PER_GEC}),
+            ]
             gen = park.generator_ids[(2 * k) % len(park.generator_ids)]
             tech = park.technologies[(2 * k) % len(park.generator_ids)]
-            recs += [sign("gec.issue", "REG", {"first": serial, "last": serial + 99, "mwh": 100,
-                                               "generator_meter": gen, "technology": tech, "vintage": month}),
-                     sign("gec.transfer", "GEN", {"first": serial, "last": serial + 99, "to": ent}),
-                     sign("gec.retire", ent, {"first": serial, "last": serial + 99, "beneficiary": ent,
-                                              "consumer_meters": mine[5:8], "period_start": start,
-                                              "period_end": end})]
+            recs += [
+                sign(
+                    "gec.issue",
+                    "REG",
+                    {
+                        "first": serial,
+                        "last": serial + 99,
+                        "mwh": 100,
+                        "generator_meter": gen,
+                        "technology": tech,
+                        "vintage": month,
+                    },
+                ),
+                sign("gec.transfer", "GEN", {"first": serial, "last": serial + 99, "to": ent}),
+                sign(
+                    "gec.retire",
+                    ent,
+                    {
+                        "first": serial,
+                        "last": serial + 99,
+                        "beneficiary": ent,
+                        "consumer_meters": mine[5:8],
+                        "period_start": start,
+                        "period_end": end,
+                    },
+                ),
+            ]
             serial += 100
         led.append(recs)
 
 
-def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10, url: str | None = None
-               ) -> dict[str, float]:
+def end_to_end(
+    n_meters: int = 1000, n_months: int = 1, enterprises: int = 10, url: str | None = None
+) -> dict[str, float]:
     """Load a synthetic park into a ledger (SQLite file, or ``url``) through signed entries, then
     time ``run_attribution`` (load from the database + engine + the re-run
     inside the append + storing the projection) and ``verify_run`` (replay
@@ -375,29 +343,22 @@ def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10, u
     import tempfile
     from pathlib import Path
 
-    from ledger.attribution_inputs import Scope
-    from ledger.attribution_run import compute
-    from ledger.attribution_runner import run_attribution, verify_run
-    from ledger.db import Database, sqlite_url
-    from ledger.keys import generate_key
-    from ledger.log import Ledger
-
-    class _Park:  # the minimal signer the loader needs
-        def __init__(self, ledger: Ledger, key: object) -> None:
-            self.ledger, self.keys = ledger, {"operator": key}
-
-        def sign(self, kind: str, actor: str, payload: dict[str, object]) -> object:
-            from ledger.entry import Submission
-
-            return Submission.create(kind, actor, payload, self.keys[actor])  # type: ignore[arg-type]
+    from ledger.attribution.inputs import Scope
+    from ledger.attribution.kind import compute
+    from ledger.attribution.runner import run_attribution, verify_run
+    from ledger.log.keys import generate_key
+    from ledger.store.append import Ledger
+    from ledger.store.db import Database, sqlite_url
 
     park = make_park(n_meters=n_meters, n_generators=50, n_links=20)
     months = months_between("2025-01", f"2025-{n_months:02d}")
     with tempfile.TemporaryDirectory() as tmp:
         op = generate_key()
-        led = Ledger.create(Database(url or sqlite_url(Path(tmp) / "bench.db")), op, origin="bench.tanji/attr")
+        led = Ledger.create(
+            Database(url or sqlite_url(Path(tmp) / "bench.db")), op, origin="bench.tanji/attr"
+        )
         t0 = time.perf_counter()
-        _load_ledger(_Park(led, op), park, months, enterprises)
+        _load_ledger(_Signer(led, op), park, months, enterprises)
         setup = time.perf_counter() - t0
         t0 = time.perf_counter()
         with led.db.read_session() as s:
@@ -415,8 +376,15 @@ def end_to_end(n_meters: int = 1000, n_months: int = 1, enterprises: int = 10, u
         led.db.dispose()
     if not report.ok:
         raise SystemExit(f"verify_run failed: {report}")
-    return {"setup_s": setup, "load_and_run_s": load_run, "record_s": recorded, "verify_s": verified,
-            "peak_rss_mib": max(rss, rss0), "db_mib": db_mib, "log_entries": float(summary.log_end)}
+    return {
+        "setup_s": setup,
+        "load_and_run_s": load_run,
+        "record_s": recorded,
+        "verify_s": verified,
+        "peak_rss_mib": max(rss, rss0),
+        "db_mib": db_mib,
+        "log_entries": float(summary.log_end),
+    }
 
 
 def main() -> None:
@@ -442,9 +410,7 @@ def main() -> None:
         ]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("full year: 1000 meters x 8760 h, 50 generators, 20 links, 360 trades, 720 retirements")
-    print(
-        f"  run (incl. synthetic data generation): {elapsed:.2f} s, period sha256 {run.sha256[:16]}…"
-    )
+    print(f"  run (incl. synthetic data generation): {elapsed:.2f} s, period sha256 {run.sha256[:16]}…")
     print(f"  engine + invariants + hash only:       {engine:.2f} s")
     print(f"  peak traced memory {peak / 2**20:.0f} MiB, peak RSS {rss:.0f} MiB")
     shares = ", ".join(
@@ -471,19 +437,28 @@ def main() -> None:
 
     n_meters, n_months = scale(1000, 50), 3
     f = end_to_end(n_meters=n_meters, n_months=n_months)
-    print(f"end to end, SQLite: {n_meters} meters x {n_months} months, 50 generators, 20 links, "
-          f"10 trades and 10 retirements a month; {int(f['log_entries'])} log entries, "
-          f"database {f['db_mib']:.0f} MiB (loading it through signed entries: {f['setup_s']:.0f} s)")
-    print(f"  load from the database + engine + hash:      {f['load_and_run_s']:.2f} s  "
-          f"(pure engine for the same months: ~{engine * n_months / 12 * n_meters / 1000:.2f} s)")
+    print(
+        f"end to end, SQLite: {n_meters} meters x {n_months} months, 50 generators, 20 links, "
+        f"10 trades and 10 retirements a month; {int(f['log_entries'])} log entries, "
+        f"database {f['db_mib']:.0f} MiB (loading it through signed entries: {f['setup_s']:.0f} s)"
+    )
+    print(
+        f"  load from the database + engine + hash:      {f['load_and_run_s']:.2f} s  "
+        f"(pure engine for the same months: ~{engine * n_months / 12 * n_meters / 1000:.2f} s)"
+    )
     print(f"  run_attribution (compute, re-run in append, store): {f['record_s']:.2f} s")
-    print(f"  verify_run (replay the log into scratch SQLite, re-run): {f['verify_s']:.2f} s; "
-          f"peak RSS {f['peak_rss_mib']:.0f} MiB")
+    print(
+        f"  verify_run (replay the log into scratch SQLite, re-run): {f['verify_s']:.2f} s; "
+        f"peak RSS {f['peak_rss_mib']:.0f} MiB"
+    )
     with scratch_postgres() as pg:
         if pg is not None:
             p = end_to_end(n_meters=n_meters, n_months=1, url=pg)
-            print(f"end to end, PostgreSQL, {n_meters} meters x 1 month: load + run {p['load_and_run_s']:.2f} s, "
-                  f"run_attribution {p['record_s']:.2f} s, verify_run {p['verify_s']:.2f} s")
+            print(
+                f"end to end, PostgreSQL, {n_meters} meters x 1 month: "
+                f"load + run {p['load_and_run_s']:.2f} s, "
+                f"run_attribution {p['record_s']:.2f} s, verify_run {p['verify_s']:.2f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ leaf hash, every inclusion proof, every entry signature, the issuer signature,
 the figures) — nothing is cached between certificates. A second pass runs
 each distinct certificate once through one ``Verifier``, which checks each
 distinct body, entry signature and checkpoint once (certificates of one park
-share evidence: registrations, checkpoints). Process start and issuing are not timed. Printed beside the floor: the Ed25519 verifications a
+share evidence: registrations, checkpoints). Process start and issuing are not
+timed. Printed beside the floor: the Ed25519 verifications a
 certificate needs, timed alone.
 """
 
@@ -26,11 +27,11 @@ from typing import Any
 from bench.common import percentile, scale, timed
 from certificates.issue import issue_certificate
 from certificates.verify import TrustedKey, Verifier, check_certificate
-from ledger.checkpoint import parse_verifier_key
-from ledger.db import Database, sqlite_url
-from ledger.entry import Submission
-from ledger.keys import Ed25519PrivateKey, generate_key, public_key_b64
-from ledger.log import Ledger
+from ledger.log.checkpoint import parse_verifier_key
+from ledger.log.entry import Submission
+from ledger.log.keys import Ed25519PrivateKey, generate_key, public_key_b64
+from ledger.store.append import Ledger
+from ledger.store.db import Database, sqlite_url
 
 PAD = 16_384
 CERTIFICATES = 100
@@ -38,58 +39,133 @@ VERIFICATIONS = 10_000
 
 
 def _footprint(fid: str, total: float) -> dict[str, Any]:
-    ghg: dict[str, Any] = {"total": total, "fossil": total, "biogenic": 0.0, "land_use": 0.0, "biogenic_co2_kg": 0.0}
+    ghg: dict[str, Any] = {
+        "total": total,
+        "fossil": total,
+        "biogenic": 0.0,
+        "land_use": 0.0,
+        "biogenic_co2_kg": 0.0,
+    }
     return {
-        "footprint_id": fid, "supersedes": [], "product_id": "AL-INGOT", "product_name": "Aluminium ingot 铝锭",
-        "product_ids": ["urn:tanji:product:al"], "product_classifications": ["urn:cn:7601"],
-        "period_start": "2025-01-01", "period_end": "2026-01-01", "lot": None,
-        "geography_country": "CN", "geography_subdivision": "CN-NM", "declared_unit": "kilogram",
-        "declared_unit_amount": 1.0, "mass_per_declared_unit_kg": 1.0, "fossil_carbon_content_kg": 0.0,
+        "footprint_id": fid,
+        "supersedes": [],
+        "product_id": "AL-INGOT",
+        "product_name": "Aluminium ingot 铝锭",
+        "product_ids": ["urn:tanji:product:al"],
+        "product_classifications": ["urn:cn:7601"],
+        "period_start": "2025-01-01",
+        "period_end": "2026-01-01",
+        "lot": None,
+        "geography_country": "CN",
+        "geography_subdivision": "CN-NM",
+        "declared_unit": "kilogram",
+        "declared_unit_amount": 1.0,
+        "mass_per_declared_unit_kg": 1.0,
+        "fossil_carbon_content_kg": 0.0,
         "boundary": "cradle-to-gate",
-        "results": {"market": ghg, "location": ghg | {"total": total * 2.7},
-                    "by_stage": [{"stage": "electrolysis", "market": total * 0.8, "location": total * 2.2},
-                                 {"stage": "casting", "market": total * 0.2, "location": total * 0.5}],
-                    "electricity": {"total_kwh": 14.2, "claimable_green_kwh": 9.1, "direct_physical_kwh": 6.3,
-                                    "contracted_kwh": 2.8, "certificate_kwh": 0.0, "grid_kwh": 5.1}},
-        "primary_data_share": 82.5, "dqi": None, "model_sha256": "ab" * 32, "attribution_run_seq": None,
-        "background_version": "tanji-bg/2026.1", "unverified_factors": [],
+        "results": {
+            "market": ghg,
+            "location": ghg | {"total": total * 2.7},
+            "by_stage": [
+                {"stage": "electrolysis", "market": total * 0.8, "location": total * 2.2},
+                {"stage": "casting", "market": total * 0.2, "location": total * 0.5},
+            ],
+            "electricity": {
+                "total_kwh": 14.2,
+                "claimable_green_kwh": 9.1,
+                "direct_physical_kwh": 6.3,
+                "contracted_kwh": 2.8,
+                "certificate_kwh": 0.0,
+                "grid_kwh": 5.1,
+            },
+        },
+        "primary_data_share": 82.5,
+        "dqi": None,
+        "model_sha256": "ab" * 32,
+        "attribution_run_seq": None,
+        "background_version": "tanji-bg/2026.1",
+        "unverified_factors": [],
     }
 
 
 def build(directory: Path, n_certs: int, pad: int) -> tuple[list[bytes], TrustedKey, float]:
     """A padded ledger with ``n_certs`` certificates; their file bytes, the trusted key, issue seconds."""
     operator = generate_key()
-    ledger = Ledger.create(Database(sqlite_url(directory / "bench.db")), operator, origin="bench.tanji/ledger")
+    ledger = Ledger.create(
+        Database(sqlite_url(directory / "bench.db")), operator, origin="bench.tanji/ledger"
+    )
     for start in range(0, pad, 2000):
-        ledger.append([Submission.create("park.register", "operator", {
-            "id": f"P-{i}", "name": f"Park {i} 零碳园区", "level": "autonomous_region"}, operator)
-            for i in range(start, min(pad, start + 2000))])
+        ledger.append(
+            [
+                Submission.create(
+                    "park.register",
+                    "operator",
+                    {"id": f"P-{i}", "name": f"Park {i} 零碳园区", "level": "autonomous_region"},
+                    operator,
+                )
+                for i in range(start, min(pad, start + 2000))
+            ]
+        )
     keys: dict[str, Ed25519PrivateKey] = {}
     subs = []
     for actor, role in [(f"E-{i}", "enterprise") for i in range(n_certs)] + [("V-1", "verifier")]:
         keys[actor] = generate_key()
-        subs.append(Submission.create("actor.register", "operator", {
-            "id": actor, "name": f"Enterprise {actor} 有限公司", "role": role,
-            "public_key": public_key_b64(keys[actor].public_key())}, operator))
+        subs.append(
+            Submission.create(
+                "actor.register",
+                "operator",
+                {
+                    "id": actor,
+                    "name": f"Enterprise {actor} 有限公司",
+                    "role": role,
+                    "public_key": public_key_b64(keys[actor].public_key()),
+                },
+                operator,
+            )
+        )
     ledger.append(subs)
     footprints = []
     for i in range(n_certs):
         fid = str(uuid.uuid4())
-        ledger.append([Submission.create("footprint.publish", f"E-{i}", _footprint(fid, 4.0 + i / 100), keys[f"E-{i}"])])
+        ledger.append(
+            [Submission.create("footprint.publish", f"E-{i}", _footprint(fid, 4.0 + i / 100), keys[f"E-{i}"])]
+        )
         statement: int | None = None
         if i % 2:
-            ledger.append([Submission.create("access.grant", f"E-{i}", {"grantee": "V-1", "scope": "trail"},
-                                             keys[f"E-{i}"])])
+            ledger.append(
+                [
+                    Submission.create(
+                        "access.grant", f"E-{i}", {"grantee": "V-1", "scope": "trail"}, keys[f"E-{i}"]
+                    )
+                ]
+            )
             size = ledger.size()
-            [placed] = ledger.append([Submission.create("verification.statement", "V-1", {
-                "subject": f"E-{i}", "tree_size": size, "root_hash": ledger.root(size).hex(), "seqs": [],
-                "opinion": "reasonable", "standard": "ISO 14064-3:2019", "statement": "Checked."}, keys["V-1"])])
+            [placed] = ledger.append(
+                [
+                    Submission.create(
+                        "verification.statement",
+                        "V-1",
+                        {
+                            "subject": f"E-{i}",
+                            "tree_size": size,
+                            "root_hash": ledger.root(size).hex(),
+                            "seqs": [],
+                            "opinion": "reasonable",
+                            "standard": "ISO 14064-3:2019",
+                            "statement": "Checked.",
+                        },
+                        keys["V-1"],
+                    )
+                ]
+            )
             statement = placed.seq
         footprints.append((fid, f"E-{i}", statement))
     raws = []
     began = time.perf_counter()
     for fid, actor, statement in footprints:
-        raws.append(issue_certificate(ledger, fid, keys[actor], statement_seq=statement).certificate.to_bytes())
+        raws.append(
+            issue_certificate(ledger, fid, keys[actor], statement_seq=statement).certificate.to_bytes()
+        )
     issue_s = time.perf_counter() - began
     name, key = parse_verifier_key(ledger.info().operator_key)
     return raws, TrustedKey(key, name), issue_s
@@ -115,11 +191,16 @@ def main() -> None:
     entries = [len(d["evidence"]["entries"]) for d in docs]
     nodes = [sum(len(e["proof"]) for e in d["evidence"]["entries"]) for d in docs]
     sizes = [len(r) for r in raws]
-    print(f"ledger padded to {pad:,} entries + {n_certs} certificates in {build_s:.1f} s "
-          f"(issuing {issue_s / n_certs * 1000:.1f} ms each: evidence graph cached, proofs, sign, append)")
-    print(f"certificate size: median {statistics.median(sizes) / 1024:.1f} KiB, max {max(sizes) / 1024:.1f} KiB; "
-          f"evidence entries {min(entries)}–{max(entries)}, proof nodes per certificate "
-          f"{min(nodes)}–{max(nodes)}")
+    print(
+        f"ledger padded to {pad:,} entries + {n_certs} certificates in {build_s:.1f} s "
+        f"(issuing {issue_s / n_certs * 1000:.1f} ms each: evidence graph cached, proofs, sign, append)"
+    )
+    print(
+        f"certificate size: median {statistics.median(sizes) / 1024:.1f} KiB, "
+        f"max {max(sizes) / 1024:.1f} KiB; "
+        f"evidence entries {min(entries)}–{max(entries)}, proof nodes per certificate "
+        f"{min(nodes)}–{max(nodes)}"
+    )
     assert all(check_certificate(r, trust).ok for r in raws), "a freshly issued certificate does not verify"
     wall: list[float] = []
     cpu_start, wall_start = time.process_time(), time.perf_counter()
@@ -132,19 +213,26 @@ def main() -> None:
             raise AssertionError(f"certificate {i} failed: {result.failed}")
     total_wall, total_cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
     per = total_wall / n_verify * 1000
-    print(f"offline verification of {n_verify:,} certificates: {total_wall:.2f} s wall, {total_cpu:.2f} s CPU")
+    print(
+        f"offline verification of {n_verify:,} certificates: {total_wall:.2f} s wall, {total_cpu:.2f} s CPU"
+    )
     cpu_per, p50 = total_cpu / n_verify * 1000, percentile(wall, 50) * 1000
-    print(f"  per certificate: mean {per:.3f} ms wall (CPU {cpu_per:.3f} ms), p50 {p50:.3f} ms, "
-          f"p95 {percentile(wall, 95) * 1000:.3f} ms; target <= 2 ms: wall mean "
-          f"{'met' if per <= 2 else 'NOT met'}, CPU {'met' if cpu_per <= 2 else 'NOT met'}")
+    print(
+        f"  per certificate: mean {per:.3f} ms wall (CPU {cpu_per:.3f} ms), p50 {p50:.3f} ms, "
+        f"p95 {percentile(wall, 95) * 1000:.3f} ms; target <= 2 ms: wall mean "
+        f"{'met' if per <= 2 else 'NOT met'}, CPU {'met' if cpu_per <= 2 else 'NOT met'}"
+    )
     if n_verify < VERIFICATIONS:
         print(f"  extrapolated to {VERIFICATIONS:,}: {per * VERIFICATIONS / 1000:.1f} s")
     mean_entries = statistics.mean(entries)
     floor, floor_cpu = ed25519_floor(2000)
     n_sig = mean_entries + 2
-    print(f"  floor: {n_sig:.1f} Ed25519 verifications per certificate (every evidence entry, checkpoint, "
-          f"issuer) at {floor * 1e6:.0f} µs wall / {floor_cpu * 1e6:.0f} µs CPU = {n_sig * floor * 1000:.3f} ms "
-          f"wall / {n_sig * floor_cpu * 1000:.3f} ms CPU")
+    print(
+        f"  floor: {n_sig:.1f} Ed25519 verifications per certificate (every evidence entry, checkpoint, "
+        f"issuer) at {floor * 1e6:.0f} µs wall / {floor_cpu * 1e6:.0f} µs CPU "
+        f"= {n_sig * floor * 1000:.3f} ms "
+        f"wall / {n_sig * floor_cpu * 1000:.3f} ms CPU"
+    )
     print(f"  per evidence entry (all work / entries): {per / mean_entries:.3f} ms")
     verifier = Verifier(trust)
     cpu_start, wall_start = time.process_time(), time.perf_counter()
@@ -152,8 +240,12 @@ def main() -> None:
         if not verifier.check(raw).ok:
             raise AssertionError(f"certificate {i} failed with a shared Verifier")
     warm_wall, warm_cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
-    print(f"the {len(raws)} distinct certificates once each through one Verifier (shared evidence checked once): "
-          f"{warm_wall / len(raws) * 1000:.3f} ms wall, {warm_cpu / len(raws) * 1000:.3f} ms CPU per certificate")
+    print(
+        f"the {len(raws)} distinct certificates once each through one Verifier "
+        "(shared evidence checked once): "
+        f"{warm_wall / len(raws) * 1000:.3f} ms wall, "
+        f"{warm_cpu / len(raws) * 1000:.3f} ms CPU per certificate"
+    )
     heavy()
 
 
@@ -170,11 +262,13 @@ def heavy(runs: int = 50) -> None:
     except ImportError as e:
         print(f"heavy certificate skipped: {e}")
         return
-    from ledger.attribution_runner import run_attribution
+    from ledger.attribution.runner import run_attribution
 
     with tempfile.TemporaryDirectory() as tmp:
         operator = generate_key()
-        ledger = Ledger.create(Database(sqlite_url(Path(tmp) / "month.db")), operator, origin="bench.tanji/month")
+        ledger = Ledger.create(
+            Database(sqlite_url(Path(tmp) / "month.db")), operator, origin="bench.tanji/month"
+        )
         park = build_month_park(Park(ledger, {"operator": operator}))
         run = run_attribution(ledger, "operator", operator, MONTH, ["C-1", "C-2", "C-3"])
         fid = str(uuid.uuid4())
@@ -186,9 +280,11 @@ def heavy(runs: int = 50) -> None:
     for _ in range(runs):
         assert check_certificate(raw, trust).ok
     cpu, wall = (time.process_time() - cpu) / runs * 1000, (time.perf_counter() - wall) / runs * 1000
-    print(f"certificate on an attribution run (a month of hourly readings of 5 meters): "
-          f"{len(cert.body.evidence.entries)} evidence entries, {len(raw) / 1024:.1f} KiB; "
-          f"verification {wall:.2f} ms wall, {cpu:.2f} ms CPU")
+    print(
+        f"certificate on an attribution run (a month of hourly readings of 5 meters): "
+        f"{len(cert.body.evidence.entries)} evidence entries, {len(raw) / 1024:.1f} KiB; "
+        f"verification {wall:.2f} ms wall, {cpu:.2f} ms CPU"
+    )
 
 
 if __name__ == "__main__":

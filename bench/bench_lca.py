@@ -290,9 +290,7 @@ def part_a(n_background: int, n_products: int, n_fresh: int) -> dict[str, float]
             lu.solve(demands[:, i], trans="T")
         solvers["UMFPACK (scikit-umfpack)"] = (t_f, (time.perf_counter() - t) / solve_n)
     except ImportError:
-        print(
-            "[A] scikit-umfpack not importable (no wheel here; needs SuiteSparse + swig): skipped"
-        )
+        print("[A] scikit-umfpack not importable (no wheel here; needs SuiteSparse + swig): skipped")
     t = time.perf_counter()
     for i in range(min(solve_n, 5)):
         spsolve(sp.csr_matrix(a), demands[:, i])

@@ -14,23 +14,29 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
-
 from bench.common import percentile, scale, scratch_postgres, timed
-from ledger import merkle
-from ledger.db import Database, sqlite_url
-from ledger.entry import Submission
-from ledger.keys import Ed25519PrivateKey, generate_key, public_key_b64
-from ledger.log import Ledger
-from ledger.tables import LedgerEntryRow, MerkleNodeRow
+from ledger import (
+    Database,
+    Ed25519PrivateKey,
+    Ledger,
+    Submission,
+    generate_key,
+    public_key_b64,
+    sqlite_url,
+    store_placeholder_log,
+)
+from ledger.log import merkle
 
 
 def _submissions(operator: Ed25519PrivateKey, n: int, tag: str) -> list[Submission]:
     pub = public_key_b64(generate_key().public_key())  # one key: generation is not what we measure
     return [
-        Submission.create("actor.register", "operator",
-                          {"id": f"B-{tag}-{i}", "name": f"Buyer {i} 示范买家", "role": "buyer", "public_key": pub},
-                          operator)
+        Submission.create(
+            "actor.register",
+            "operator",
+            {"id": f"B-{tag}-{i}", "name": f"Buyer {i} 示范买家", "role": "buyer", "public_key": pub},
+            operator,
+        )
         for i in range(n)
     ]
 
@@ -70,16 +76,23 @@ def verification(tmp: Path, floor_rate: float) -> None:
     n = scale(200_000, 1000)
     operator = generate_key()
     ledger = Ledger.create(Database(sqlite_url(tmp / "verify.db")), operator, origin="bench.tanji/verify")
-    _, t_build = timed(lambda: [ledger.append(_submissions(operator, 10_000, f"v{i}")) for i in range(n // 10_000)]
-                       if n >= 10_000 else ledger.append(_submissions(operator, n, "v")))
+    _, t_build = timed(
+        lambda: (
+            [ledger.append(_submissions(operator, 10_000, f"v{i}")) for i in range(n // 10_000)]
+            if n >= 10_000
+            else ledger.append(_submissions(operator, n, "v"))
+        )
+    )
     size = ledger.size()
     print(f"  built a {size}-entry log in {t_build:.1f} s")
     for workers in (1, 2):
         report, t = timed(functools.partial(ledger.verify, workers=workers))
         assert report.ok, report
         rate = size / t
-        print(f"  verify {size} entries, {workers} worker(s): {t:6.2f} s = {rate:8.0f} entries/s "
-              f"({rate / (floor_rate * workers):5.1%} of the {workers}-core floor)")
+        print(
+            f"  verify {size} entries, {workers} worker(s): {t:6.2f} s = {rate:8.0f} entries/s "
+            f"({rate / (floor_rate * workers):5.1%} of the {workers}-core floor)"
+        )
 
 
 def proofs(tmp: Path) -> None:
@@ -90,17 +103,7 @@ def proofs(tmp: Path) -> None:
     leaves = [rng.randbytes(32) for _ in range(n)]
 
     # A synthetic log: real leaf hashes and Merkle nodes, placeholder bodies (only proofs are timed).
-    def build() -> None:
-        nodes, _ = merkle.append_leaves([], 0, leaves)
-        with db.write_session() as s:
-            for i in range(0, n, 50_000):
-                s.execute(insert(LedgerEntryRow), [
-                    {"seq": j, "kind": "bench.placeholder", "actor": "bench", "client_id": None, "body": "{}",
-                     "hash": leaves[j].hex(), "signed_digest": f"{j:064x}"} for j in range(i, min(n, i + 50_000))])
-            for i in range(0, len(nodes), 50_000):
-                s.execute(insert(MerkleNodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes[i : i + 50_000]])
-
-    _, t_build = timed(build)
+    _, t_build = timed(lambda: store_placeholder_log(db, leaves))
     print(f"  synthetic {n}-leaf log stored in {t_build:.1f} s")
     ledger = Ledger(db)
     expected = merkle.root(leaves)
@@ -118,14 +121,18 @@ def proofs(tmp: Path) -> None:
         assert merkle.verify_consistency(old, n, c.old_root, c.new_root, c.path)
         con.append(t * 1000)
     print(f"  root of {n}: {t_root * 1000:.2f} ms")
-    print(f"  inclusion proof: p50 {percentile(inc, 50):.2f} ms, p99 {percentile(inc, 99):.2f} ms (aim < 5 ms)")
+    print(
+        f"  inclusion proof: p50 {percentile(inc, 50):.2f} ms, p99 {percentile(inc, 99):.2f} ms (aim < 5 ms)"
+    )
     print(f"  consistency proof: p50 {percentile(con, 50):.2f} ms, p99 {percentile(con, 99):.2f} ms")
 
 
 def main() -> None:
     floor_rate, sign_rate = floor(scale(5000, 500))
-    print(f"  floor (one core, no database): SHA-256 + Ed25519 verify {floor_rate:8.0f} entries/s; "
-          f"Ed25519 sign {sign_rate:8.0f}/s")
+    print(
+        f"  floor (one core, no database): SHA-256 + Ed25519 verify {floor_rate:8.0f} entries/s; "
+        f"Ed25519 sign {sign_rate:8.0f}/s"
+    )
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         appends(sqlite_url(tmp / "appends.db"), "SQLite", floor_rate)

@@ -55,42 +55,70 @@ def make_file(path: Path, meters: int, days: int, seed: int = 7) -> int:
 
 def setup_ledger(url: str, meters: int, keys_dir: Path) -> None:
     """Create the ledger, one enterprise and its meters (not timed)."""
-    from ledger.db import Database
-    from ledger.entry import Submission
-    from ledger.keys import generate_key, public_key_b64, save_private_key
-    from ledger.log import Ledger
+    from ledger.log.entry import Submission
+    from ledger.log.keys import generate_key, public_key_b64, save_private_key
+    from ledger.store.append import Ledger
+    from ledger.store.db import Database
 
     op = generate_key()
     save_private_key(op, keys_dir / "operator.pem")
     ent = generate_key()
     save_private_key(ent, keys_dir / "E-1.pem")
     ledger = Ledger.create(Database(url), op, origin="bench.tanji/readings")
-    ledger.append([
-        Submission.create("actor.register", "operator", {"id": "E-1", "name": "Smelter", "role": "enterprise",
-                                                         "public_key": public_key_b64(ent.public_key())}, op),
-        Submission.create("park.register", "operator", {"id": "P-1", "name": "Park", "level": "national"}, op),
-    ])
-    subs = [Submission.create("meter.register", "operator", {"id": f"M-{m:04d}", "owner": "E-1", "park": "P-1",
-                                                             "kind": "consumption"}, op) for m in range(meters)]
+    ledger.append(
+        [
+            Submission.create(
+                "actor.register",
+                "operator",
+                {
+                    "id": "E-1",
+                    "name": "Smelter",
+                    "role": "enterprise",
+                    "public_key": public_key_b64(ent.public_key()),
+                },
+                op,
+            ),
+            Submission.create(
+                "park.register", "operator", {"id": "P-1", "name": "Park", "level": "national"}, op
+            ),
+        ]
+    )
+    subs = [
+        Submission.create(
+            "meter.register",
+            "operator",
+            {"id": f"M-{m:04d}", "owner": "E-1", "park": "P-1", "kind": "consumption"},
+            op,
+        )
+        for m in range(meters)
+    ]
     ledger.append(subs)
 
 
 def _child(url: str, file: Path, keys_dir: Path, dry_run: bool = False) -> None:
     """In a fresh process (``--child``): the timed import; prints its figures as JSON."""
-    from ledger.apply import KeyDirectory
-    from ledger.db import Database
-    from ledger.log import Ledger
-    from ledger.readings_import import import_readings
+    from ledger.energy.readings_import import import_readings
+    from ledger.store.append import Ledger
+    from ledger.store.apply import KeyDirectory
+    from ledger.store.db import Database
 
     keys = KeyDirectory(keys_dir)
     ledger = Ledger(Database(url), keys.key("operator"))
     t0, c0 = time.perf_counter(), time.process_time()
     report = import_readings(ledger, file, "E-1", keys.key("E-1"), unit="kwh", chunk=4000, dry_run=dry_run)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(json.dumps({
-        "seconds": seconds, "cpu_seconds": cpu, "values": report.values, "batches": report.batches, "appended": report.appended,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "values": report.values,
+                "batches": report.batches,
+                "appended": report.appended,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def run(url: str, file: Path, meters: int, keys_dir: Path, dry_run: bool = False) -> dict[str, Any]:
@@ -106,19 +134,27 @@ def run(url: str, file: Path, meters: int, keys_dir: Path, dry_run: bool = False
 
 def per_entry_costs(n: int = 2000) -> dict[str, float]:
     """Microseconds per day batch (96 values) of the fixed per-entry work, measured here."""
-    from ledger.canonical import canonical_bytes
-    from ledger.keys import generate_key
+    from ledger.log.canonical import canonical_bytes
+    from ledger.log.keys import generate_key
 
-    payload = {"meter": "M-0001", "start": "2026-01-01T00:00:00Z", "resolution": "PT15M",
-               "values": list(range(250_000, 250_096)), "source": "readings.parquet"}
+    payload = {
+        "meter": "M-0001",
+        "start": "2026-01-01T00:00:00Z",
+        "resolution": "PT15M",
+        "values": list(range(250_000, 250_096)),
+        "source": "readings.parquet",
+    }
     body = {"v": 1, "kind": "readings.batch", "actor": "E-1", "payload": payload}
     key = generate_key()
     data = canonical_bytes(body)
     sig = key.sign(data)
     pub = key.public_key()
     out = {}
-    for name, fn in (("canonical JSON", lambda: canonical_bytes(body)), ("Ed25519 sign", lambda: key.sign(data)),
-                     ("Ed25519 verify", lambda: pub.verify(sig, data))):
+    for name, fn in (
+        ("canonical JSON", lambda: canonical_bytes(body)),
+        ("Ed25519 sign", lambda: key.sign(data)),
+        ("Ed25519 verify", lambda: pub.verify(sig, data)),
+    ):
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
@@ -147,12 +183,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures (measured and, for a fraction, extrapolated)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--meters", type=int, default=1000)
-    ap.add_argument("--days", type=int, default=scale(14), help=f"days of data (full size: {FULL_DAYS}; "
-                    "default 14 x $TANJI_BENCH_SCALE)")
+    ap.add_argument(
+        "--days",
+        type=int,
+        default=scale(14),
+        help=f"days of data (full size: {FULL_DAYS}; default 14 x $TANJI_BENCH_SCALE)",
+    )
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--child", nargs=3, metavar=("URL", "FILE", "KEYS"), help=argparse.SUPPRESS)
-    ap.add_argument("--full-plan", action="store_true",
-                    help="also validate the full-size file (--dry-run: parse, validate, round, plan) for peak memory")
+    ap.add_argument(
+        "--full-plan",
+        action="store_true",
+        help="also validate the full-size file (--dry-run: parse, validate, round, plan) for peak memory",
+    )
     ap.add_argument("--dry-run", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args([] if argv is None else argv)  # `python -m bench` calls main() with no arguments
     if args.child:
@@ -160,15 +203,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     costs = per_entry_costs()
-    print("fixed work per day batch of 96 values: " + ", ".join(f"{k} {v:.0f} µs" for k, v in costs.items())
-          + " (the core canonicalises twice, the importer once; verify runs in the core's pre-check worker)")
+    print(
+        "fixed work per day batch of 96 values: "
+        + ", ".join(f"{k} {v:.0f} µs" for k, v in costs.items())
+        + " (the core canonicalises twice, the importer once; verify runs in the core's pre-check worker)"
+    )
     with tempfile.TemporaryDirectory(prefix="tanji-bench-") as tmp:
         root = Path(tmp)
         file = root / "readings.parquet"
         t0 = time.perf_counter()
         values = make_file(file, args.meters, args.days)
-        print(f"file: {args.meters} meters x {args.days} days of 15-minute kWh = {values:,} values, "
-              f"{file.stat().st_size / 2**20:.0f} MiB Parquet (built in {time.perf_counter() - t0:.1f} s)")
+        print(
+            f"file: {args.meters} meters x {args.days} days of 15-minute kWh = {values:,} values, "
+            f"{file.stat().st_size / 2**20:.0f} MiB Parquet (built in {time.perf_counter() - t0:.1f} s)"
+        )
         backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
         for backend in backends:
             keys = root / f"keys-{backend}"
@@ -189,20 +237,29 @@ def main(argv: list[str] | None = None) -> int:
                     drop()
             rate = r["values"] / r["seconds"]
             full = FULL_DAYS * 96 * args.meters
-            print(f"{backend}: {r['values']:,} values in {r['batches']:,} entries in {r['seconds']:.1f} s = "
-                  f"{rate:,.0f} values/s ({r['batches'] / r['seconds']:,.0f} entries/s); main-process CPU {r['cpu_seconds']:.1f} s "
-                  f"= {r['values'] / r['cpu_seconds']:,.0f} values per CPU-second; peak RSS "
-                  f"{r['peak_rss_mib']:.0f} MiB")
+            print(
+                f"{backend}: {r['values']:,} values in {r['batches']:,} entries in {r['seconds']:.1f} s = "
+                f"{rate:,.0f} values/s ({r['batches'] / r['seconds']:,.0f} entries/s); "
+                f"main-process CPU {r['cpu_seconds']:.1f} s "
+                f"= {r['values'] / r['cpu_seconds']:,.0f} values per CPU-second; peak RSS "
+                f"{r['peak_rss_mib']:.0f} MiB"
+            )
             if args.days != FULL_DAYS:
-                print(f"{backend}: extrapolated to the full {full:,} values: {full / rate / 60:.0f} min "
-                      f"(linear; memory grows with the plan's int64 arrays: +{full * 8 / 2**20:.0f} MiB at full size)")
+                print(
+                    f"{backend}: extrapolated to the full {full:,} values: {full / rate / 60:.0f} min "
+                    "(linear; memory grows with the plan's int64 arrays: "
+                    f"+{full * 8 / 2**20:.0f} MiB at full size)"
+                )
         if args.full_plan:
             full_file = root / "full.parquet"
             n = make_file(full_file, args.meters, FULL_DAYS)
             r = run(f"sqlite:///{root / 'plan.db'}", full_file, args.meters, root / "keys-plan", dry_run=True)
-            print(f"full size, validation only (--dry-run): {n:,} values parsed, validated, rounded and cut into "
-                  f"{r['batches']:,} day batches in {r['seconds']:.1f} s ({n / r['seconds']:,.0f} values/s); "
-                  f"peak RSS {r['peak_rss_mib']:.0f} MiB")
+            print(
+                f"full size, validation only (--dry-run): {n:,} values parsed, validated, rounded "
+                "and cut into "
+                f"{r['batches']:,} day batches in {r['seconds']:.1f} s ({n / r['seconds']:,.0f} values/s); "
+                f"peak RSS {r['peak_rss_mib']:.0f} MiB"
+            )
     return 0
 
 

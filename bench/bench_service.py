@@ -51,16 +51,40 @@ def _publish_payload(footprint_id: str, i: int) -> dict[str, Any]:
     total = 8.0 + (i % 50) / 100
     ghg = {"total": total, "fossil": total, "biogenic": 0.0, "land_use": 0.0, "biogenic_co2_kg": 0.0}
     return {
-        "footprint_id": footprint_id, "supersedes": [], "product_id": f"AL-{i}", "product_name": f"Aluminium ingot {i}",
-        "product_ids": [f"urn:tanji:product:al-{i}"], "product_classifications": [], "period_start": "2025-01-01",
-        "period_end": "2026-01-01", "lot": None, "geography_country": "CN", "geography_subdivision": "CN-NM",
-        "declared_unit": "kilogram", "declared_unit_amount": 1.0, "mass_per_declared_unit_kg": 1.0,
-        "fossil_carbon_content_kg": 0.0, "boundary": "cradle-to-gate",
-        "results": {"market": ghg, "location": {**ghg, "total": total * 2.4}, "by_stage": [],
-                    "electricity": {"total_kwh": 14.0, "claimable_green_kwh": 7.5, "direct_physical_kwh": 6.0,
-                                    "contracted_kwh": 1.0, "certificate_kwh": 0.5, "grid_kwh": 6.5}},
-        "primary_data_share": 80.0, "dqi": {"technological": 1.5, "geographical": 1.2, "temporal": 1.0},
-        "model_sha256": "ab" * 32, "attribution_run_seq": None, "background_version": "bench",
+        "footprint_id": footprint_id,
+        "supersedes": [],
+        "product_id": f"AL-{i}",
+        "product_name": f"Aluminium ingot {i}",
+        "product_ids": [f"urn:tanji:product:al-{i}"],
+        "product_classifications": [],
+        "period_start": "2025-01-01",
+        "period_end": "2026-01-01",
+        "lot": None,
+        "geography_country": "CN",
+        "geography_subdivision": "CN-NM",
+        "declared_unit": "kilogram",
+        "declared_unit_amount": 1.0,
+        "mass_per_declared_unit_kg": 1.0,
+        "fossil_carbon_content_kg": 0.0,
+        "boundary": "cradle-to-gate",
+        "results": {
+            "market": ghg,
+            "location": {**ghg, "total": total * 2.4},
+            "by_stage": [],
+            "electricity": {
+                "total_kwh": 14.0,
+                "claimable_green_kwh": 7.5,
+                "direct_physical_kwh": 6.0,
+                "contracted_kwh": 1.0,
+                "certificate_kwh": 0.5,
+                "grid_kwh": 6.5,
+            },
+        },
+        "primary_data_share": 80.0,
+        "dqi": {"technological": 1.5, "geographical": 1.2, "temporal": 1.0},
+        "model_sha256": "ab" * 32,
+        "attribution_run_seq": None,
+        "background_version": "bench",
         "unverified_factors": [],
     }
 
@@ -72,8 +96,13 @@ def serve(home: str, port: str) -> None:
     from api.app import create_app
     from api.settings import Settings
 
-    uvicorn.run(create_app(Settings.from_home(Path(home))), host="127.0.0.1", port=int(port), log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        create_app(Settings.from_home(Path(home))),
+        host="127.0.0.1",
+        port=int(port),
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def prepare(home: Path) -> tuple[dict[str, str], list[str], str]:
@@ -83,12 +112,12 @@ def prepare(home: Path) -> tuple[dict[str, str], list[str], str]:
     """
     import uuid
 
-    from api.clients import create_client
+    from api.auth.clients import create_client
     from certificates.issue import issue_certificate
-    from ledger.db import Database, default_url
-    from ledger.entry import Submission
-    from ledger.keys import generate_key, public_key_b64, save_private_key
-    from ledger.log import Ledger
+    from ledger.log.entry import Submission
+    from ledger.log.keys import generate_key, public_key_b64, save_private_key
+    from ledger.store.append import Ledger
+    from ledger.store.db import Database, default_url
 
     operator = generate_key()
     save_private_key(operator, home / "keys" / "operator.pem")
@@ -96,19 +125,43 @@ def prepare(home: Path) -> tuple[dict[str, str], list[str], str]:
     ledger = Ledger.create(db, operator, origin="bench.tanji/ledger")
     keys = {a: generate_key() for a in (ENTERPRISE, BUYER)}
     roles = {ENTERPRISE: "enterprise", BUYER: "buyer"}
-    ledger.append([Submission.create("actor.register", "operator", {
-        "id": a, "name": a, "role": roles[a], "public_key": public_key_b64(k.public_key())}, operator)
-        for a, k in keys.items()])
-    ledger.append([
-        Submission.create("park.register", "operator", {"id": "P-b", "name": "Bench Park", "level": "national"},
-                          operator),
-        Submission.create("meter.register", "operator", {"id": "C-b", "owner": ENTERPRISE, "park": "P-b",
-                                                         "kind": "consumption"}, operator),
-        Submission.create("access.grant", ENTERPRISE, {"grantee": BUYER, "scope": "footprints"}, keys[ENTERPRISE]),
-    ])
+    ledger.append(
+        [
+            Submission.create(
+                "actor.register",
+                "operator",
+                {"id": a, "name": a, "role": roles[a], "public_key": public_key_b64(k.public_key())},
+                operator,
+            )
+            for a, k in keys.items()
+        ]
+    )
+    ledger.append(
+        [
+            Submission.create(
+                "park.register",
+                "operator",
+                {"id": "P-b", "name": "Bench Park", "level": "national"},
+                operator,
+            ),
+            Submission.create(
+                "meter.register",
+                "operator",
+                {"id": "C-b", "owner": ENTERPRISE, "park": "P-b", "kind": "consumption"},
+                operator,
+            ),
+            Submission.create(
+                "access.grant", ENTERPRISE, {"grantee": BUYER, "scope": "footprints"}, keys[ENTERPRISE]
+            ),
+        ]
+    )
     ids = [str(uuid.uuid4()) for _ in range(N_FOOTPRINTS)]
-    ledger.append([Submission.create("footprint.publish", ENTERPRISE, _publish_payload(fid, i), keys[ENTERPRISE])
-                   for i, fid in enumerate(ids)])
+    ledger.append(
+        [
+            Submission.create("footprint.publish", ENTERPRISE, _publish_payload(fid, i), keys[ENTERPRISE])
+            for i, fid in enumerate(ids)
+        ]
+    )
     certificate = issue_certificate(ledger, ids[0], keys[ENTERPRISE]).certificate.id
     creds = {}
     for actor in (ENTERPRISE, BUYER):
@@ -138,14 +191,24 @@ class Result:
         rps = self.requests / self.seconds
         p50, p99 = percentile(self.latencies_ms, 50), percentile(self.latencies_ms, 99)
         cpu_ms = 1000 * self.server_cpu_s / max(1, self.requests)
-        return (f"  {self.name:<34} {self.requests:>6} req  {self.errors:>3} err  {rps:>6.0f} req/s  "
-                f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server {cpu_ms:5.2f} CPU-ms/req "
-                f"(~{1000 / cpu_ms if cpu_ms else 0:,.0f} req/s per core); "
-                f"load generator {1000 * self.client_cpu_s / max(1, self.requests):4.2f} CPU-ms/req")
+        return (
+            f"  {self.name:<34} {self.requests:>6} req  {self.errors:>3} err  {rps:>6.0f} req/s  "
+            f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  server {cpu_ms:5.2f} CPU-ms/req "
+            f"(~{1000 / cpu_ms if cpu_ms else 0:,.0f} req/s per core); "
+            f"load generator {1000 * self.client_cpu_s / max(1, self.requests):4.2f} CPU-ms/req"
+        )
 
 
-async def load(name: str, client: httpx.AsyncClient, make: Any, *, connections: int, seconds: float,
-               ok: tuple[int, ...] = (200,), pid: int | None = None) -> Result:
+async def load(
+    name: str,
+    client: httpx.AsyncClient,
+    make: Any,
+    *,
+    connections: int,
+    seconds: float,
+    ok: tuple[int, ...] = (200,),
+    pid: int | None = None,
+) -> Result:
     """Run ``make(i) -> request coroutine`` from ``connections`` workers for ``seconds``."""
     latencies: list[float] = []
     errors = 0
@@ -167,8 +230,9 @@ async def load(name: str, client: httpx.AsyncClient, make: Any, *, connections: 
     own0 = time.process_time()
     await asyncio.gather(*(worker() for _ in range(connections)))
     cpu = cpu_seconds(pid) - cpu0 if pid else 0.0
-    return Result(name, len(latencies), errors, time.perf_counter() - began, latencies, cpu,
-                  time.process_time() - own0)
+    return Result(
+        name, len(latencies), errors, time.perf_counter() - began, latencies, cpu, time.process_time() - own0
+    )
 
 
 class RawGet:
@@ -189,7 +253,9 @@ class RawGet:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}\r\n".encode())
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}\r\n".encode()
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = 0
@@ -204,8 +270,17 @@ class RawGet:
             self.writer.close()
 
 
-async def raw_load(name: str, host: str, port: int, headers: dict[str, str], path: Any, *, connections: int,
-                   seconds: float, pid: int) -> Result:
+async def raw_load(
+    name: str,
+    host: str,
+    port: int,
+    headers: dict[str, str],
+    path: Any,
+    *,
+    connections: int,
+    seconds: float,
+    pid: int,
+) -> Result:
     """``connections`` keep-alive sockets issuing ``GET path(i)`` for ``seconds``."""
     clients = [RawGet(host, port, headers) for _ in range(connections)]
     latencies: list[float] = []
@@ -225,8 +300,15 @@ async def raw_load(name: str, host: str, port: int, headers: dict[str, str], pat
     began = time.perf_counter()
     cpu0, own0 = cpu_seconds(pid), time.process_time()
     await asyncio.gather(*(worker(c) for c in clients))
-    result = Result(name, len(latencies), errors, time.perf_counter() - began, latencies,
-                    cpu_seconds(pid) - cpu0, time.process_time() - own0)
+    result = Result(
+        name,
+        len(latencies),
+        errors,
+        time.perf_counter() - began,
+        latencies,
+        cpu_seconds(pid) - cpu0,
+        time.process_time() - own0,
+    )
     for c in clients:
         c.close()
     return result
@@ -235,12 +317,16 @@ async def raw_load(name: str, host: str, port: int, headers: dict[str, str], pat
 def _csv(day: int) -> bytes:
     rows = ["meter_id,start,kwh"]
     start = T0 + timedelta(days=day)
-    rows += [f"C-b,{(start + timedelta(hours=h)).strftime('%Y-%m-%dT%H:%M:%S+00:00')},{1.5 + h % 4}" for h in range(24)]
+    rows += [
+        f"C-b,{(start + timedelta(hours=h)).strftime('%Y-%m-%dT%H:%M:%S+00:00')},{1.5 + h % 4}"
+        for h in range(24)
+    ]
     return ("\n".join(rows) + "\n").encode()
 
 
-async def run(base: str, creds: dict[str, str], ids: list[str], certificate: str, seconds: float,
-              pid: int) -> list[Result]:
+async def run(
+    base: str, creds: dict[str, str], ids: list[str], certificate: str, seconds: float, pid: int
+) -> list[Result]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as c:
         tokens = {}
@@ -254,28 +340,77 @@ async def run(base: str, creds: dict[str, str], ids: list[str], certificate: str
         results = []
         host, port = base.removeprefix("http://").split(":")
         for connections in (4, 16):
-            results.append(await raw_load(
-                f"GET /3/footprints/{{id}} raw c={connections}", host, int(port), tokens[BUYER],
-                lambda i: f"/3/footprints/{ids[i % N_FOOTPRINTS]}", connections=connections, seconds=seconds, pid=pid))
-            results.append(await raw_load(
-                f"GET /verify/{{id}} raw c={connections}", host, int(port), {}, lambda i: f"/verify/{certificate}",
-                connections=connections, seconds=seconds, pid=pid))
+            results.append(
+                await raw_load(
+                    f"GET /3/footprints/{{id}} raw c={connections}",
+                    host,
+                    int(port),
+                    tokens[BUYER],
+                    lambda i: f"/3/footprints/{ids[i % N_FOOTPRINTS]}",
+                    connections=connections,
+                    seconds=seconds,
+                    pid=pid,
+                )
+            )
+            results.append(
+                await raw_load(
+                    f"GET /verify/{{id}} raw c={connections}",
+                    host,
+                    int(port),
+                    {},
+                    lambda i: f"/verify/{certificate}",
+                    connections=connections,
+                    seconds=seconds,
+                    pid=pid,
+                )
+            )
         for connections in (8,):
-            results.append(await load(
-                f"GET /3/footprints/{{id}} c={connections}", c,
-                lambda i: c.get(f"/3/footprints/{ids[i % N_FOOTPRINTS]}", headers=tokens[BUYER]),
-                connections=connections, seconds=seconds, pid=pid))
+            results.append(
+                await load(
+                    f"GET /3/footprints/{{id}} c={connections}",
+                    c,
+                    lambda i: c.get(f"/3/footprints/{ids[i % N_FOOTPRINTS]}", headers=tokens[BUYER]),
+                    connections=connections,
+                    seconds=seconds,
+                    pid=pid,
+                )
+            )
         for connections in (8,):
-            results.append(await load(f"GET /verify/{{id}} c={connections}", c, lambda i: c.get(f"/verify/{certificate}"),
-                                      connections=connections, seconds=seconds, pid=pid))
-        results.append(await load(
-            "GET /3/footprints?limit=50 c=8", c, lambda i: c.get("/3/footprints?limit=50", headers=tokens[BUYER]),
-            connections=8, seconds=seconds, ok=(200, 202), pid=pid))
-        results.append(await load(
-            "POST /readings/upload (24 rows) c=4", c,
-            lambda i: c.post("/readings/upload", files={"file": ("day.csv", _csv(i % 300), "text/csv")},
-                             headers=tokens[ENTERPRISE]),
-            connections=4, seconds=seconds, pid=pid))
+            results.append(
+                await load(
+                    f"GET /verify/{{id}} c={connections}",
+                    c,
+                    lambda i: c.get(f"/verify/{certificate}"),
+                    connections=connections,
+                    seconds=seconds,
+                    pid=pid,
+                )
+            )
+        results.append(
+            await load(
+                "GET /3/footprints?limit=50 c=8",
+                c,
+                lambda i: c.get("/3/footprints?limit=50", headers=tokens[BUYER]),
+                connections=8,
+                seconds=seconds,
+                ok=(200, 202),
+                pid=pid,
+            )
+        )
+        results.append(
+            await load(
+                "POST /readings/upload (24 rows) c=4",
+                c,
+                lambda i: c.post(
+                    "/readings/upload",
+                    files={"file": ("day.csv", _csv(i % 300), "text/csv")},
+                    headers=tokens[ENTERPRISE],
+                ),
+                connections=4,
+                seconds=seconds,
+                pid=pid,
+            )
+        )
         return results
 
 
@@ -288,8 +423,11 @@ def main() -> None:
         port = _free_port()
         env = {**os.environ, "TANJI_HOME": str(home)}
         env.pop("TANJI_DB", None)
-        proc = subprocess.Popen([sys.executable, "-m", "bench.bench_service", "--serve", str(home), str(port)],
-                                env=env, cwd=Path(__file__).resolve().parent.parent)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_service", "--serve", str(home), str(port)],
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60
@@ -301,8 +439,10 @@ def main() -> None:
                     if time.monotonic() > deadline or proc.poll() is not None:
                         raise RuntimeError("the service did not start") from None
                     time.sleep(0.2)
-            print(f"uvicorn (1 process, h11) on loopback, SQLite ledger, {N_FOOTPRINTS} published footprints; "
-                  f"{seconds:.0f} s per scenario; load generator in this process (2-core machine shared)")
+            print(
+                f"uvicorn (1 process, h11) on loopback, SQLite ledger, {N_FOOTPRINTS} published footprints; "
+                f"{seconds:.0f} s per scenario; load generator in this process (2-core machine shared)"
+            )
             results = asyncio.run(run(base, creds, ids, certificate, seconds, proc.pid))
             load_avg = os.getloadavg()[0]
         finally:
@@ -311,12 +451,26 @@ def main() -> None:
     print(f"  (1-minute load average during the run: {load_avg:.1f} on {os.cpu_count()} cores)")
     for r in results:
         print(r.line())
-    reads = [r for r in results if r.name.startswith("GET /3/footprints/") or r.name.startswith("GET /verify")]
+    reads = [
+        r for r in results if r.name.startswith("GET /3/footprints/") or r.name.startswith("GET /verify")
+    ]
     best = max(reads, key=lambda r: r.requests / r.seconds)
-    print(f"  aim: >= 500 reads/s at p99 < 50 ms — best read scenario: {best.name.strip()} "
-          f"{best.requests / best.seconds:.0f} req/s, p99 {percentile(best.latencies_ms, 99):.1f} ms")
-    print(json.dumps({r.name: {"rps": round(r.requests / r.seconds), "p99_ms": round(percentile(r.latencies_ms, 99), 1),
-                               "errors": r.errors} for r in results}))
+    print(
+        f"  aim: >= 500 reads/s at p99 < 50 ms — best read scenario: {best.name.strip()} "
+        f"{best.requests / best.seconds:.0f} req/s, p99 {percentile(best.latencies_ms, 99):.1f} ms"
+    )
+    print(
+        json.dumps(
+            {
+                r.name: {
+                    "rps": round(r.requests / r.seconds),
+                    "p99_ms": round(percentile(r.latencies_ms, 99), 1),
+                    "errors": r.errors,
+                }
+                for r in results
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -121,9 +121,7 @@ def synthetic_log(seed: int = 7) -> list[Entry]:
                 lots[f].append(lot)
                 n_lots += 1
                 if n_lots % 10 == 0:
-                    raw.append(
-                        ("footprint.publish", f"A-{f}", {"footprint_id": f"FP-{lot}", "lot": lot})
-                    )
+                    raw.append(("footprint.publish", f"A-{f}", {"footprint_id": f"FP-{lot}", "lot": lot}))
                     if n_lots % 20 == 0:
                         raw.append(
                             (
@@ -132,9 +130,7 @@ def synthetic_log(seed: int = 7) -> list[Entry]:
                                 {"id": f"C-{lot}", "footprint": f"FP-{lot}"},
                             )
                         )
-    return [
-        Entry(seq, kind, actor, payload) for seq, (kind, actor, payload) in enumerate(raw, start=1)
-    ]
+    return [Entry(seq, kind, actor, payload) for seq, (kind, actor, payload) in enumerate(raw, start=1)]
 
 
 def _latency(fn: Any, ids: list[str]) -> tuple[float, float, float]:
@@ -170,13 +166,13 @@ def main() -> None:
     families = scale(FAMILIES, 2)
     per_family = DAYS * LOTS_PER_DAY
     late = [
-        f"lot:L-{rng.randrange(families)}-{rng.randrange(per_family - 50, per_family)}"
-        for _ in range(300)
+        f"lot:L-{rng.randrange(families)}-{rng.randrange(per_family - 50, per_family)}" for _ in range(300)
     ]
     anywhere = [f"lot:L-{rng.randrange(families)}-{rng.randrange(per_family)}" for _ in range(300)]
     ancestors = [len(graph.genealogy(x).lots) - 1 for x in late[:50]]
     print(
-        f"  query lots: 300 late lots (ancestor lots: median {percentile([float(a) for a in ancestors], 50):.0f}, "
+        f"  query lots: 300 late lots (ancestor lots: median "
+        f"{percentile([float(a) for a in ancestors], 50):.0f}, "
         f"max {max(ancestors)}), 300 random lots"
     )
     for name, fn, ids in (
@@ -187,9 +183,7 @@ def main() -> None:
     ):
         p50, p99, size = _latency(fn, ids)
         flag = "ok" if p99 < 50 else "ABOVE 50 ms AIM"
-        print(
-            f"  {name:<26} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  (median result {size:,.0f} items) {flag}"
-        )
+        print(f"  {name:<26} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  (median result {size:,.0f} items) {flag}")
     certs = [n for n in graph.graph.nodes if n.startswith("certificate:")]
     p50, p99, size = _latency(graph.evidence, rng.sample(certs, min(300, len(certs))))
     print(

@@ -35,8 +35,8 @@ from typing import Any, Literal, NewType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from certificates.errors import MalformedCertificate
-from ledger.canonical import canonical_bytes
 from ledger.errors import SchemaViolation
+from ledger.log.canonical import canonical_bytes
 
 __all__ = [
     "FORMAT",

@@ -16,17 +16,11 @@ checkable offline:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import select
 
 from certificates.errors import NotIssuable
-from ledger.entry import Entry
-from ledger.log import Ledger
-from ledger.tables import LedgerEntryRow
+from ledger import Entry, Ledger, entries_of_kind
 from traceability.errors import TraceabilityError
 from traceability.ledger_graph import ledger_graph
 
@@ -47,16 +41,11 @@ class KeyRecord:
 
 def key_records(ledger: Ledger, size: int) -> dict[int, KeyRecord]:
     """Every ``actor.register``/``actor.rotate_key`` entry with seq < ``size`` (one indexed query)."""
-    with ledger.db.read_session() as s:
-        rows = s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.body)
-                         .where(LedgerEntryRow.kind.in_(sorted(KEY_KINDS)), LedgerEntryRow.seq < size)).all()
     out: dict[int, KeyRecord] = {}
-    for seq, body in rows:
-        obj: dict[str, Any] = json.loads(body)
-        payload = obj["payload"]
-        target = payload.get("id") if obj["kind"] == "actor.register" else payload.get("actor_id")
+    for e in entries_of_kind(ledger, KEY_KINDS, end=size):
+        target = e.payload.get("id") if e.kind == "actor.register" else e.payload.get("actor_id")
         if isinstance(target, str):
-            out[seq] = KeyRecord(seq, obj["actor"], target, body)
+            out[e.seq] = KeyRecord(e.seq, e.actor, target, e.body)
     return out
 
 
@@ -83,11 +72,15 @@ def key_closure(signers: Mapping[int, str], keys: Mapping[int, KeyRecord]) -> se
     return out
 
 
-def _entries(ledger: Ledger, seqs: Iterable[int], keys: Mapping[int, KeyRecord], size: int) -> dict[int, Entry]:
+def _entries(
+    ledger: Ledger, seqs: Iterable[int], keys: Mapping[int, KeyRecord], size: int
+) -> dict[int, Entry]:
     out: dict[int, Entry] = {}
     for seq in seqs:
         if not 0 <= seq < size:
-            raise NotIssuable(f"evidence entry {seq} is not in the tree of {size}", code="certificate.no_evidence")
+            raise NotIssuable(
+                f"evidence entry {seq} is not in the tree of {size}", code="certificate.no_evidence"
+            )
         out[seq] = Entry.from_body(keys[seq].body) if seq in keys else ledger.entry(seq)
     return out
 
@@ -102,7 +95,9 @@ def evidence_seqs(
     try:
         seqs = set(ledger_graph(ledger).evidence(f"footprint:{footprint_id}"))
     except TraceabilityError as e:
-        raise NotIssuable(f"no evidence for footprint {footprint_id}: {e}", code="certificate.no_evidence") from e
+        raise NotIssuable(
+            f"no evidence for footprint {footprint_id}: {e}", code="certificate.no_evidence"
+        ) from e
     if statement_seq is not None:
         seqs.add(statement_seq)
     keys = key_records(ledger, size)

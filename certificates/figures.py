@@ -5,8 +5,9 @@ the certificate and by the verifier to recompute it from the footprint entry in
 the evidence and compare field by field (``differing_fields``). So the figures
 on a certificate are, by construction, the figures the ledger holds.
 
-Green-electricity shares are per declared unit's metered electricity:
-physical = direct-supply kWh / total kWh, claimable = claimable green kWh /
+Green-electricity shares are per declared unit's metered electricity, as the
+ledger defines them (``ledger.green_shares``, DESIGN.md section 4): physical =
+direct-supply kWh / total kWh, claimable = claimable (GEC-backed) green kWh /
 total kWh (both rounded to 6 decimals; ``None`` when no electricity was
 metered). The hourly-matched share is taken from the cited ``attribution.run``
 entry when that entry carries ``hourly_matched_share``; otherwise it is ``None``.
@@ -18,11 +19,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from certificates.document import FIGURE_UNIT, GWP, STANDARDS
+from ledger import green_shares
 
 __all__ = ["CLAIM_KEYS", "claims_from_footprint", "differing_fields", "hourly_matched_share", "share"]
 
 CLAIM_KEYS = (
-    "product", "lot", "period", "declared_unit", "geography", "footprint", "green_electricity", "method",
+    "product",
+    "lot",
+    "period",
+    "declared_unit",
+    "geography",
+    "footprint",
+    "green_electricity",
+    "method",
     "boundary",
 )
 
@@ -34,9 +43,9 @@ def _default_method() -> str:
     return METHOD_NAME
 
 
-def share(part: float, total: float) -> float | None:
-    """``part / total`` rounded to 6 decimals; None when ``total`` is not positive."""
-    return round(part / total, 6) if total > 0 else None
+def share(value: float | None) -> float | None:
+    """A share as a certificate states it: rounded to 6 decimals; None stays None."""
+    return None if value is None else round(value, 6)
 
 
 def hourly_matched_share(run_payload: Mapping[str, Any] | None) -> float | None:
@@ -61,7 +70,11 @@ def claims_from_footprint(
     """
     results = payload["results"]
     elec = dict(results["electricity"])
-    total = float(elec["total_kwh"])
+    shares = green_shares(
+        total=float(elec["total_kwh"]),
+        direct=float(elec["direct_physical_kwh"]),
+        gec_backed=float(elec["claimable_green_kwh"]),
+    )
     return {
         "product": {
             "id": payload["product_id"],
@@ -76,7 +89,10 @@ def claims_from_footprint(
             "amount": payload["declared_unit_amount"],
             "mass_kg": payload["mass_per_declared_unit_kg"],
         },
-        "geography": {"country": payload["geography_country"], "subdivision": payload.get("geography_subdivision")},
+        "geography": {
+            "country": payload["geography_country"],
+            "subdivision": payload.get("geography_subdivision"),
+        },
         "footprint": {
             "id": payload["footprint_id"],
             "seq": footprint_seq,
@@ -87,8 +103,8 @@ def claims_from_footprint(
         },
         "green_electricity": {
             "electricity": elec,
-            "physical_share": share(float(elec["direct_physical_kwh"]), total),
-            "claimable_share": share(float(elec["claimable_green_kwh"]), total),
+            "physical_share": share(shares.physical),
+            "claimable_share": share(shares.claimable),
             "hourly_matched_share": hourly_matched_share(run_payload),
         },
         "method": {

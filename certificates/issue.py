@@ -13,18 +13,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from certificates.document import FORMAT, Certificate, signed_bytes
 from certificates.errors import NotIssuable
 from certificates.evidence import evidence_seqs
 from certificates.figures import claims_from_footprint
 from lca.kinds import get_footprint
-from ledger.actors import ActorRow
-from ledger.checkpoint import parse_note
-from ledger.entry import Entry, Submission, format_timestamp
-from ledger.keys import Ed25519PrivateKey, public_key_b64
-from ledger.log import Ledger
+from ledger import (
+    Ed25519PrivateKey,
+    Entry,
+    Ledger,
+    Submission,
+    format_timestamp,
+    get_actor,
+    parse_note,
+    public_key_b64,
+)
 
 __all__ = ["Issued", "build_certificate", "issue_certificate", "publisher_of", "sign_certificate"]
 
@@ -49,18 +52,30 @@ def publisher_of(ledger: Ledger, footprint_id: str) -> str:
 def _statement(entries: dict[int, Entry], seq: int, issuer: str) -> dict[str, Any]:
     e = entries.get(seq)
     if e is None or e.kind != "verification.statement":
-        raise NotIssuable(f"seq {seq} is not a verification.statement entry", code="certificate.statement_unknown")
+        raise NotIssuable(
+            f"seq {seq} is not a verification.statement entry", code="certificate.statement_unknown"
+        )
     if e.payload.get("subject") != issuer:
-        raise NotIssuable(f"the statement at seq {seq} is about {e.payload.get('subject')!r}, not {issuer!r}",
-                          code="certificate.statement_unknown")
-    return {"seq": seq, "verifier": e.actor, "opinion": e.payload["opinion"], "standard": e.payload["standard"],
-            "tree_size": e.payload["tree_size"]}
+        raise NotIssuable(
+            f"the statement at seq {seq} is about {e.payload.get('subject')!r}, not {issuer!r}",
+            code="certificate.statement_unknown",
+        )
+    return {
+        "seq": seq,
+        "verifier": e.actor,
+        "opinion": e.payload["opinion"],
+        "standard": e.payload["standard"],
+        "tree_size": e.payload["tree_size"],
+    }
 
 
 def _key_seq(entries: dict[int, Entry], actor: str) -> int:
-    found = [s for s, e in entries.items()
-             if (e.kind == "actor.register" and e.payload.get("id") == actor)
-             or (e.kind == "actor.rotate_key" and e.payload.get("actor_id") == actor)]
+    found = [
+        s
+        for s, e in entries.items()
+        if (e.kind == "actor.register" and e.payload.get("id") == actor)
+        or (e.kind == "actor.rotate_key" and e.payload.get("actor_id") == actor)
+    ]
     if not found:
         raise NotIssuable(f"no actor.register of {actor!r} in the evidence", code="certificate.no_evidence")
     return max(found)
@@ -83,14 +98,18 @@ def build_certificate(
     with ledger.db.read_session() as s:
         fp = get_footprint(s, footprint_id)
         if fp is None:
-            raise NotIssuable(f"footprint {footprint_id} is not published", code="certificate.footprint_unknown")
+            raise NotIssuable(
+                f"footprint {footprint_id} is not published", code="certificate.footprint_unknown"
+            )
         if fp.superseded_by is not None:
-            raise NotIssuable(f"footprint {footprint_id} was replaced by {fp.superseded_by}",
-                              code="certificate.footprint_superseded")
-        row = s.get(ActorRow, fp.actor)  # one row, not the whole actor cache
-        if row is None:
+            raise NotIssuable(
+                f"footprint {footprint_id} was replaced by {fp.superseded_by}",
+                code="certificate.footprint_superseded",
+            )
+        publisher = get_actor(s, fp.actor)
+        if publisher is None:
             raise NotIssuable(f"publisher {fp.actor!r} is not registered", code="certificate.no_evidence")
-        issuer = {"actor": row.actor_id, "name": row.name, "uscc": row.uscc}
+        issuer = {"actor": publisher.actor_id, "name": publisher.name, "uscc": publisher.uscc}
     note = ledger.latest_checkpoint()
     size = parse_note(note)[0].size
     seqs, entries = evidence_seqs(ledger, footprint_id, size, statement_seq=statement_seq)
@@ -102,8 +121,15 @@ def build_certificate(
     for seq in seqs:
         proof = ledger.inclusion_proof(seq, size)
         e = entries[seq]
-        evidence.append({"seq": seq, "kind": e.kind, "body": e.body, "leaf_hash": e.hash,
-                         "proof": [h.hex() for h in proof.path]})
+        evidence.append(
+            {
+                "seq": seq,
+                "kind": e.kind,
+                "body": e.body,
+                "leaf_hash": e.hash,
+                "proof": [h.hex() for h in proof.path],
+            }
+        )
     stamp = format_timestamp(issued_at or datetime.now(UTC))
     document: dict[str, Any] = {
         "type": FORMAT,
@@ -140,15 +166,22 @@ def issue_certificate(
     """
     issuer = publisher_of(ledger, footprint_id)
     with ledger.db.read_session() as s:
-        current = s.scalar(select(ActorRow.public_key).where(ActorRow.actor_id == issuer))
-    if current != public_key_b64(key.public_key()):
-        raise NotIssuable(f"the key given is not the current key of publisher {issuer!r}",
-                          code="certificate.wrong_key")
+        registered = get_actor(s, issuer)
+    if registered is None or registered.public_key != public_key_b64(key.public_key()):
+        raise NotIssuable(
+            f"the key given is not the current key of publisher {issuer!r}", code="certificate.wrong_key"
+        )
     document, key_seq = build_certificate(
-        ledger, footprint_id, certificate_id=certificate_id, issued_at=issued_at, statement_seq=statement_seq)
+        ledger, footprint_id, certificate_id=certificate_id, issued_at=issued_at, statement_seq=statement_seq
+    )
     cert = sign_certificate(document, key, key_seq)
     size = parse_note(document["evidence"]["checkpoint"])[0].size
-    payload: dict[str, Any] = {"id": cert.id, "footprint": footprint_id, "sha256": cert.content_digest(),
-                               "checkpoint_size": size, "statement_seq": statement_seq}
+    payload: dict[str, Any] = {
+        "id": cert.id,
+        "footprint": footprint_id,
+        "sha256": cert.content_digest(),
+        "checkpoint_size": size,
+        "statement_seq": statement_seq,
+    }
     [placed] = ledger.append([Submission.create("certificate.issue", issuer, payload, key)])
     return Issued(cert, placed.seq)

@@ -21,7 +21,6 @@ A ``tanji.plugins`` entry point: importing it registers the kinds, and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -32,12 +31,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from certificates.errors import CertificateNotFound
 from lca.kinds import FootprintRow
-from ledger.actors import require_actor
-from ledger.db import Database
-from ledger.entry import Entry
-from ledger.errors import RuleViolation
-from ledger.kinds import REGISTRY, AppendContext, EntryKind
-from ledger.tables import Base, LedgerEntryRow
+from ledger import (
+    REGISTRY,
+    AppendContext,
+    Database,
+    Entry,
+    EntryKind,
+    ProjectionBase,
+    RuleViolation,
+    entry_at,
+    require_actor,
+)
 
 __all__ = [
     "ISSUE",
@@ -80,7 +84,7 @@ class CertificateRevoke(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class CertificateRow(Base):
+class CertificateRow(ProjectionBase):
     """Projection: every issued certificate and its revocation, if any."""
 
     __tablename__ = "certificates"
@@ -115,8 +119,16 @@ class CertificateRecord:
 
 def _record(row: CertificateRow) -> CertificateRecord:
     return CertificateRecord(
-        row.certificate_id, row.seq, row.issuer, row.footprint_id, row.sha256, row.checkpoint_size,
-        row.statement_seq, row.revoked_seq, row.revoked_by, row.revoke_reason,
+        row.certificate_id,
+        row.seq,
+        row.issuer,
+        row.footprint_id,
+        row.sha256,
+        row.checkpoint_size,
+        row.statement_seq,
+        row.revoked_seq,
+        row.revoked_by,
+        row.revoke_reason,
     )
 
 
@@ -142,7 +154,9 @@ def certificate_status(session: Session, certificate_id: str) -> Status:
     """
     row = session.get(CertificateRow, certificate_id)
     if row is None:
-        raise CertificateNotFound(f"no certificate {certificate_id} was issued", certificate_id=certificate_id)
+        raise CertificateNotFound(
+            f"no certificate {certificate_id} was issued", certificate_id=certificate_id
+        )
     if row.revoked_seq is not None:
         return "revoked"
     fp = session.get(FootprintRow, row.footprint_id)
@@ -157,11 +171,6 @@ def certificate_status_in(db: Database, certificate_id: str) -> Status:
         return certificate_status(s, certificate_id)
 
 
-def _kind_at(session: Session, seq: int) -> tuple[str, str] | None:
-    row = session.execute(select(LedgerEntryRow.kind, LedgerEntryRow.actor).where(LedgerEntryRow.seq == seq)).first()
-    return None if row is None else (row[0], row[1])
-
-
 def _check_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:
     s = ctx.session
     if s.get(CertificateRow, p.id) is not None:
@@ -172,33 +181,50 @@ def _check_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:
     if fp.actor != entry.actor:
         raise RuleViolation(
             f"footprint {p.footprint} was published by {fp.actor!r}, not {entry.actor!r}",
-            code="certificate.not_publisher")
+            code="certificate.not_publisher",
+        )
     if fp.superseded_by is not None:
         raise RuleViolation(
-            f"footprint {p.footprint} was replaced by {fp.superseded_by}", code="certificate.footprint_superseded")
+            f"footprint {p.footprint} was replaced by {fp.superseded_by}",
+            code="certificate.footprint_superseded",
+        )
     if not fp.seq < p.checkpoint_size <= ctx.seq:
         raise RuleViolation(
             f"checkpoint size {p.checkpoint_size} must cover the footprint (seq {fp.seq}) and lie within "
-            f"the log ({ctx.seq} entries)", code="certificate.checkpoint_out_of_range")
+            f"the log ({ctx.seq} entries)",
+            code="certificate.checkpoint_out_of_range",
+        )
     if p.statement_seq is not None:
-        found = s.execute(select(LedgerEntryRow.kind, LedgerEntryRow.body)
-                          .where(LedgerEntryRow.seq == p.statement_seq)).first()
-        if found is None or found[0] != "verification.statement":
+        found = entry_at(s, p.statement_seq)
+        if found is None or found.kind != "verification.statement":
             raise RuleViolation(
                 f"statement_seq {p.statement_seq} is not a verification.statement entry (found "
-                f"{found[0] if found else None!r})", code="certificate.statement_unknown")
-        subject = json.loads(found[1])["payload"].get("subject")
+                f"{found.kind if found else None!r})",
+                code="certificate.statement_unknown",
+            )
+        subject = found.payload.get("subject")
         if subject != entry.actor:
-            raise RuleViolation(f"the statement at seq {p.statement_seq} is about {subject!r}, not {entry.actor!r}",
-                                code="certificate.statement_other_subject")
+            raise RuleViolation(
+                f"the statement at seq {p.statement_seq} is about {subject!r}, not {entry.actor!r}",
+                code="certificate.statement_other_subject",
+            )
 
 
 def _apply_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:
-    ctx.session.add(CertificateRow(
-        certificate_id=p.id, seq=entry.seq, issuer=entry.actor, footprint_id=p.footprint, sha256=p.sha256,
-        checkpoint_size=p.checkpoint_size, statement_seq=p.statement_seq,
-        revoked_seq=None, revoked_by=None, revoke_reason=None,
-    ))
+    ctx.session.add(
+        CertificateRow(
+            certificate_id=p.id,
+            seq=entry.seq,
+            issuer=entry.actor,
+            footprint_id=p.footprint,
+            sha256=p.sha256,
+            checkpoint_size=p.checkpoint_size,
+            statement_seq=p.statement_seq,
+            revoked_seq=None,
+            revoked_by=None,
+            revoke_reason=None,
+        )
+    )
 
 
 def _check_revoke(ctx: AppendContext, entry: Entry, p: CertificateRevoke) -> None:
@@ -207,20 +233,24 @@ def _check_revoke(ctx: AppendContext, entry: Entry, p: CertificateRevoke) -> Non
     if row is None:
         raise RuleViolation(f"certificate {p.id} was never issued", code="certificate.unknown")
     if row.revoked_seq is not None:
-        raise RuleViolation(f"certificate {p.id} was revoked already at seq {row.revoked_seq}",
-                            code="certificate.revoked_already")
+        raise RuleViolation(
+            f"certificate {p.id} was revoked already at seq {row.revoked_seq}",
+            code="certificate.revoked_already",
+        )
     if entry.actor == row.issuer:
         return
     role = require_actor(s, entry.actor).role
     if role == "verifier":
         if row.statement_seq is None:
             return
-        found = _kind_at(s, row.statement_seq)
-        if found is not None and found[1] == entry.actor:
+        found = entry_at(s, row.statement_seq)
+        if found is not None and found.actor == entry.actor:
             return
     raise RuleViolation(
         f"{entry.actor!r} may not revoke certificate {p.id}: only its issuer {row.issuer!r} or "
-        "the verifier whose statement it cites", code="certificate.not_authorised")
+        "the verifier whose statement it cites",
+        code="certificate.not_authorised",
+    )
 
 
 def _apply_revoke(ctx: AppendContext, entry: Entry, p: CertificateRevoke) -> None:
@@ -229,12 +259,23 @@ def _apply_revoke(ctx: AppendContext, entry: Entry, p: CertificateRevoke) -> Non
     row.revoked_seq, row.revoked_by, row.revoke_reason = entry.seq, entry.actor, p.reason
 
 
-ISSUE = REGISTRY.register(EntryKind(
-    "certificate.issue", CertificateIssue, _check_issue, _apply_issue, roles=frozenset({"enterprise"}),
-    summary="Record a signed product-footprint certificate (its id, footprint, digest and checkpoint).",
-))
-REVOKE = REGISTRY.register(EntryKind(
-    "certificate.revoke", CertificateRevoke, _check_revoke, _apply_revoke,
-    roles=frozenset({"enterprise", "verifier"}),
-    summary="Revoke a certificate, with a reason (its issuer or its verifier).",
-))
+ISSUE = REGISTRY.register(
+    EntryKind(
+        "certificate.issue",
+        CertificateIssue,
+        _check_issue,
+        _apply_issue,
+        roles=frozenset({"enterprise"}),
+        summary="Record a signed product-footprint certificate (its id, footprint, digest and checkpoint).",
+    )
+)
+REVOKE = REGISTRY.register(
+    EntryKind(
+        "certificate.revoke",
+        CertificateRevoke,
+        _check_revoke,
+        _apply_revoke,
+        roles=frozenset({"enterprise", "verifier"}),
+        summary="Revoke a certificate, with a reason (its issuer or its verifier).",
+    )
+)

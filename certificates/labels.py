@@ -29,8 +29,7 @@ from certificates.errors import CertificateNotFound, LabelError
 from certificates.figures import claims_from_footprint
 from certificates.kinds import Status, certificate_status, get_certificate
 from lca.kinds import get_footprint
-from ledger.actors import get_actor
-from ledger.log import Ledger
+from ledger import Ledger, get_actor
 
 __all__ = [
     "LANGS",
@@ -51,18 +50,44 @@ DEFAULT_BASE_URL = "http://localhost:8000"
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {
-        "html_lang": "zh-CN", "title": "产品碳足迹标签", "unit": "kg CO2e / 每", "market": "市场法",
-        "location": "位置法", "method": "ISO 14067 / GB/T 24067 · IPCC AR6 GWP100", "green": "绿电占比（可声明）",
-        "physical": "物理绿电占比", "hourly": "逐时匹配占比", "period": "核算期", "lot": "批次", "issuer": "签发方",
-        "status": "状态", "valid": "有效", "revoked": "已撤销", "superseded": "已被取代",
-        "scan": "扫码离线验证本证书：", "na": "无数据",
+        "html_lang": "zh-CN",
+        "title": "产品碳足迹标签",
+        "unit": "kg CO2e / 每",
+        "market": "市场法",
+        "location": "位置法",
+        "method": "ISO 14067 / GB/T 24067 · IPCC AR6 GWP100",
+        "green": "绿电占比（可声明）",
+        "physical": "物理绿电占比",
+        "hourly": "逐时匹配占比",
+        "period": "核算期",
+        "lot": "批次",
+        "issuer": "签发方",
+        "status": "状态",
+        "valid": "有效",
+        "revoked": "已撤销",
+        "superseded": "已被取代",
+        "scan": "扫码离线验证本证书：",
+        "na": "无数据",
     },
     "en": {
-        "html_lang": "en", "title": "Product carbon footprint", "unit": "kg CO2e per", "market": "market-based",
-        "location": "location-based", "method": "ISO 14067 / GB/T 24067 · IPCC AR6 GWP100",
-        "green": "Green electricity (claimable)", "physical": "Physical green share", "hourly": "Hourly-matched share",
-        "period": "Period", "lot": "Lot", "issuer": "Issuer", "status": "Status", "valid": "valid",
-        "revoked": "revoked", "superseded": "superseded", "scan": "Scan to verify this certificate:", "na": "n/a",
+        "html_lang": "en",
+        "title": "Product carbon footprint",
+        "unit": "kg CO2e per",
+        "market": "market-based",
+        "location": "location-based",
+        "method": "ISO 14067 / GB/T 24067 · IPCC AR6 GWP100",
+        "green": "Green electricity (claimable)",
+        "physical": "Physical green share",
+        "hourly": "Hourly-matched share",
+        "period": "Period",
+        "lot": "Lot",
+        "issuer": "Issuer",
+        "status": "Status",
+        "valid": "valid",
+        "revoked": "revoked",
+        "superseded": "superseded",
+        "scan": "Scan to verify this certificate:",
+        "na": "n/a",
     },
 }
 
@@ -151,18 +176,23 @@ def label_data(ledger: Ledger, certificate_id: str, *, base_url: str = DEFAULT_B
     with ledger.db.read_session() as s:
         record = get_certificate(s, certificate_id)
         if record is None:
-            raise CertificateNotFound(f"no certificate {certificate_id} was issued", certificate_id=certificate_id)
+            raise CertificateNotFound(
+                f"no certificate {certificate_id} was issued", certificate_id=certificate_id
+            )
         status = certificate_status(s, certificate_id)
         fp = get_footprint(s, record.footprint_id)
         issuer = get_actor(s, record.issuer)
     if fp is None:
-        raise CertificateNotFound(f"footprint {record.footprint_id} of certificate {certificate_id} is missing")
+        raise CertificateNotFound(
+            f"footprint {record.footprint_id} of certificate {certificate_id} is missing"
+        )
     entry = ledger.entry(fp.seq)
     run_seq = entry.payload.get("attribution_run_seq")
     run = ledger.entry(run_seq).payload if isinstance(run_seq, int) else None
     claims = claims_from_footprint(entry.payload, fp.seq, run)
     return LabelData.from_claims(
-        certificate_id, claims, issuer.name if issuer else record.issuer, status, base_url)
+        certificate_id, claims, issuer.name if issuer else record.issuer, status, base_url
+    )
 
 
 def _texts(lang: str) -> dict[str, str]:
@@ -172,21 +202,33 @@ def _texts(lang: str) -> dict[str, str]:
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("certificates", "templates"), autoescape=select_autoescape(["html"]))
+    return Environment(
+        loader=PackageLoader("certificates", "templates"), autoescape=select_autoescape(["html"])
+    )
 
 
 def render_html(label: LabelData, lang: str = "zh") -> str:
     """A self-contained HTML label (inline CSS and SVG QR code; nothing loaded from elsewhere)."""
     t = _texts(lang)
     buf = io.BytesIO()
-    qr_code(label.verify_url).save(buf, kind="svg", xmldecl=False, svgns=True, scale=4, border=2,
-                                   title=label.verify_url)
+    qr_code(label.verify_url).save(
+        buf, kind="svg", xmldecl=False, svgns=True, scale=4, border=2, title=label.verify_url
+    )
     share = label.claimable_share
-    return _env().get_template("label.html").render(
-        t=t, label=label, qr_svg=buf.getvalue().decode("utf-8"),
-        figure=format_figure(label.market), location=format_figure(label.location),
-        green=format_share(share, t["na"]), green_width=0 if share is None else round(share * 100, 1),
-        physical=format_share(label.physical_share, t["na"]), hourly=format_share(label.hourly_matched_share, t["na"]),
+    return (
+        _env()
+        .get_template("label.html")
+        .render(
+            t=t,
+            label=label,
+            qr_svg=buf.getvalue().decode("utf-8"),
+            figure=format_figure(label.market),
+            location=format_figure(label.location),
+            green=format_share(share, t["na"]),
+            green_width=0 if share is None else round(share * 100, 1),
+            physical=format_share(label.physical_share, t["na"]),
+            hourly=format_share(label.hourly_matched_share, t["na"]),
+        )
     )
 
 
@@ -278,7 +320,9 @@ def render_pdf(label: LabelData, lang: str = "zh") -> bytes:
     c.setFont("Helvetica", 5.5)
     for i in range(0, len(label.verify_url), 38):
         c.drawString(qx, QR_ORIGIN[1] + size - 24 - (i // 38) * 8, label.verify_url[i : i + 38])
-    c.linkURL(label.verify_url, (QR_ORIGIN[0], QR_ORIGIN[1], QR_ORIGIN[0] + size, QR_ORIGIN[1] + size), relative=0)
+    c.linkURL(
+        label.verify_url, (QR_ORIGIN[0], QR_ORIGIN[1], QR_ORIGIN[0] + size, QR_ORIGIN[1] + size), relative=0
+    )
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -300,7 +344,9 @@ def _draw_qr(c: Any, url: str) -> None:
     for r, row in enumerate(matrix):
         for col, dark in enumerate(row):
             if dark:
-                c.rect(x0 + col * QR_MODULE, top - (r + 1) * QR_MODULE, QR_MODULE, QR_MODULE, stroke=0, fill=1)
+                c.rect(
+                    x0 + col * QR_MODULE, top - (r + 1) * QR_MODULE, QR_MODULE, QR_MODULE, stroke=0, fill=1
+                )
 
 
 def write_labels(

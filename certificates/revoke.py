@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from certificates.errors import CertificateNotFound, NotIssuable
 from certificates.kinds import get_certificate
-from ledger.actors import ActorRow
-from ledger.entry import Submission
-from ledger.keys import Ed25519PrivateKey, public_key_b64
-from ledger.log import Ledger
+from ledger import Ed25519PrivateKey, Ledger, Submission, actors_by_public_key, public_key_b64
 
 __all__ = ["revoke_certificate"]
 
@@ -28,13 +23,17 @@ def revoke_certificate(
     with ledger.db.read_session() as s:
         record = get_certificate(s, certificate_id)
         if record is None:
-            raise CertificateNotFound(f"no certificate {certificate_id} was issued", certificate_id=certificate_id)
+            raise CertificateNotFound(
+                f"no certificate {certificate_id} was issued", certificate_id=certificate_id
+            )
         if actor is None:
             mine = public_key_b64(key.public_key())
-            ids = s.scalars(select(ActorRow.actor_id).where(ActorRow.public_key == mine))
+            ids = actors_by_public_key(s, mine)
             holders = sorted((a != record.issuer, a) for a in ids)
             if not holders:
-                raise NotIssuable("the key given is no registered actor's current key", code="certificate.wrong_key")
+                raise NotIssuable(
+                    "the key given is no registered actor's current key", code="certificate.wrong_key"
+                )
             actor = holders[0][1]
     sub = Submission.create("certificate.revoke", actor, {"id": certificate_id, "reason": reason}, key)
     [placed] = ledger.append([sub])

@@ -11,14 +11,17 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from ledger.access import has_trail_grant
-from ledger.actors import ActorId
-from ledger.entry import Entry
-from ledger.errors import RuleViolation
-from ledger.kinds import REGISTRY, AppendContext, EntryKind
-from ledger.tables import CheckpointRow
+from ledger import (
+    REGISTRY,
+    ActorId,
+    AppendContext,
+    Entry,
+    EntryKind,
+    RuleViolation,
+    checkpoint_root,
+    has_trail_grant,
+)
 
 
 class VerificationStatement(BaseModel):
@@ -46,7 +49,7 @@ def _check(ctx: AppendContext, entry: Entry, p: VerificationStatement) -> None:
             f"tree size {p.tree_size} is beyond the log ({ctx.seq} entries before this one)",
             code="verification.future_tree",
         )
-    root = ctx.session.scalar(select(CheckpointRow.root_hash).where(CheckpointRow.size == p.tree_size))
+    root = checkpoint_root(ctx.session, p.tree_size)
     if root is not None and root != p.root_hash:
         raise RuleViolation(
             f"root {p.root_hash} is not the checkpointed root {root} of the tree of {p.tree_size}",
@@ -54,11 +57,19 @@ def _check(ctx: AppendContext, entry: Entry, p: VerificationStatement) -> None:
         )
     beyond = [s for s in p.seqs if not 0 <= s < p.tree_size]
     if beyond:
-        raise RuleViolation(f"seqs {beyond[:5]} are outside the verified tree of {p.tree_size}",
-                            code="verification.seq_out_of_tree")
+        raise RuleViolation(
+            f"seqs {beyond[:5]} are outside the verified tree of {p.tree_size}",
+            code="verification.seq_out_of_tree",
+        )
 
 
-STATEMENT = REGISTRY.register(EntryKind(
-    "verification.statement", VerificationStatement, _check, None, roles=frozenset({"verifier"}),
-    summary="A verifier's signed statement on an enterprise's trail.",
-))
+STATEMENT = REGISTRY.register(
+    EntryKind(
+        "verification.statement",
+        VerificationStatement,
+        _check,
+        None,
+        roles=frozenset({"verifier"}),
+        summary="A verifier's signed statement on an enterprise's trail.",
+    )
+)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from certificates.document import Certificate
 from certificates.errors import MalformedCertificate
 from certificates.kinds import certificate_status, get_certificate
-from ledger.log import Ledger
+from ledger.store.append import Ledger
 
 __all__ = ["OnlineStatus", "online_status", "online_status_of_file"]
 
@@ -42,16 +42,24 @@ class OnlineStatus:
 
 
 def online_status(session: Session, cert: Certificate) -> OnlineStatus:
-    """The status of ``cert`` in the ledger behind ``session``. Pure reads; never raises for a bad certificate."""
+    """The status of ``cert`` in the ledger behind ``session``. Pure reads; never raises for a bad
+    certificate."""
     record = get_certificate(session, cert.id)
     if record is None:
         return OnlineStatus(cert.id, "unrecorded", "no certificate.issue entry has this id")
     digest = cert.content_digest()
     if digest != record.sha256:
-        return OnlineStatus(cert.id, "mismatch",
-                            f"document digest {digest[:16]}… is not the recorded {record.sha256[:16]}…", record.seq)
+        return OnlineStatus(
+            cert.id,
+            "mismatch",
+            f"document digest {digest[:16]}… is not the recorded {record.sha256[:16]}…",
+            record.seq,
+        )
     state = certificate_status(session, cert.id)
-    detail = {"revoked": record.revoke_reason or "", "superseded": "its footprint was replaced by a newer one"}
+    detail = {
+        "revoked": record.revoke_reason or "",
+        "superseded": "its footprint was replaced by a newer one",
+    }
     return OnlineStatus(cert.id, state, detail.get(state, ""), record.seq, record.revoked_seq)
 
 
@@ -67,4 +75,6 @@ def read_certificate_file(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as e:
-        raise MalformedCertificate(f"cannot read certificate {path}: {e.strerror}", code="certificate.unreadable") from e
+        raise MalformedCertificate(
+            f"cannot read certificate {path}: {e.strerror}", code="certificate.unreadable"
+        ) from e

@@ -20,10 +20,10 @@ from collections.abc import Mapping, Sequence
 
 from certificates.document import Certificate, Upgrade, UpgradeProof
 from certificates.errors import UpgradeError
-from ledger import merkle
-from ledger.checkpoint import parse_note
 from ledger.errors import LedgerError
-from ledger.log import Ledger
+from ledger.log import merkle
+from ledger.log.checkpoint import parse_note
+from ledger.store.append import Ledger
 
 __all__ = ["attach_upgrade", "upgrade_certificate"]
 
@@ -49,9 +49,14 @@ def attach_upgrade(
         raise UpgradeError(f"checkpoint unreadable: {e.message}") from e
     if new.origin != old.origin:
         raise UpgradeError(f"newer checkpoint is of log {new.origin!r}, not {old.origin!r}")
-    if not merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, list(consistency_proof)):
-        raise UpgradeError(f"consistency proof {old.size} -> {new.size} does not link the two roots",
-                           old_size=old.size, new_size=new.size)
+    if not merkle.verify_consistency(
+        old.size, new.size, old.root_hash, new.root_hash, list(consistency_proof)
+    ):
+        raise UpgradeError(
+            f"consistency proof {old.size} -> {new.size} does not link the two roots",
+            old_size=old.size,
+            new_size=new.size,
+        )
     leaves = {e.seq: bytes.fromhex(e.leaf_hash) for e in cert.body.evidence.entries}
     proofs: list[UpgradeProof] = []
     for seq, path in sorted((new_inclusion_proofs or {}).items()):
@@ -60,16 +65,21 @@ def attach_upgrade(
         if not merkle.verify_inclusion(leaves[seq], seq, new.size, list(path), new.root_hash):
             raise UpgradeError(f"inclusion proof of seq {seq} does not reach the newer root", seq=seq)
         proofs.append(UpgradeProof(seq=seq, proof=[h.hex() for h in path]))
-    return cert.with_upgrade(Upgrade(checkpoint=new_checkpoint, consistency=[h.hex() for h in consistency_proof],
-                                     proofs=proofs))
+    return cert.with_upgrade(
+        Upgrade(checkpoint=new_checkpoint, consistency=[h.hex() for h in consistency_proof], proofs=proofs)
+    )
 
 
 def upgrade_certificate(cert: Certificate, ledger: Ledger, *, with_inclusion: bool = True) -> Certificate:
-    """``cert`` upgraded to ``ledger``'s latest checkpoint (with fresh inclusion proofs unless told not to)."""
+    """``cert`` upgraded to ``ledger``'s latest checkpoint (with fresh inclusion proofs unless told not
+    to)."""
     note = ledger.latest_checkpoint()
     new_size = parse_note(note)[0].size
     old_size = parse_note(cert.body.evidence.checkpoint)[0].size
     proof = ledger.consistency_proof(old_size, new_size)
-    inclusion = ({e.seq: list(ledger.inclusion_proof(e.seq, new_size).path) for e in cert.body.evidence.entries}
-                 if with_inclusion else None)
+    inclusion = (
+        {e.seq: list(ledger.inclusion_proof(e.seq, new_size).path) for e in cert.body.evidence.entries}
+        if with_inclusion
+        else None
+    )
     return attach_upgrade(cert, note, list(proof.path), inclusion)

@@ -28,6 +28,9 @@ The checks, by stable name:
   when the certificate carries an ``upgrade``: the newer checkpoint is signed by
   the trusted key, the evidence checkpoint is a prefix of it, and any new
   inclusion proofs lead to its root.
+- ``checkpoint.witnesses`` — only when the trust carries a witness policy: the newest
+  checkpoint the certificate carries (the upgrade's, else the evidence's) is cosigned
+  by a quorum of the policy's witnesses (``ledger.log.policy``).
 """
 
 from __future__ import annotations
@@ -35,9 +38,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +50,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from certificates.document import Certificate, EvidenceEntry
 from certificates.errors import CertificateInvalid, MalformedCertificate
 from certificates.figures import claims_from_footprint, differing_fields
-from ledger import merkle
-from ledger.checkpoint import Checkpoint, check_checkpoint, parse_note, parse_verifier_key
-from ledger.entry import Entry
-from ledger.errors import LedgerError
+from ledger import (
+    Checkpoint,
+    Entry,
+    KeyHistory,
+    LedgerError,
+    check_checkpoint,
+    parse_note,
+    parse_verifier_key,
+)
+from ledger.log import merkle
+from ledger.log.policy import Policy
 
 __all__ = [
     "Check",
@@ -61,7 +70,6 @@ __all__ = [
     "check_certificate",
     "check_file",
     "check_files",
-    "entry_signed_bytes",
     "verify_certificate",
 ]
 
@@ -116,19 +124,24 @@ class TrustedKey:
 
     key: Ed25519PublicKey
     name: str | None = None
+    policy: Policy | None = None  # when set, ``checkpoint.witnesses`` runs
 
     @classmethod
     def from_text(cls, text: str) -> TrustedKey:
-        """A PEM public key or a C2SP verifier key (``name+keyid+base64``); ``MalformedCertificate`` otherwise."""
+        """A PEM public key or a C2SP verifier key (``name+keyid+base64``); ``MalformedCertificate``
+        otherwise."""
         stripped = text.strip()
         if stripped.startswith("-----BEGIN"):
             try:
                 key = serialization.load_pem_public_key(stripped.encode("ascii"))
             except ValueError as e:
-                raise MalformedCertificate(f"trusted key is not a PEM public key: {e}", code="trust.malformed") from e
+                raise MalformedCertificate(
+                    f"trusted key is not a PEM public key: {e}", code="trust.malformed"
+                ) from e
             if not isinstance(key, Ed25519PublicKey):
                 raise MalformedCertificate(
-                    f"trusted key is a {type(key).__name__}, not Ed25519", code="trust.malformed")
+                    f"trusted key is a {type(key).__name__}, not Ed25519", code="trust.malformed"
+                )
             return cls(key)
         try:
             name, key = parse_verifier_key(stripped)
@@ -142,7 +155,9 @@ class TrustedKey:
         try:
             return cls.from_text(Path(path).read_text(encoding="utf-8"))
         except OSError as e:
-            raise MalformedCertificate(f"cannot read trusted key {path}: {e.strerror}", code="trust.unreadable") from e
+            raise MalformedCertificate(
+                f"cannot read trusted key {path}: {e.strerror}", code="trust.unreadable"
+            ) from e
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -203,8 +218,12 @@ def _inclusion(items: Iterable[tuple[int, str, list[str]]], checkpoint: Checkpoi
     bad: list[int] = []
     for seq, leaf_hex, proof_hex in items:
         leaf, proof = _hashes([leaf_hex]), _hashes(proof_hex)
-        if (checkpoint is None or leaf is None or proof is None
-                or not merkle.verify_inclusion(leaf[0], seq, checkpoint.size, proof, checkpoint.root_hash)):
+        if (
+            checkpoint is None
+            or leaf is None
+            or proof is None
+            or not merkle.verify_inclusion(leaf[0], seq, checkpoint.size, proof, checkpoint.root_hash)
+        ):
             bad.append(seq)
     return bad
 
@@ -222,28 +241,25 @@ class _Keys:
 
 
 def _replay_keys(entries: dict[int, Entry], memo: _Memo) -> _Keys:
-    key: dict[str, str] = {}
-    key_seq: dict[str, int] = {}
+    # The ledger's own replay (``KeyHistory``, as ``verify`` uses it): the key
+    # each entry must be signed with; roles and registrations are read alongside.
+    history = KeyHistory()
     role: dict[str, str] = {}
     register: dict[str, dict[str, Any]] = {}
     bad: list[int] = []
     unknown: list[int] = []
     for seq in sorted(entries):
         e = entries[seq]
-        signer = str(e.payload.get("public_key")) if seq == 0 and e.kind == "actor.register" else key.get(e.actor)
+        signer = history.key_for(e)
         if signer is None:
             unknown.append(seq)
         elif not memo.signature_ok(e, signer):
             bad.append(seq)
-        if e.kind == "actor.register" and isinstance(e.payload.get("id"), str):
-            actor = str(e.payload["id"])
-            if actor not in key:
-                key[actor], key_seq[actor] = str(e.payload.get("public_key")), seq
-                role[actor], register[actor] = str(e.payload.get("role")), dict(e.payload)
-        elif e.kind == "actor.rotate_key" and isinstance(e.payload.get("actor_id"), str):
-            actor = str(e.payload["actor_id"])
-            key[actor], key_seq[actor] = str(e.payload.get("public_key")), seq
-    return _Keys(bad, unknown, key, key_seq, role, register)
+        actor = e.payload.get("id")
+        if e.kind == "actor.register" and isinstance(actor, str) and actor not in history.keys:
+            role[actor], register[actor] = str(e.payload.get("role")), dict(e.payload)
+        history.apply(e)
+    return _Keys(bad, unknown, history.keys, history.since, role, register)
 
 
 def _public_key(b64: str) -> Ed25519PublicKey | None:
@@ -254,36 +270,10 @@ def _public_key(b64: str) -> Ed25519PublicKey | None:
         return None
 
 
-_PLACED_TAIL = re.compile(
-    r',"prev":"[0-9a-f]{64}","recorded_at":"[0-9T:.Z-]+","seq":(?:0|[1-9][0-9]*),"sig":"[A-Za-z0-9+/=]*","v":1}\Z')
-
-
-def entry_signed_bytes(body: str) -> bytes | None:
-    """The bytes an entry's actor signed, cut from its canonical ``body``; None if the tail is not as placed.
-
-    RFC 8785 sorts keys and the fields the ledger adds (``prev``, ``recorded_at``,
-    ``seq``, ``sig``) sort together just before ``v``, and their values cannot
-    contain ``,"prev":"``; so the last occurrence starts them, and removing them
-    leaves the canonical signed part (``ledger.entry.signed_bytes``) without
-    canonicalising the payload again. Precondition: ``body`` is canonical.
-    ``tests/certificates/test_verify.py`` checks it equals ``Submission.signed_bytes``.
-    """
-    cut = body.rfind(',"prev":"')
-    if cut < 0 or _PLACED_TAIL.match(body, cut) is None:
-        return None
-    return (body[:cut] + ',"v":1}').encode("utf-8")
-
-
 def _signature_ok(entry: Entry, key_b64: str) -> bool:
+    """The entry's signature over the ledger's canonical signed bytes (``ledger.signed_bytes``) verifies."""
     key = _public_key(key_b64)
-    data = entry_signed_bytes(entry.body)
-    if key is None or data is None:
-        return False
-    try:
-        key.verify(base64.b64decode(entry.sig, validate=True), data)
-    except (InvalidSignature, binascii.Error, ValueError):
-        return False
-    return True
+    return key is not None and entry.submission().signature_valid(key)
 
 
 # --- the checks ---------------------------------------------------------------------
@@ -299,19 +289,25 @@ def _issuer_checks(cert: Certificate, keys: _Keys) -> list[Check]:
     else:
         reg = keys.register[actor]
         if reg.get("name") != body.issuer.name or reg.get("uscc") != body.issuer.uscc:
-            problems.append(f"issuer name or USCC differ from its actor.register at seq {keys.key_seq.get(actor)}")
+            problems.append(
+                f"issuer name or USCC differ from its actor.register at seq {keys.key_seq.get(actor)}"
+            )
         if sig is None:
             problems.append("certificate is not signed")
         elif sig.key_seq != keys.key_seq[actor]:
             problems.append(
                 f"signature names the key set at seq {sig.key_seq}, the issuer's latest key in the evidence "
-                f"was set at seq {keys.key_seq[actor]}")
+                f"was set at seq {keys.key_seq[actor]}"
+            )
     key_check = Check("issuer.key", not problems, "; ".join(problems))
     raw_sig = cert.signature_bytes()
     public = _public_key(keys.key[actor]) if actor in keys.key else None
     if raw_sig is None or public is None:
-        sig_check = Check("issuer.signature", False,
-                          "no usable signature" if raw_sig is None else "no issuer key in the evidence")
+        sig_check = Check(
+            "issuer.signature",
+            False,
+            "no usable signature" if raw_sig is None else "no issuer key in the evidence",
+        )
     else:
         try:
             public.verify(raw_sig, cert.signed_bytes())
@@ -325,25 +321,39 @@ def _footprint_checks(cert: Certificate, entries: dict[int, Entry]) -> list[Chec
     fp = cert.body.footprint
     entry = entries.get(fp.seq)
     if entry is None or entry.kind != "footprint.publish":
-        return [Check("footprint.entry", False, f"no footprint.publish entry at seq {fp.seq} in the evidence"),
-                Check("footprint.figures", False, "footprint entry missing")]
+        return [
+            Check("footprint.entry", False, f"no footprint.publish entry at seq {fp.seq} in the evidence"),
+            Check("footprint.figures", False, "footprint entry missing"),
+        ]
     if entry.payload.get("footprint_id") != fp.id or entry.actor != cert.body.issuer.actor:
-        return [Check("footprint.entry", False,
-                      f"entry {fp.seq} is footprint {entry.payload.get('footprint_id')} by {entry.actor!r}, "
-                      f"not {fp.id} by {cert.body.issuer.actor!r}"),
-                Check("footprint.figures", False, "footprint entry does not match")]
+        return [
+            Check(
+                "footprint.entry",
+                False,
+                f"entry {fp.seq} is footprint {entry.payload.get('footprint_id')} by {entry.actor!r}, "
+                f"not {fp.id} by {cert.body.issuer.actor!r}",
+            ),
+            Check("footprint.figures", False, "footprint entry does not match"),
+        ]
     run_seq = entry.payload.get("attribution_run_seq")
     run = entries.get(run_seq) if isinstance(run_seq, int) else None
     run_payload = run.payload if run is not None and run.kind == "attribution.run" else None
     if run_seq is not None and run_payload is None:
-        return [Check("footprint.entry", False,
-                      f"the footprint cites attribution run {run_seq}, which is not in the evidence"),
-                Check("footprint.figures", False, "attribution run missing")]
+        return [
+            Check(
+                "footprint.entry",
+                False,
+                f"the footprint cites attribution run {run_seq}, which is not in the evidence",
+            ),
+            Check("footprint.figures", False, "attribution run missing"),
+        ]
     try:
         expected = claims_from_footprint(entry.payload, fp.seq, run_payload)
     except (KeyError, TypeError, ValueError) as e:
-        return [Check("footprint.entry", True),
-                Check("footprint.figures", False, f"footprint payload unreadable: {e!r}")]
+        return [
+            Check("footprint.entry", True),
+            Check("footprint.figures", False, f"footprint payload unreadable: {e!r}"),
+        ]
     diff = differing_fields(expected, cert.data)
     detail = f"differs from the footprint entry: {', '.join(diff[:8])}" if diff else ""
     return [Check("footprint.entry", True), Check("footprint.figures", not diff, detail)]
@@ -376,10 +386,19 @@ def _upgrade_checks(cert: Certificate, old: Checkpoint | None, memo: _Memo) -> l
     new, trusted, reason = memo.checkpoint(up.checkpoint)
     checks = [Check("upgrade.checkpoint", trusted, reason)]
     proof = _hashes(up.consistency)
-    consistent = (new is not None and old is not None and proof is not None
-                  and merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof))
-    checks.append(Check("upgrade.consistency", consistent,
-                        "" if consistent else "the evidence checkpoint is not shown to be a prefix of the newer one"))
+    consistent = (
+        new is not None
+        and old is not None
+        and proof is not None
+        and merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
+    )
+    checks.append(
+        Check(
+            "upgrade.consistency",
+            consistent,
+            "" if consistent else "the evidence checkpoint is not shown to be a prefix of the newer one",
+        )
+    )
     leaves = {e.seq: e.leaf_hash for e in cert.body.evidence.entries}
     unknown = [p.seq for p in up.proofs if p.seq not in leaves]
     bad = _inclusion(((p.seq, leaves[p.seq], p.proof) for p in up.proofs if p.seq in leaves), new)
@@ -436,11 +455,20 @@ class _Memo:
 
 def _check(certificate: Certificate | bytes | str | dict[str, Any], memo: _Memo) -> VerificationResult:
     try:
-        cert = certificate if isinstance(certificate, Certificate) else (
-            Certificate.from_json(certificate) if isinstance(certificate, dict) else Certificate.from_bytes(certificate))
+        cert = (
+            certificate
+            if isinstance(certificate, Certificate)
+            else (
+                Certificate.from_json(certificate)
+                if isinstance(certificate, dict)
+                else Certificate.from_bytes(certificate)
+            )
+        )
     except MalformedCertificate as e:
         cid = certificate.get("id") if isinstance(certificate, dict) else None
-        return VerificationResult(cid if isinstance(cid, str) else None, (Check("document", False, e.message),))
+        return VerificationResult(
+            cid if isinstance(cid, str) else None, (Check("document", False, e.message),)
+        )
     checks = [Check("document", True)]
     ev = cert.body.evidence
     checkpoint, trusted, reason = memo.checkpoint(ev.checkpoint)
@@ -449,7 +477,9 @@ def _check(certificate: Certificate | bytes | str | dict[str, Any], memo: _Memo)
     checks.append(_fail("evidence.canonical", bad_bodies, "body not canonical or not the listed entry"))
     checks.append(_fail("evidence.leaf_hash", wrong_hash, "body does not hash to its leaf hash"))
     bad_inclusion = _inclusion(((e.seq, e.leaf_hash, e.proof) for e in ev.entries), checkpoint)
-    checks.append(_fail("evidence.inclusion", bad_inclusion, "inclusion proof does not reach the checkpoint root"))
+    checks.append(
+        _fail("evidence.inclusion", bad_inclusion, "inclusion proof does not reach the checkpoint root")
+    )
     keys = _replay_keys(entries, memo)
     problems = []
     if keys.bad_signatures:
@@ -461,10 +491,25 @@ def _check(certificate: Certificate | bytes | str | dict[str, Any], memo: _Memo)
     checks.extend(_footprint_checks(cert, entries))
     checks.append(_statement_check(cert, entries, keys))
     checks.extend(_upgrade_checks(cert, checkpoint, memo))
+    if memo.trust.policy is not None:
+        checks.append(_witness_check(cert, memo.trust.policy))
     return VerificationResult(cert.id, tuple(checks))
 
 
-def check_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> VerificationResult:
+def _witness_check(cert: Certificate, policy: Policy) -> Check:
+    """``checkpoint.witnesses``: the newest checkpoint the certificate carries meets the witness policy.
+
+    The upgrade's checkpoint covers the evidence's (``upgrade.consistency``), so
+    its cosignatures vouch for both.
+    """
+    note = cert.upgrade.checkpoint if cert.upgrade is not None else cert.body.evidence.checkpoint
+    result = policy.check(note)
+    return Check("checkpoint.witnesses", result.ok, "" if result.ok else f"[{result.code}] {result.reason}")
+
+
+def check_certificate(
+    certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey
+) -> VerificationResult:
     """Run every check on ``certificate`` against the trusted ledger key. Pure; never raises for bad input."""
     return _check(certificate, _Memo(trust))
 
@@ -487,7 +532,9 @@ class Verifier:
         return _check(certificate, self._memo)
 
 
-def verify_certificate(certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey) -> Certificate:
+def verify_certificate(
+    certificate: Certificate | bytes | str | dict[str, Any], trust: TrustedKey
+) -> Certificate:
     """The parsed certificate if every check passes; ``CertificateInvalid`` naming the failed checks.
 
     ``CertificateInvalid.details["result"]`` is the ``VerificationResult`` as JSON.
@@ -497,7 +544,9 @@ def verify_certificate(certificate: Certificate | bytes | str | dict[str, Any], 
         failed = [f"{c.name} ({c.detail})" if c.detail else c.name for c in result.checks if not c.ok]
         raise CertificateInvalid(
             f"certificate {result.certificate_id} failed: {'; '.join(failed)}",
-            certificate_id=result.certificate_id, failed=list(result.failed), result=result.to_json(),
+            certificate_id=result.certificate_id,
+            failed=list(result.failed),
+            result=result.to_json(),
         )
     if isinstance(certificate, Certificate):
         return certificate
@@ -506,20 +555,23 @@ def verify_certificate(certificate: Certificate | bytes | str | dict[str, Any], 
     return Certificate.from_bytes(certificate)
 
 
-def check_files(paths: list[Path], trust_path: Path) -> list[VerificationResult]:
+def check_files(
+    paths: list[Path], trust_path: Path, policy: Policy | None = None
+) -> list[VerificationResult]:
     """``check_certificate`` on each file, through one ``Verifier`` (shared evidence checked once).
 
     ``MalformedCertificate`` when the trusted key or a file cannot be read (a bad
     certificate *inside* a readable file is a failed ``document`` check, not an error).
     """
-    verifier = Verifier(TrustedKey.from_file(trust_path))
+    verifier = Verifier(replace(TrustedKey.from_file(trust_path), policy=policy))
     results = []
     for path in paths:
         try:
             raw = Path(path).read_bytes()
         except OSError as e:
-            raise MalformedCertificate(f"cannot read certificate {path}: {e.strerror}",
-                                       code="certificate.unreadable") from e
+            raise MalformedCertificate(
+                f"cannot read certificate {path}: {e.strerror}", code="certificate.unreadable"
+            ) from e
         results.append(verifier.check(raw))
     return results
 

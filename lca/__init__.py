@@ -30,8 +30,9 @@ from lca.errors import (
 )
 from lca.footprint import FootprintResult, Ghg, format_contribution_table
 from lca.model import ProductModel, example_models, load_model, parse_model
-from lca.project import setup_project, tanji_home
+from lca.project import setup_project
 from lca.publish import FootprintPublish, pact_fields
+from ledger import tanji_home  # the data directory is the ledger's (ledger.store.db)
 
 __all__ = [
     "Background",

@@ -129,9 +129,7 @@ def parse_background(text: str) -> Background:
         if f.kind == "electricity_technology" and f.technology is None:
             raise BackgroundDataError(f"factor {f.key!r} needs a technology", key=f.key)
         if f.status != "missing" and not f.emissions:
-            raise BackgroundDataError(
-                f"factor {f.key!r} is {f.status} but has no emissions", key=f.key
-            )
+            raise BackgroundDataError(f"factor {f.key!r} is {f.status} but has no emissions", key=f.key)
         factors[f.key] = Factor(
             key=f.key,
             name=f.name,

@@ -30,7 +30,7 @@ from lca.errors import BrightwayError, InvalidModel, LcaError
 from lca.footprint import CATEGORIES, FootprintResult, Ghg, assemble_footprint, gas_scores
 from lca.gases import BIOSPHERE_DATABASE, GASES
 from lca.model import ProductModel
-from lca.project import BACKGROUND_DATABASE, FOREGROUND_DATABASE, setup_project, tanji_home
+from lca.project import BACKGROUND_DATABASE, FOREGROUND_DATABASE, setup_project
 from lca.solver import FloatArray, factorise
 from lca.system import (
     BackgroundSystem,
@@ -39,6 +39,7 @@ from lca.system import (
     background_system,
     compile_system,
 )
+from ledger import tanji_home
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,7 @@ def _foreground_data(system: ForegroundSystem) -> dict[tuple[str, str], dict[str
             "unit": a.unit,
             "type": "process",
             "tanji_kind": a.kind,
-            "exchanges": [
-                {"input": (FOREGROUND_DATABASE, a.code), "amount": 1.0, "type": "production"}
-            ],
+            "exchanges": [{"input": (FOREGROUND_DATABASE, a.code), "amount": 1.0, "type": "production"}],
         }
     for t in system.technosphere:
         db = BACKGROUND_DATABASE if t.supplier.startswith(bg_prefix) else FOREGROUND_DATABASE
@@ -73,9 +72,7 @@ def _foreground_data(system: ForegroundSystem) -> dict[tuple[str, str], dict[str
     for b in system.biosphere:
         exchanges = data[(FOREGROUND_DATABASE, b.activity)]["exchanges"]
         assert isinstance(exchanges, list)
-        exchanges.append(
-            {"input": (BIOSPHERE_DATABASE, b.gas), "amount": b.amount, "type": "biosphere"}
-        )
+        exchanges.append({"input": (BIOSPHERE_DATABASE, b.gas), "amount": b.amount, "type": "biosphere"})
     return data
 
 
@@ -98,9 +95,7 @@ def write_foreground(system: ForegroundSystem, data_dir: Path) -> None:
         raise BrightwayError(f"cannot write the foreground to Brightway: {e}") from e
 
 
-def _datapackage(
-    bg: BackgroundSystem, fg: ForegroundSystem
-) -> tuple[object, dict[str, int], dict[str, int]]:
+def _datapackage(bg: BackgroundSystem, fg: ForegroundSystem) -> tuple[object, dict[str, int], dict[str, int]]:
     """A float64 bw_processing datapackage of background + foreground, with its id maps."""
     import bw_processing as bwp
 
@@ -170,9 +165,7 @@ def build_linear_system(
         lca.load_lcia_data()
         products = {code: lca.dicts.product[i] for code, i in ids.items()}
         activities = {code: lca.dicts.activity[i] for code, i in ids.items()}
-        rows = {
-            code: lca.dicts.biosphere[i] for code, i in flow_ids.items() if i in lca.dicts.biosphere
-        }
+        rows = {code: lca.dicts.biosphere[i] for code, i in flow_ids.items() if i in lca.dicts.biosphere}
         bw_cf = np.asarray(lca.characterization_matrix.diagonal(), dtype=np.float64)
         technosphere = sp.csc_matrix(lca.technosphere_matrix)
         biosphere = sp.csr_matrix(lca.biosphere_matrix)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from lca.errors import InvalidAttribution, MissingAttribution
+from ledger import claimable_share, physical_share
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +127,15 @@ class ElectricitySplit:
 
     @property
     def claimable_share(self) -> float:
-        return sum(self.claimable_kwh.values()) / self.total_kwh if self.total_kwh else 0.0
+        """Claimable share (``ledger.claimable_share``); 0 without electricity."""
+        share = claimable_share(sum(self.claimable_kwh.values()), self.total_kwh)
+        return 0.0 if share is None else share
 
     @property
     def physical_green_share(self) -> float:
-        green = self.direct_physical_kwh + self.contracted_kwh + self.certificate_kwh
-        return green / self.total_kwh if self.total_kwh else 0.0
+        """Physical share: direct-supply kWh / total (``ledger.physical_share``); 0 without electricity."""
+        share = physical_share(self.direct_physical_kwh, self.total_kwh)
+        return 0.0 if share is None else share
 
 
 def index_attribution(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from lca.gases import GASES
 from lca.system import LinkKind, ProductPlan
+from ledger import claimable_share
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,9 @@ class ElectricitySummary:
 
     @property
     def claimable_green_share(self) -> float:
-        return self.claimable_green_kwh / self.total_kwh if self.total_kwh else 0.0
+        """Claimable share (``ledger.claimable_share``); 0 without electricity."""
+        share = claimable_share(self.claimable_green_kwh, self.total_kwh)
+        return 0.0 if share is None else share
 
     @property
     def market_kg_co2e_per_kwh(self) -> float:
@@ -236,9 +239,7 @@ def assemble_footprint(
         )
         for p in plan.model.processes
     )
-    primary = sum(
-        i.market.total * link.primary_weight for i, link in zip(inputs, plan.links, strict=True)
-    )
+    primary = sum(i.market.total * link.primary_weight for i, link in zip(inputs, plan.links, strict=True))
     pds = 100.0 * primary / market.total if market.total > 0 else 0.0
 
     m = plan.model
@@ -299,9 +300,7 @@ def format_contribution_table(result: FootprintResult, *, top: int = 12) -> str:
     ranked = sorted(r.by_input, key=lambda i: -abs(i.market.total))
     for i in ranked[:top]:
         name = f"{i.process_id} / {i.label}"
-        lines.append(
-            f"  {name[:41]:<42}{i.market.total:>14,.3f}{100 * i.market.total / total:>7.1f}%"
-        )
+        lines.append(f"  {name[:41]:<42}{i.market.total:>14,.3f}{100 * i.market.total / total:>7.1f}%")
     if len(ranked) > top:
         rest = Ghg.sum(i.market for i in ranked[top:])
         lines.append(f"  {'(others)':<42}{rest.total:>14,.3f}{100 * rest.total / total:>7.1f}%")

@@ -21,10 +21,15 @@ from sqlalchemy import BigInteger, Date, Float, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lca.publish import FootprintPublish
-from ledger.entry import Entry
-from ledger.errors import RuleViolation
-from ledger.kinds import REGISTRY, AppendContext, EntryKind
-from ledger.tables import Base, LedgerEntryRow
+from ledger import (
+    REGISTRY,
+    AppendContext,
+    Entry,
+    EntryKind,
+    ProjectionBase,
+    RuleViolation,
+    entry_at,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
@@ -38,7 +43,7 @@ class FootprintPublishEntry(FootprintPublish):
     supersedes: list[Uuid] = Field(default_factory=list)
 
 
-class FootprintRow(Base):
+class FootprintRow(ProjectionBase):
     """Projection: every published footprint and whether a newer one replaced it."""
 
     __tablename__ = "footprints"
@@ -82,8 +87,17 @@ class FootprintRecord:
 
 def _record(row: FootprintRow) -> FootprintRecord:
     return FootprintRecord(
-        row.footprint_id, row.seq, row.actor, row.product_id, row.lot, row.period_start, row.period_end,
-        row.pcf_market, row.pcf_location, row.attribution_run_seq, tuple(json.loads(row.supersedes)),
+        row.footprint_id,
+        row.seq,
+        row.actor,
+        row.product_id,
+        row.lot,
+        row.period_start,
+        row.period_end,
+        row.pcf_market,
+        row.pcf_location,
+        row.attribution_run_seq,
+        tuple(json.loads(row.supersedes)),
         row.superseded_by,
     )
 
@@ -107,27 +121,35 @@ def _check(ctx: AppendContext, entry: Entry, p: FootprintPublishEntry) -> None:
         raise RuleViolation(f"footprint {p.footprint_id} is published already", code="footprint.exists")
     if p.period_end <= p.period_start:
         raise RuleViolation(
-            f"reference period [{p.period_start}, {p.period_end}) is empty", code="footprint.period_empty")
+            f"reference period [{p.period_start}, {p.period_end}) is empty", code="footprint.period_empty"
+        )
     for old_id in p.supersedes:
         old = ctx.session.get(FootprintRow, old_id)
         if old is None:
             raise RuleViolation(f"superseded footprint {old_id} does not exist", code="footprint.unknown")
         if old.actor != entry.actor:
             raise RuleViolation(
-                f"footprint {old_id} was published by {old.actor!r}, not {entry.actor!r}", code="footprint.not_owner")
+                f"footprint {old_id} was published by {old.actor!r}, not {entry.actor!r}",
+                code="footprint.not_owner",
+            )
         if old.product_id != p.product_id:
             raise RuleViolation(
                 f"footprint {old_id} is of product {old.product_id!r}, not {p.product_id!r}",
-                code="footprint.product_mismatch")
+                code="footprint.product_mismatch",
+            )
         if old.superseded_by is not None:
             raise RuleViolation(
-                f"footprint {old_id} was replaced already by {old.superseded_by}", code="footprint.superseded")
+                f"footprint {old_id} was replaced already by {old.superseded_by}", code="footprint.superseded"
+            )
     if p.attribution_run_seq is not None:
-        kind = ctx.session.scalar(select(LedgerEntryRow.kind).where(LedgerEntryRow.seq == p.attribution_run_seq))
+        run = entry_at(ctx.session, p.attribution_run_seq)
+        kind = None if run is None else run.kind
         if kind != "attribution.run":
             raise RuleViolation(
-                f"attribution_run_seq {p.attribution_run_seq} is not an attribution.run entry (found {kind!r})",
-                code="footprint.run_unknown")
+                f"attribution_run_seq {p.attribution_run_seq} is not an attribution.run entry "
+                f"(found {kind!r})",
+                code="footprint.run_unknown",
+            )
 
 
 def _apply(ctx: AppendContext, entry: Entry, p: FootprintPublishEntry) -> None:
@@ -135,15 +157,31 @@ def _apply(ctx: AppendContext, entry: Entry, p: FootprintPublishEntry) -> None:
         old = ctx.session.get(FootprintRow, old_id)
         assert old is not None  # checked above
         old.superseded_by = p.footprint_id
-    ctx.session.add(FootprintRow(
-        footprint_id=p.footprint_id, seq=entry.seq, actor=entry.actor, product_id=p.product_id, lot=p.lot,
-        period_start=p.period_start, period_end=p.period_end, pcf_market=p.results.market.total,
-        pcf_location=p.results.location.total, attribution_run_seq=p.attribution_run_seq,
-        supersedes=json.dumps(list(p.supersedes)), superseded_by=None,
-    ))
+    ctx.session.add(
+        FootprintRow(
+            footprint_id=p.footprint_id,
+            seq=entry.seq,
+            actor=entry.actor,
+            product_id=p.product_id,
+            lot=p.lot,
+            period_start=p.period_start,
+            period_end=p.period_end,
+            pcf_market=p.results.market.total,
+            pcf_location=p.results.location.total,
+            attribution_run_seq=p.attribution_run_seq,
+            supersedes=json.dumps(list(p.supersedes)),
+            superseded_by=None,
+        )
+    )
 
 
-PUBLISH = REGISTRY.register(EntryKind(
-    "footprint.publish", FootprintPublishEntry, _check, _apply, roles=frozenset({"enterprise"}),
-    summary="Publish a product carbon footprint (ISO 14067, IPCC AR6 GWP100) computed from the ledger.",
-))
+PUBLISH = REGISTRY.register(
+    EntryKind(
+        "footprint.publish",
+        FootprintPublishEntry,
+        _check,
+        _apply,
+        roles=frozenset({"enterprise"}),
+        summary="Publish a product carbon footprint (ISO 14067, IPCC AR6 GWP100) computed from the ledger.",
+    )
+)

@@ -2,7 +2,7 @@
 
 The thin shell around ``compute_footprints``: it reads each model's meters'
 electricity from the newest attribution run covering the model's reference
-period (``ledger.attribution_reports``), computes every product from one
+period (``ledger.attribution.reports``), computes every product from one
 factorisation, and publishes each footprint as a signed entry. A product's new
 footprint replaces (``supersedes``) the publisher's active footprint of the
 same product and period, which PACT then lists as ``Deprecated``.
@@ -26,10 +26,10 @@ from lca.footprint import FootprintResult
 from lca.kinds import FootprintPublishEntry, list_footprints
 from lca.model import ProductModel
 from lca.publish import FootprintPublish
-from ledger.attribution_reports import meter_electricity_for_period
-from ledger.entry import Submission
-from ledger.keys import Ed25519PrivateKey
-from ledger.log import Ledger
+from ledger.attribution.reports import meter_electricity_for_period
+from ledger.log.entry import Submission
+from ledger.log.keys import Ed25519PrivateKey
+from ledger.store.append import Ledger
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ def _months(model: ProductModel) -> tuple[str, str]:
     start, end = model.reference_period.start, model.reference_period.end
     if start.day != 1 or end.day != 1:
         raise InvalidModel(
-            f"model {model.id!r}: reference period [{start}, {end}) must start and end on the first of a month "
-            "to follow the ledger's monthly attribution",
+            f"model {model.id!r}: reference period [{start}, {end}) must start and end on the first "
+            "of a month to follow the ledger's monthly attribution",
             model_id=model.id,
         )
     last = end - dt.timedelta(days=1)
@@ -85,21 +85,29 @@ def ledger_electricity(session: Session, models: Sequence[ProductModel]) -> list
             continue
         first, last = _months(model)
         for rec in meter_electricity_for_period(session, first, last, meters):
-            out.append(MeterElectricity(
-                meter_id=rec.meter_id,
-                period=Period(model.reference_period.start, model.reference_period.end),
-                direct_wh=rec.direct_wh, direct_claimable_wh=rec.direct_claimable_wh,
-                contracted_wh=rec.contracted_wh, certificate_wh=rec.certificate_wh,
-                grid_wh=rec.grid_wh, attribution_seq=rec.attribution_seq,
-            ))
+            out.append(
+                MeterElectricity(
+                    meter_id=rec.meter_id,
+                    period=Period(model.reference_period.start, model.reference_period.end),
+                    direct_wh=rec.direct_wh,
+                    direct_claimable_wh=rec.direct_claimable_wh,
+                    contracted_wh=rec.contracted_wh,
+                    certificate_wh=rec.certificate_wh,
+                    grid_wh=rec.grid_wh,
+                    attribution_seq=rec.attribution_seq,
+                )
+            )
     # two models over the same meter and period need the record once
     unique = {(e.meter_id, e.period): e for e in out}
     return list(unique.values())
 
 
 def compute_from_ledger(
-    ledger: Ledger, models: Sequence[ProductModel], data_dir: Path | None = None,
-    *, background: Background | None = None,
+    ledger: Ledger,
+    models: Sequence[ProductModel],
+    data_dir: Path | None = None,
+    *,
+    background: Background | None = None,
 ) -> list[ComputedFootprint]:
     """Footprints of ``models`` (one factorisation) with electricity from the ledger."""
     with ledger.db.read_session() as s:
@@ -115,22 +123,43 @@ def compute_from_ledger(
 
 
 def publish_footprints(
-    ledger: Ledger, computed: Sequence[ComputedFootprint], actor: str, key: Ed25519PrivateKey,
-    *, lot: str | None = None,
+    ledger: Ledger,
+    computed: Sequence[ComputedFootprint],
+    actor: str,
+    key: Ed25519PrivateKey,
+    *,
+    lot: str | None = None,
 ) -> list[PublishedFootprint]:
     """Publish each footprint as a ``footprint.publish`` entry by ``actor``, in one atomic batch."""
     with ledger.db.read_session() as s:
         active = [f for f in list_footprints(s, actor=actor) if f.superseded_by is None]
     subs, meta = [], []
     for c in computed:
-        base = FootprintPublish.from_result(c.result, c.model, attribution_run_seq=c.attribution_run_seq, lot=lot)
-        replaced = tuple(f.footprint_id for f in active if f.product_id == c.model.id
-                         and f.period_start == c.model.reference_period.start
-                         and f.period_end == c.model.reference_period.end and f.lot == lot)
+        base = FootprintPublish.from_result(
+            c.result, c.model, attribution_run_seq=c.attribution_run_seq, lot=lot
+        )
+        replaced = tuple(
+            f.footprint_id
+            for f in active
+            if f.product_id == c.model.id
+            and f.period_start == c.model.reference_period.start
+            and f.period_end == c.model.reference_period.end
+            and f.lot == lot
+        )
         footprint_id = str(uuid.uuid4())
-        entry = FootprintPublishEntry.model_validate({
-            **base.model_dump(mode="json", by_alias=True), "footprint_id": footprint_id, "supersedes": list(replaced)})
-        subs.append(Submission.create("footprint.publish", actor, entry.model_dump(mode="json", by_alias=True), key))
+        entry = FootprintPublishEntry.model_validate(
+            {
+                **base.model_dump(mode="json", by_alias=True),
+                "footprint_id": footprint_id,
+                "supersedes": list(replaced),
+            }
+        )
+        subs.append(
+            Submission.create("footprint.publish", actor, entry.model_dump(mode="json", by_alias=True), key)
+        )
         meta.append((footprint_id, c.model.id, replaced, c.result.market.total))
     placed = ledger.append(subs)
-    return [PublishedFootprint(fid, p.seq, pid, rep, total) for (fid, pid, rep, total), p in zip(meta, placed, strict=True)]
+    return [
+        PublishedFootprint(fid, p.seq, pid, rep, total)
+        for (fid, pid, rep, total), p in zip(meta, placed, strict=True)
+    ]

@@ -132,12 +132,8 @@ class PactFootprintExcerpt(_Strict):
     declared_unit_amount: Positive = Field(alias="declaredUnitAmount")
     pcf_excluding_biogenic_uptake: float = Field(alias="pcfExcludingBiogenicUptake")
     fossil_ghg_emissions: NonNegative = Field(alias="fossilGhgEmissions")
-    land_use_change_ghg_emissions: NonNegative = Field(
-        default=0.0, alias="landUseChangeGhgEmissions"
-    )
-    primary_data_share: Annotated[float, Field(ge=0, le=100)] = Field(
-        default=0.0, alias="primaryDataShare"
-    )
+    land_use_change_ghg_emissions: NonNegative = Field(default=0.0, alias="landUseChangeGhgEmissions")
+    primary_data_share: Annotated[float, Field(ge=0, le=100)] = Field(default=0.0, alias="primaryDataShare")
     reference_period_end: str | None = Field(default=None, alias="referencePeriodEnd")
 
 
@@ -193,9 +189,7 @@ class Input(_Strict):
     def _one_source(self) -> Input:
         given = [x for x in (self.background, self.process, self.supplier) if x is not None]
         if len(given) != 1:
-            raise ValueError(
-                f"input {self.id!r} needs exactly one of 'background', 'process', 'supplier'"
-            )
+            raise ValueError(f"input {self.id!r} needs exactly one of 'background', 'process', 'supplier'")
         if not known_unit(self.unit):
             raise ValueError(f"input {self.id!r} has unknown unit {self.unit!r}")
         return self
@@ -328,8 +322,7 @@ class ProductModel(_Strict):
                     raise ValueError(f"process {p.id!r} consumes its own output")
             if p.electricity is not None and self.electricity_factors is None:
                 raise ValueError(
-                    f"process {p.id!r} has metered electricity but the model has no "
-                    "electricity_factors"
+                    f"process {p.id!r} has metered electricity but the model has no electricity_factors"
                 )
         return self
 
@@ -353,13 +346,9 @@ def parse_model(data: Any) -> ProductModel:
     try:
         return ProductModel.model_validate(data)
     except ValidationError as e:
-        errors = "; ".join(
-            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()
-        )
+        errors = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
         model_id = data.get("id") if isinstance(data, dict) else None
-        raise InvalidModel(
-            f"product model {model_id!r} is invalid: {errors}", model_id=model_id
-        ) from e
+        raise InvalidModel(f"product model {model_id!r} is invalid: {errors}", model_id=model_id) from e
 
 
 def load_model(path: Path) -> ProductModel:

@@ -32,12 +32,6 @@ FOREGROUND_DATABASE = "tanji-foreground"
 VERSION_KEY = "tanji_background_version"
 
 
-def tanji_home() -> Path:
-    """``$TANJI_HOME`` or ``~/.local/share/tanji``."""
-    env = os.environ.get("TANJI_HOME")
-    return Path(env) if env else Path.home() / ".local" / "share" / "tanji"
-
-
 def brightway_dir(data_dir: Path) -> Path:
     return data_dir / "brightway"
 
@@ -56,14 +50,13 @@ def open_project(data_dir: Path) -> ModuleType:
             import bw2data as bd
 
         if Path(bd.projects._base_data_dir).absolute() != base:
-            bd.projects.change_base_directories(
-                base, base_logs_dir=base / "logs", project_name=PROJECT
-            )
+            bd.projects.change_base_directories(base, base_logs_dir=base / "logs", project_name=PROJECT)
         if bd.projects.current != PROJECT:
             bd.projects.set_current(PROJECT)
     except Exception as e:  # bw2data raises many kinds; translate where they enter
         raise BrightwayError(f"cannot open Brightway project in {str(base)!r}: {e}") from e
-    return bd
+    module: ModuleType = bd
+    return module
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +103,7 @@ def _write_background(bd: ModuleType, system: BackgroundSystem, version: str) ->
             "unit": a.unit,
             "location": "CN",
             "type": "process",
-            "exchanges": [
-                {"input": (BACKGROUND_DATABASE, a.code), "amount": 1.0, "type": "production"}
-            ]
+            "exchanges": [{"input": (BACKGROUND_DATABASE, a.code), "amount": 1.0, "type": "production"}]
             + [
                 {"input": (BIOSPHERE_DATABASE, gas), "amount": amount, "type": "biosphere"}
                 for gas, amount in bio.get(a.code, [])

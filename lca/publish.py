@@ -91,9 +91,7 @@ class DqiFigures(_Frozen):
 class FootprintPublish(_Frozen):
     """Payload of a ``footprint.publish`` ledger entry."""
 
-    schema_: Literal["tanji.footprint.publish/1"] = Field(
-        default="tanji.footprint.publish/1", alias="schema"
-    )
+    schema_: Literal["tanji.footprint.publish/1"] = Field(default="tanji.footprint.publish/1", alias="schema")
     product_id: str
     product_name: str
     product_ids: list[str]

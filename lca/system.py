@@ -311,9 +311,7 @@ def _compile_model(
             seqs.update(split.attribution_seqs)
             mix = f"{model.id}/{p.id}/electricity"
             acts.append(
-                ActivitySpec(
-                    mix, f"Metered electricity of {p.id} ({model.id})", "kWh", "electricity_mix"
-                )
+                ActivitySpec(mix, f"Metered electricity of {p.id} ({model.id})", "kWh", "electricity_mix")
             )
             if split.total_kwh > 0:
                 for techname, kwh in split.claimable_kwh.items():
@@ -322,9 +320,7 @@ def _compile_model(
                     tech.append(TechExchange(mix, background_code(tf.key), kwh / split.total_kwh))
                 if split.unclaimed_kwh > 0:
                     tech.append(
-                        TechExchange(
-                            mix, background_code(mkt.key), split.unclaimed_kwh / split.total_kwh
-                        )
+                        TechExchange(mix, background_code(mkt.key), split.unclaimed_kwh / split.total_kwh)
                     )
             kwh_per_unit = alpha * split.total_kwh / p.electricity.output_over_period
             tech.append(TechExchange(code, mix, kwh_per_unit))

@@ -115,3 +115,42 @@ class StorageError(LedgerError):
     """The database failed; the driver's exception is chained as ``__cause__``."""
 
     code = "storage.failed"
+
+
+class LogInconsistent(IntegrityFailure):
+    """Two views of one log do not fit together: ``log.rollback``, ``log.fork``,
+    ``log.inconsistent`` (a consistency proof that does not verify) or
+    ``log.other_origin``. The evidence is in ``details``."""
+
+    code = "log.inconsistent"
+
+
+class CosignatureError(IntegrityFailure):
+    """A witness cosignature is malformed, forged, over another checkpoint or by an unknown key.
+
+    Codes: ``cosignature.malformed``, ``cosignature.missing``, ``cosignature.forged``,
+    ``cosignature.future``, ``cosignature.key_malformed``.
+    """
+
+    code = "cosignature.invalid"
+
+
+class PolicyError(IntegrityFailure):
+    """A witness policy is malformed (``policy.malformed``) or a checkpoint does not meet it
+    (``policy.not_satisfied``, ``policy.unknown_log``)."""
+
+    code = "policy.not_satisfied"
+
+
+class WitnessRefused(LedgerError):
+    """A witness declined to cosign; its state is unchanged. ``code`` says why:
+
+    ``witness.malformed`` (the request), ``witness.unknown_origin``,
+    ``witness.untrusted`` (no trusted log signature verifies), ``witness.old_size_too_large``,
+    ``witness.old_size_mismatch`` (``details['latest_size']`` is what the witness holds),
+    ``witness.rollback`` (a smaller tree than the witness has cosigned),
+    ``witness.inconsistent`` (the consistency proof does not verify),
+    ``witness.fork`` (same size as the witness's checkpoint, other root).
+    """
+
+    code = "witness.refused"

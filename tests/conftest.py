@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ledger.db import Database, sqlite_url
-from ledger.entry import Submission
-from ledger.keys import Ed25519PrivateKey, generate_key, public_key_b64
-from ledger.log import Ledger
+from ledger.log.entry import Submission
+from ledger.log.keys import Ed25519PrivateKey, generate_key, public_key_b64
+from ledger.store.append import Ledger
+from ledger.store.db import Database, sqlite_url
 
 PG_ENV = "TANJI_TEST_PG_URL"
 
@@ -71,7 +71,9 @@ class Park:
         self.ledger = ledger
         self.keys = keys
 
-    def sign(self, kind: str, actor: str, payload: dict[str, object], client_id: str | None = None) -> Submission:
+    def sign(
+        self, kind: str, actor: str, payload: dict[str, object], client_id: str | None = None
+    ) -> Submission:
         """A submission signed with ``actor``'s key."""
         return Submission.create(kind, actor, payload, self.keys[actor], client_id=client_id)
 
@@ -79,9 +81,20 @@ class Park:
         """Register an actor with a fresh key and return the key."""
         key = generate_key()
         self.keys[actor_id] = key
-        self.ledger.append([self.sign("actor.register", registrar, {
-            "id": actor_id, "name": f"Actor {actor_id}", "role": role, "public_key": public_key_b64(key.public_key()),
-        })])
+        self.ledger.append(
+            [
+                self.sign(
+                    "actor.register",
+                    registrar,
+                    {
+                        "id": actor_id,
+                        "name": f"Actor {actor_id}",
+                        "role": role,
+                        "public_key": public_key_b64(key.public_key()),
+                    },
+                )
+            ]
+        )
         return key
 
 
@@ -106,20 +119,39 @@ def setup_energy_park(park: Park) -> Park:
     Meters: C-1, C-2 (E-1, consumption; C-2 read by gateway GW-1), C-3 (E-2, consumption),
     W-1 (G-1, wind), S-1 (G-1, solar), X-1 (E-1, grid_import, boundary).
     """
-    for actor, role in (("E-1", "enterprise"), ("E-2", "enterprise"), ("G-1", "generator"),
-                        ("GW-1", "gateway"), ("R-1", "registry")):
+    for actor, role in (
+        ("E-1", "enterprise"),
+        ("E-2", "enterprise"),
+        ("G-1", "generator"),
+        ("GW-1", "gateway"),
+        ("R-1", "registry"),
+    ):
         park.register(actor, role)
     meters: list[dict[str, object]] = [
         {"id": "C-1", "owner": "E-1", "park": "P-1", "kind": "consumption"},
-        {"id": "C-2", "owner": "E-1", "park": "P-1", "kind": "consumption", "gateway": "GW-1", "parent": "C-1"},
+        {
+            "id": "C-2",
+            "owner": "E-1",
+            "park": "P-1",
+            "kind": "consumption",
+            "gateway": "GW-1",
+            "parent": "C-1",
+        },
         {"id": "C-3", "owner": "E-2", "park": "P-1", "kind": "consumption"},
         {"id": "W-1", "owner": "G-1", "park": "P-1", "kind": "generation", "technology": "wind"},
         {"id": "S-1", "owner": "G-1", "park": "P-1", "kind": "generation", "technology": "solar"},
         {"id": "X-1", "owner": "E-1", "park": "P-1", "kind": "grid_import", "boundary": True},
     ]
-    park.ledger.append([park.sign("park.register", "operator", {"id": "P-1", "name": "Baotou Zero-Carbon Park",
-                                                               "level": "autonomous_region"})]
-                       + [park.sign("meter.register", "operator", m) for m in meters])
+    park.ledger.append(
+        [
+            park.sign(
+                "park.register",
+                "operator",
+                {"id": "P-1", "name": "Baotou Zero-Carbon Park", "level": "autonomous_region"},
+            )
+        ]
+        + [park.sign("meter.register", "operator", m) for m in meters]
+    )
     return park
 
 

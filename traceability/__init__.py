@@ -39,7 +39,8 @@ from traceability.errors import (
     UnknownReference,
     UnsupportedEvent,
 )
-from traceability.graph import EvidenceGraph, Genealogy, Impact, NodeInfo, Reached
+from traceability.genealogy import Genealogy
+from traceability.graph import EvidenceGraph, Impact, NodeInfo, Reached
 from traceability.lots import (
     LotBalance,
     LotProduce,

@@ -27,9 +27,7 @@ class IntervalIndex(Generic[T]):
         self._rows.insert(i, (start, end, order, item))
         self._longest = max(self._longest, end - start)
 
-    def overlapping(
-        self, start: datetime, end: datetime
-    ) -> list[tuple[datetime, datetime, int, T]]:
+    def overlapping(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime, int, T]]:
         """Rows with ``row.start < end and row.end > start``, by (start, order)."""
         hi = bisect_left(self._keys, (end,))
         lo = bisect_left(self._keys, (start - self._longest,))

@@ -23,11 +23,20 @@ Mapping (``bizStep`` read from CBV short names, ``cbv:BizStep-x`` compact IRIs,
 
 | event | condition | entries |
 |---|---|---|
-| ObjectEvent | ``bizStep`` commissioning / creating_class_instance, or action ADD without bizStep | one ``lot.produce`` per EPC / quantity, no inputs |
-| ObjectEvent, AggregationEvent | ``bizStep`` shipping / departing | one ``lot.ship`` per EPC / quantity (children for aggregations); customer from ``destinationList`` (owning_party, then possessing_party, then location) or ``options.counterparty`` |
-| ObjectEvent, AggregationEvent | ``bizStep`` receiving / arriving / accepting | one ``lot.receive`` per EPC / quantity; supplier from ``sourceList`` likewise |
-| TransformationEvent | outputs present | one ``lot.produce`` per output; each input lot's quantity is split over the outputs in proportion to their quantities (largest remainder, exact integers); an output that gets none of an input does not list it (reported) |
-| AggregationEvent | any other bizStep | reported: packing / unpacking moves lots in and out of a logistic unit but changes no lot quantity, and containment is not a ledger record |
+| ObjectEvent | ``bizStep`` commissioning / creating_class_instance, or action ADD without bizStep
+  | one ``lot.produce`` per EPC / quantity, no inputs |
+| ObjectEvent, AggregationEvent | ``bizStep`` shipping / departing
+  | one ``lot.ship`` per EPC / quantity (children for aggregations); customer from ``destinationList``
+    (owning_party, then possessing_party, then location) or ``options.counterparty`` |
+| ObjectEvent, AggregationEvent | ``bizStep`` receiving / arriving / accepting
+  | one ``lot.receive`` per EPC / quantity; supplier from ``sourceList`` likewise |
+| TransformationEvent | outputs present
+  | one ``lot.produce`` per output; each input lot's quantity is split over the outputs in proportion to their
+    quantities (largest remainder, exact integers); an output that gets none of an input does not list it
+    (reported) |
+| AggregationEvent | any other bizStep
+  | reported: packing / unpacking moves lots in and out of a logistic unit but changes no lot quantity, and
+    containment is not a ledger record |
 | AssociationEvent, TransactionEvent, others | — | reported as unsupported |
 
 An action other than ADD / OBSERVE / DELETE, an ``errorDeclaration``, a missing
@@ -48,6 +57,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from ledger import largest_remainder_split
 from traceability.errors import (
     InvalidEPCISDocument,
     InvalidQuantity,
@@ -178,9 +188,7 @@ def _load(document: Mapping[str, Any] | Sequence[Any] | str | bytes) -> list[Any
     if isinstance(document, Sequence) and not isinstance(document, str | bytes):
         return list(document)
     if not isinstance(document, Mapping):
-        raise InvalidEPCISDocument(
-            f"expected a JSON object or array, got {type(document).__name__}"
-        )
+        raise InvalidEPCISDocument(f"expected a JSON object or array, got {type(document).__name__}")
     doc_type = document.get("type")
     if doc_type in EVENT_TYPES:
         return [document]
@@ -191,9 +199,7 @@ def _load(document: Mapping[str, Any] | Sequence[Any] | str | bytes) -> list[Any
         )
     version = document.get("schemaVersion")
     if version is not None and not str(version).startswith("2."):
-        raise InvalidEPCISDocument(
-            f"schemaVersion {version!r} is not EPCIS 2.x", schema_version=str(version)
-        )
+        raise InvalidEPCISDocument(f"schemaVersion {version!r} is not EPCIS 2.x", schema_version=str(version))
     body = document.get("epcisBody")
     if not isinstance(body, Mapping):
         raise InvalidEPCISDocument("document has no epcisBody object")
@@ -277,9 +283,7 @@ def _quantity_lots(elements: object, what: str, ctx: _EventContext) -> list[_Lot
             ctx.note(f"{what} element without epcClass")
             continue
         if epc_class.startswith("urn:epc:idpat:"):
-            ctx.note(
-                f"{what} epcClass {epc_class!r} is a class pattern with no lot number; not a lot"
-            )
+            ctx.note(f"{what} epcClass {epc_class!r} is a class pattern with no lot number; not a lot")
             continue
         raw_quantity = element.get("quantity")
         if raw_quantity is None:
@@ -335,21 +339,7 @@ def _party(event: Mapping[str, Any], list_name: str, options: ImportOptions) -> 
 def _location(event: Mapping[str, Any]) -> str | None:
     loc = event.get("bizLocation")
     value = loc.get("id") if isinstance(loc, Mapping) else None
-    return (
-        value if isinstance(value, str) and value and not any(c.isspace() for c in value) else None
-    )
-
-
-def _split(total: int, weights: Sequence[int]) -> list[int]:
-    """Split ``total`` over ``weights`` in proportion, by largest remainder; ties to the earlier."""
-    weight_sum = sum(weights)
-    exact = [total * w for w in weights]
-    shares = [e // weight_sum for e in exact]
-    left = total - sum(shares)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] % weight_sum), i))
-    for i in order[:left]:
-        shares[i] += 1
-    return shares
+    return value if isinstance(value, str) and value and not any(c.isspace() for c in value) else None
 
 
 def _map_transformation(
@@ -368,7 +358,9 @@ def _map_transformation(
     weights = [o.quantity if same_unit else 1 for o in outputs]
     allocated: list[list[LotInput]] = [[] for _ in outputs]
     for lot in inputs:
-        shares = _split(lot.quantity, weights)
+        shares = largest_remainder_split(
+            lot.quantity, weights
+        )  # largest remainder, ties to the earlier output
         missing = [outputs[i].lot_id for i, s in enumerate(shares) if s == 0]
         if missing:
             ctx.note(
@@ -433,9 +425,7 @@ def _map_movement(
             )
             for lot in lots
         ]
-    if event.get("type") == "ObjectEvent" and (
-        step in PRODUCE_STEPS or (step is None and action == "ADD")
-    ):
+    if event.get("type") == "ObjectEvent" and (step in PRODUCE_STEPS or (step is None and action == "ADD")):
         if action != "ADD":
             raise _Skip(f"bizStep {step!r} with action {action!r}: commissioning needs action ADD")
         return [
@@ -454,7 +444,8 @@ def _map_movement(
     if event.get("type") == "AggregationEvent":
         raise _Skip(
             f"aggregation with bizStep {step!r} and action {action!r} moves lots in or out of "
-            f"logistic unit {event.get('parentID')!r} but changes no lot quantity; containment is not recorded"
+            f"logistic unit {event.get('parentID')!r} but changes no lot quantity; "
+            "containment is not recorded"
         )
     raise _Skip(f"bizStep {step!r} with action {action!r} changes no lot quantity; not mapped")
 

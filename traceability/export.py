@@ -33,9 +33,7 @@ def to_node_link(sub: nx.DiGraph) -> dict[str, Any]:
     """The subgraph as a JSON-ready node-link mapping, nodes and links sorted for stable output."""
     data: dict[str, Any] = nx.node_link_data(sub, edges="links")
     data["nodes"] = sorted((_json_safe(n) for n in data["nodes"]), key=lambda n: n["id"])
-    data["links"] = sorted(
-        (_json_safe(e) for e in data["links"]), key=lambda e: (e["source"], e["target"])
-    )
+    data["links"] = sorted((_json_safe(e) for e in data["links"]), key=lambda e: (e["source"], e["target"]))
     data["graph"] = _json_safe(data.get("graph", {}))
     return data
 
@@ -59,13 +57,9 @@ def graphml_safe(sub: nx.DiGraph) -> nx.DiGraph:
     """A copy of ``sub`` whose attribute values GraphML can hold."""
     safe: nx.DiGraph = nx.DiGraph()
     for node, data in sub.nodes(data=True):
-        safe.add_node(
-            node, **{k: v for k, raw in data.items() if (v := _graphml_value(raw)) is not None}
-        )
+        safe.add_node(node, **{k: v for k, raw in data.items() if (v := _graphml_value(raw)) is not None})
     for u, v, data in sub.edges(data=True):
-        safe.add_edge(
-            u, v, **{k: w for k, raw in data.items() if (w := _graphml_value(raw)) is not None}
-        )
+        safe.add_edge(u, v, **{k: w for k, raw in data.items() if (w := _graphml_value(raw)) is not None})
     return safe
 
 

@@ -25,6 +25,8 @@ from typing import Any, Literal
 import networkx as nx
 
 from traceability.errors import CycleDetected, MalformedEntry, SequenceError, UnknownReference
+from traceability.explain import explain, kind_of, label
+from traceability.genealogy import Genealogy, lot_genealogy
 from traceability.mapping import plan_entry
 from traceability.plan import PRODUCT_PREFIXES, EntryLike, Plan, State
 
@@ -64,49 +66,6 @@ class Impact:
 
 
 @dataclass(frozen=True)
-class LotLink:
-    """``quantity`` of lot ``source`` (in ``unit``) went into lot ``target``; ``depth`` from the query lot."""
-
-    source: str
-    target: str
-    quantity: int
-    unit: str
-    depth: int
-
-
-@dataclass(frozen=True)
-class LotSummary:
-    lot_id: str
-    product: str | None
-    unit: str | None
-    produced: int
-    received: int
-    consumed: int
-    shipped: int
-    supplier: str | None
-
-
-@dataclass(frozen=True)
-class Shipment:
-    node_id: str
-    lot_id: str
-    quantity: int
-    unit: str
-    customer: str
-
-
-@dataclass(frozen=True)
-class Genealogy:
-    """A lot's ancestry and descent through ``lot.produce`` inputs, with quantities and shipments."""
-
-    lot: LotSummary
-    ancestors: tuple[LotLink, ...]
-    descendants: tuple[LotLink, ...]
-    shipments: tuple[Shipment, ...]
-    lots: Mapping[str, LotSummary]
-
-
-@dataclass(frozen=True)
 class BuildStats:
     """Counts: applied entries, skipped (already read), ignored by kind, rejected (seq, code, message)."""
 
@@ -117,37 +76,6 @@ class BuildStats:
     placeholders: int
     nodes: int
     edges: int
-
-
-def _kind_of(node_id: str) -> str:
-    return node_id.split(":", 1)[0]
-
-
-# Explanations follow structural links (a direct link, a trade, a certificate) before readings.
-_EXPLAIN_ORDER = {
-    "lot": 0,
-    "run": 1,
-    "link": 2,
-    "trade": 3,
-    "gec": 4,
-    "meter": 5,
-    "footprint": 6,
-    "certificate": 7,
-    "ship": 8,
-    "batch": 9,
-    "actor": 10,
-}
-
-
-def _edge_note(data: Mapping[str, Any]) -> str:
-    notes = []
-    if "quantity" in data:
-        notes.append(f"{data['quantity']} {data.get('unit', '')}".strip())
-    if "share" in data:
-        notes.append(f"share {data['share']}")
-    if "hours" in data:
-        notes.append(f"hours {data['hours']}")
-    return f" [{', '.join(notes)}]" if notes else ""
 
 
 class EvidenceGraph:
@@ -248,8 +176,8 @@ class EvidenceGraph:
                     path=[u, u],
                 )
             if (
-                _kind_of(u) in PRODUCT_PREFIXES
-                and _kind_of(v) in PRODUCT_PREFIXES
+                kind_of(u) in PRODUCT_PREFIXES
+                and kind_of(v) in PRODUCT_PREFIXES
                 and u in g
                 and v in g
                 and g.succ[v]
@@ -353,9 +281,7 @@ class EvidenceGraph:
         out.sort(key=lambda r: (r.distance, r.id))
         return out
 
-    def upstream(
-        self, node_id: str, depth: int | None = None, as_of: int | None = None
-    ) -> list[Reached]:
+    def upstream(self, node_id: str, depth: int | None = None, as_of: int | None = None) -> list[Reached]:
         """Everything ``node_id`` rests on (its ancestors), nearest first, then by id.
 
         ``depth`` limits the number of edges followed; ``as_of`` follows only
@@ -364,9 +290,7 @@ class EvidenceGraph:
         self._require(node_id)
         return self._reached(self._walk(node_id, True, depth, as_of), node_id, as_of)
 
-    def downstream(
-        self, node_id: str, depth: int | None = None, as_of: int | None = None
-    ) -> list[Reached]:
+    def downstream(self, node_id: str, depth: int | None = None, as_of: int | None = None) -> list[Reached]:
         """Everything that rests on ``node_id`` (its descendants), nearest first, then by id."""
         self._require(node_id)
         return self._reached(self._walk(node_id, False, depth, as_of), node_id, as_of)
@@ -443,162 +367,31 @@ class EvidenceGraph:
             elif node in start_ids and isinstance(target, str):
                 continue
             found[kind].append(node)
-        return Impact(
-            *(tuple(sorted(found[k])) for k in ("footprint", "certificate", "lot", "shipment"))
-        )
+        return Impact(*(tuple(sorted(found[k])) for k in ("footprint", "certificate", "lot", "shipment")))
 
     # -- lots -------------------------------------------------------------------
 
-    def _lot_summary(self, node_id: str) -> LotSummary:
-        data = self._g.nodes[node_id]
-        consumed = shipped = 0
-        for _, data_out in self._g._succ[node_id].items():
-            if data_out["relation"] == "input":
-                consumed += data_out["quantity"]
-            elif data_out["relation"] == "shipped":
-                shipped += data_out["quantity"]
-        return LotSummary(
-            node_id.split(":", 1)[1],
-            data.get("product"),
-            data.get("unit"),
-            data.get("produced", 0),
-            data.get("received", 0),
-            consumed,
-            shipped,
-            data.get("supplier"),
-        )
-
-    def _lot_links(self, start: str, up: bool) -> list[LotLink]:
-        adjacency = self._g._pred if up else self._g._succ
-        depth = {start: 0}
-        queue = deque([start])
-        links = []
-        while queue:
-            node = queue.popleft()
-            for other, data in adjacency[node].items():
-                if data["relation"] != "input":
-                    continue
-                source, target = (other, node) if up else (node, other)
-                links.append(
-                    LotLink(
-                        source.split(":", 1)[1],
-                        target.split(":", 1)[1],
-                        data["quantity"],
-                        data["unit"],
-                        depth[node] + 1,
-                    )
-                )
-                if other not in depth:
-                    depth[other] = depth[node] + 1
-                    queue.append(other)
-        links.sort(key=lambda link: (link.depth, link.source, link.target))
-        return links
-
     def genealogy(self, lot_id: str) -> Genealogy:
-        """Ancestors and descendants of a lot through production inputs, with quantities.
-
-        ``lot_id`` is ``L-42`` or ``lot:L-42``. Shipments are those of the lot and
-        of its descendants. ``lots`` summarises every lot named.
-        """
+        """Ancestors and descendants of a lot (``L-42`` or ``lot:L-42``); see :func:`lot_genealogy`."""
         node_id = lot_id if lot_id.startswith("lot:") else f"lot:{lot_id}"
         self._require(node_id)
-        ancestors = self._lot_links(node_id, True)
-        descendants = self._lot_links(node_id, False)
-        names = {node_id} | {
-            f"lot:{x}" for link in (*ancestors, *descendants) for x in (link.source, link.target)
-        }
-        shipments = []
-        for name in {node_id} | {f"lot:{link.target}" for link in descendants}:
-            for other, data in self._g._succ[name].items():
-                if data["relation"] == "shipped":
-                    s = self._g.nodes[other]
-                    shipments.append(
-                        Shipment(other, s["lot"], s["quantity"], s["unit"], s["customer"])
-                    )
-        shipments.sort(key=lambda s: s.node_id)
-        summaries = {n.split(":", 1)[1]: self._lot_summary(n) for n in sorted(names)}
-        return Genealogy(
-            summaries[node_id.split(":", 1)[1]],
-            tuple(ancestors),
-            tuple(descendants),
-            tuple(shipments),
-            summaries,
-        )
+        return lot_genealogy(self._g, node_id)
 
     # -- explanations -----------------------------------------------------------
 
     def label(self, node_id: str) -> str:
         """A short human label: ``wind meter W-2``, ``direct link DL-1``, ``lot L-42`` …"""
         self._require(node_id)
-        data = self._g.nodes[node_id]
-        kind, ident = data["kind"], node_id.split(":", 1)[1]
-        text: str
-        if kind == "meter":
-            qualifier = data.get("technology") or data.get("meter_kind")
-            text = f"{qualifier} meter {ident}" if qualifier else f"meter {ident}"
-        elif kind == "batch":
-            text = f"meter {data.get('meter', '?')} readings {data.get('start', '?')}–{data.get('end', '?')} (entry {ident})"
-        elif kind == "link":
-            text = f"direct link {ident}"
-        elif kind == "gec":
-            text = f"GEC {ident}" + (" retired" if data.get("retired") else "")
-        elif kind == "trade":
-            text = f"green-power trade {ident}"
-        elif kind == "run":
-            text = f"attribution run {ident}"
-        elif kind == "shipment":
-            text = f"shipment {ident} of lot {data.get('lot')} to {data.get('customer')}"
-        else:
-            text = f"{kind} {ident}"
-        return text + (" (not recorded)" if data["placeholder"] else "")
+        return label(self._g, node_id)
 
     def explain(self, node_id: str, limit: int = 50, include_actors: bool = False) -> list[str]:
-        """One line per origin of ``node_id``: the shortest path from it, newest link first.
-
-        Origins are the ancestors with no ancestors of their own (actors only if
-        ``include_actors``). Lines are sorted by path length, then origin id; at
-        most ``limit`` are returned. E.g. ``lot L-42 ← attribution run 17 ← direct
-        link DL-1 ← wind meter W-2``.
-        """
+        """One line per origin of ``node_id`` (see :func:`traceability.explain.explain`)."""
         self._require(node_id)
-        pred = self._g._pred
-        parent: dict[str, str | None] = {node_id: None}
-        queue = deque([node_id])
-        origins: list[str] = []
-        while queue:
-            node = queue.popleft()
-            ups = [u for u in pred[node] if include_actors or _kind_of(u) != "actor"]
-            if not ups and node != node_id:
-                origins.append(node)
-            for up in sorted(ups, key=lambda u: (_EXPLAIN_ORDER.get(_kind_of(u), 9), u)):
-                if up not in parent:
-                    parent[up] = node
-                    queue.append(up)
-        lines = []
-        for origin in origins[:limit]:
-            path: list[str] = []
-            cursor: str | None = origin
-            while cursor is not None:
-                path.append(cursor)
-                cursor = parent[cursor]
-            edge_notes = [
-                _edge_note(self._g.edges[a, b]) for a, b in zip(path[:-1], path[1:], strict=True)
-            ]
-            labels = [self.label(n) for n in reversed(path)]
-            notes = list(reversed(edge_notes))
-            lines.append(
-                labels[0]
-                + "".join(
-                    f" ← {label}{note}" for label, note in zip(labels[1:], notes, strict=True)
-                )
-            )
-        return lines
+        return explain(self._g, node_id, limit, include_actors)
 
     # -- subgraphs --------------------------------------------------------------
 
-    def subgraph(
-        self, node_id: str, direction: Direction = "up", depth: int | None = None
-    ) -> nx.DiGraph:
+    def subgraph(self, node_id: str, direction: Direction = "up", depth: int | None = None) -> nx.DiGraph:
         """A copy of the subgraph induced by ``node_id`` and its ancestors/descendants/both."""
         self._require(node_id)
         keep = {node_id}

@@ -50,13 +50,17 @@ from typing import cast
 from sqlalchemy import BigInteger, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.actors import get_actor
-from ledger.entry import Entry
-from ledger.errors import RuleViolation
-from ledger.gec import CONSUMER_KINDS
-from ledger.kinds import REGISTRY, AppendContext, EntryKind
-from ledger.meters import cached_meter
-from ledger.tables import Base
+from ledger import (
+    REGISTRY,
+    AppendContext,
+    Entry,
+    EntryKind,
+    ProjectionBase,
+    RuleViolation,
+    get_actor,
+)
+from ledger.energy.gec import CONSUMER_KINDS
+from ledger.energy.meters import cached_meter
 from traceability.errors import (
     CycleDetected,
     MassBalanceViolation,
@@ -104,7 +108,7 @@ _CODES: dict[type[TraceabilityError], str] = {
 }
 
 
-class LotRow(Base):
+class LotRow(ProjectionBase):
     """Projection: one row per lot with the totals of every entry that named it."""
 
     __tablename__ = "trace_lots"
@@ -121,7 +125,7 @@ class LotRow(Base):
     first_seq: Mapped[int] = mapped_column(BigInteger)
 
 
-class LotHoldingRow(Base):
+class LotHoldingRow(ProjectionBase):
     """Projection: what one holder has had and given of one lot (``received`` includes shipments in)."""
 
     __tablename__ = "trace_lot_holdings"
@@ -134,7 +138,7 @@ class LotHoldingRow(Base):
     consumed: Mapped[int] = mapped_column(BigInteger)
 
 
-class LotInputRow(Base):
+class LotInputRow(ProjectionBase):
     """Projection: ``quantity`` of ``input_lot_id`` went into ``lot_id`` (summed over entries)."""
 
     __tablename__ = "trace_lot_inputs"
@@ -145,7 +149,7 @@ class LotInputRow(Base):
     first_seq: Mapped[int] = mapped_column(BigInteger)
 
 
-class ShipmentRow(Base):
+class ShipmentRow(ProjectionBase):
     """Projection: one row per ``lot.ship`` entry."""
 
     __tablename__ = "trace_shipments"
@@ -158,7 +162,7 @@ class ShipmentRow(Base):
     unit: Mapped[str] = mapped_column(String(8))
 
 
-class LotMeterRow(Base):
+class LotMeterRow(ProjectionBase):
     """Projection: a meter's share given to a lot over ``[start_us, end_us)`` (µs since the epoch, UTC)."""
 
     __tablename__ = "trace_lot_meters"
@@ -243,9 +247,7 @@ def _holding(session: Session, lot: LotRow, actor: str, kind: str) -> LotBalance
 def _require_lot(session: Session, lot_id: str, kind: str) -> LotRow:
     lot = session.get(LotRow, lot_id)
     if lot is None:
-        raise RuleViolation(
-            f"{kind} names unknown lot {lot_id!r}", code="lot.unknown", lot_id=lot_id
-        )
+        raise RuleViolation(f"{kind} names unknown lot {lot_id!r}", code="lot.unknown", lot_id=lot_id)
     return lot
 
 
@@ -279,9 +281,7 @@ def _ancestry(session: Session, lots: Iterable[str]) -> dict[str, set[str]]:
 
 
 def _check_meters(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
-    operator = (
-        actor := get_actor(ctx.session, entry.actor)
-    ) is not None and actor.role == "operator"
+    operator = (actor := get_actor(ctx.session, entry.actor)) is not None and actor.role == "operator"
     for share in p.meters:
         meter = cached_meter(ctx, share.meter_id)
         if meter is None:
@@ -327,9 +327,7 @@ def _check_allocation(session: Session, p: LotProduce) -> None:
     start, end = _micros(p.period_start), _micros(p.period_end)
     for share in p.meters:
         rows = session.execute(
-            select(
-                LotMeterRow.lot_id, LotMeterRow.share, LotMeterRow.start_us, LotMeterRow.end_us
-            ).where(
+            select(LotMeterRow.lot_id, LotMeterRow.share, LotMeterRow.start_us, LotMeterRow.end_us).where(
                 LotMeterRow.meter_id == share.meter_id,
                 LotMeterRow.start_us < end,
                 LotMeterRow.end_us > start,
@@ -384,9 +382,7 @@ def _check_produce(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
 def _add(session: Session, lot_id: str, holder: str, **amounts: int) -> None:
     row = session.get(LotHoldingRow, (lot_id, holder))
     if row is None:
-        row = LotHoldingRow(
-            lot_id=lot_id, holder=holder, produced=0, received=0, shipped=0, consumed=0
-        )
+        row = LotHoldingRow(lot_id=lot_id, holder=holder, produced=0, received=0, shipped=0, consumed=0)
         session.add(row)
     for name, amount in amounts.items():
         setattr(row, name, getattr(row, name) + amount)
@@ -433,9 +429,7 @@ def _apply_produce(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
         link = s.get(LotInputRow, (p.lot_id, i.lot_id))
         if link is None:
             s.add(
-                LotInputRow(
-                    lot_id=p.lot_id, input_lot_id=i.lot_id, quantity=i.quantity, first_seq=entry.seq
-                )
+                LotInputRow(lot_id=p.lot_id, input_lot_id=i.lot_id, quantity=i.quantity, first_seq=entry.seq)
             )
         else:
             link.quantity += i.quantity
@@ -489,9 +483,7 @@ def _apply_ship(ctx: AppendContext, entry: Entry, p: LotShip) -> None:
 def _check_receive(ctx: AppendContext, entry: Entry, p: LotReceive) -> None:
     existing = ctx.session.get(LotRow, p.lot_id)
     _require_owner(existing, entry.actor, f"lot.receive of {p.lot_id!r}")
-    balances = (
-        {} if existing is None else {p.lot_id: LotBalance(p.lot_id, cast(BaseUnit, existing.unit))}
-    )
+    balances = {} if existing is None else {p.lot_id: LotBalance(p.lot_id, cast(BaseUnit, existing.unit))}
     try:
         check_receive(p, balances)
     except TraceabilityError as e:
@@ -513,7 +505,10 @@ PRODUCE = REGISTRY.register(
         _check_produce,
         _apply_produce,
         roles=ROLES,
-        summary="Produce a lot: product, quantity in a base unit, period, consumer meters with shares, input lots.",
+        summary=(
+            "Produce a lot: product, quantity in a base unit, period, consumer meters with shares, "
+            "input lots."
+        ),
     )
 )
 SHIP = REGISTRY.register(

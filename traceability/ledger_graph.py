@@ -19,10 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import select
-
-from ledger.log import Ledger
-from ledger.tables import LedgerEntryRow
+from ledger import Ledger, entry_hash
 from traceability.graph import EvidenceGraph
 
 __all__ = ["CACHE_SIZE", "build_graph", "catch_up", "clear_cache", "ledger_graph", "with_graph"]
@@ -63,11 +60,7 @@ _cache_lock = threading.Lock()
 
 
 def _hash_at(ledger: Ledger, seq: int | None) -> str | None:
-    if seq is None:
-        return None
-    with ledger.db.read_session() as s:
-        found: str | None = s.scalar(select(LedgerEntryRow.hash).where(LedgerEntryRow.seq == seq))
-    return found
+    return None if seq is None else entry_hash(ledger, seq)
 
 
 def _entry(ledger: Ledger) -> _Cached:
@@ -85,10 +78,7 @@ def _entry(ledger: Ledger) -> _Cached:
 
 def _caught_up(cached: _Cached, ledger: Ledger) -> EvidenceGraph:
     """Catch ``cached`` up with ``ledger``; the caller holds ``cached.lock``."""
-    if (
-        cached.graph.last_seq is not None
-        and _hash_at(ledger, cached.graph.last_seq) != cached.last_hash
-    ):
+    if cached.graph.last_seq is not None and _hash_at(ledger, cached.graph.last_seq) != cached.last_hash:
         cached.graph = EvidenceGraph()  # another log at this URL: start over
     catch_up(cached.graph, ledger)
     cached.last_hash = _hash_at(ledger, cached.graph.last_seq)

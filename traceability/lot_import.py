@@ -20,10 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.entry import Submission
 from ledger.errors import LedgerError
-from ledger.keys import Ed25519PrivateKey
-from ledger.log import Appended, Ledger
+from ledger.log.entry import Submission
+from ledger.log.keys import Ed25519PrivateKey
+from ledger.store.append import Appended, Ledger
 from traceability.epcis import ImportOptions, ImportReport, import_epcis
 
 __all__ = ["LedgerImport", "import_epcis_document"]
@@ -80,9 +80,7 @@ def _digest(document: Mapping[str, Any] | Sequence[Any] | str | bytes) -> str:
     elif isinstance(document, bytes):
         raw = document
     else:
-        raw = json.dumps(
-            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode()
+        raw = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
@@ -120,9 +118,7 @@ def import_epcis_document(
             if isinstance(index, int) and 0 <= index < len(result.entries):
                 source = result.entries[index]
                 e.details.update(event_index=source.index, event_id=source.event_id)
-                e.message = (
-                    f"EPCIS event {source.index} ({source.event_id or 'no eventID'}): {e.message}"
-                )
+                e.message = f"EPCIS event {source.index} ({source.event_id or 'no eventID'}): {e.message}"
                 e.args = (e.message,)
             raise
     return LedgerImport(result.report, entries, tuple(appended), dry_run)

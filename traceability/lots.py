@@ -191,9 +191,7 @@ class LotBalance:
         return self.produced + self.received - self.shipped - self.consumed
 
 
-def _balance_of(
-    balances: Mapping[str, LotBalance], lot_id: str, unit: str, what: str
-) -> LotBalance:
+def _balance_of(balances: Mapping[str, LotBalance], lot_id: str, unit: str, what: str) -> LotBalance:
     if lot_id not in balances:
         raise UnknownReference(f"{what} names unknown lot {lot_id!r}", lot_id=lot_id)
     balance = balances[lot_id]
@@ -306,8 +304,7 @@ def check_receive(event: LotReceive, balances: Mapping[str, LotBalance]) -> dict
     existing = balances.get(event.lot_id)
     if existing is not None and existing.unit != event.unit:
         raise UnitMismatch(
-            f"lot.receive of {event.lot_id!r} is in {event.unit!r} "
-            f"but the lot is kept in {existing.unit!r}",
+            f"lot.receive of {event.lot_id!r} is in {event.unit!r} but the lot is kept in {existing.unit!r}",
             lot_id=event.lot_id,
             unit=event.unit,
             lot_unit=existing.unit,

@@ -17,34 +17,55 @@ edge ``actor:<actor>`` → the entry's main node (relation ``submitted``), so an
 evidence set includes the ``actor.register`` entries of the actors involved.
 Actor nodes only ever have outgoing edges.
 
-| kind | payload fields read (``FIELDS`` name = payload key unless shown) | nodes | edges (→ means "supports") |
+| kind | payload fields read (``FIELDS`` name = payload key unless shown) | nodes
+  | edges (→ means "supports") |
 |---|---|---|---|
 | actor.register | id, name, role | actor:id | — |
 | actor.rotate_key | id=``actor_id`` (default: the submitter) | actor:id (seq joins its seqs) | — |
 | meter.register | id, owner, park, meter_kind=``kind``, technology, parent | meter:id | actor:owner → meter |
 | meter.retire | id, at | meter:id (``retired``) | — |
-| readings.batch | meter, start, resolution (``PT15M``/``PT1H``/seconds), values; or end | batch:seq | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
-| readings.correct | as batch + replaces (seq or list of seqs) | batch:seq | meter → batch; batch:replaced → batch (``corrected_by``); batch → overlapping lots |
-| supply.direct_link | id, generation_meters, consumer_meters, grid_meters, valid_from, valid_to | link:id | generation meter → link; grid meter → link |
-| gec.issue | first, last, meter=``generator_meter``, technology, vintage, holder (default: the meter's owner) | gec:first-last | meter → gec; actor:holder → gec |
+| readings.batch | meter, start, resolution (``PT15M``/``PT1H``/seconds), values; or end | batch:seq
+  | meter → batch; batch → every lot of that meter whose period overlaps (either order) |
+| readings.correct | as batch + replaces (seq or list of seqs) | batch:seq
+  | meter → batch; batch:replaced → batch (``corrected_by``); batch → overlapping lots |
+| supply.direct_link | id, generation_meters, consumer_meters, grid_meters, valid_from, valid_to | link:id
+  | generation meter → link; grid meter → link |
+| gec.issue | first, last, meter=``generator_meter``, technology, vintage, holder (default: the meter's owner)
+  | gec:first-last | meter → gec; actor:holder → gec |
 | gec.transfer | first, last, to | gec range node (see below) | prior range node(s) → gec; actor:to → gec |
-| gec.retire | first, last, beneficiary (a name: attribute), consumer_meters, period_start, period_end | gec range node (``retired``) | prior range node(s) → gec |
+| gec.retire | first, last, beneficiary (a name: attribute), consumer_meters, period_start, period_end
+  | gec range node (``retired``) | prior range node(s) → gec |
 | gec.expire | first, last | gec range node (``expired``) | prior range node(s) → gec |
-| trade.green_power | id, seller, buyer, generation_meters=``seller_meters``, buyer_meters, first_month/last_month (UTC months) or period_start/period_end | trade:id | generation meter → trade; actor:seller/buyer → trade |
-| trade.settle | trade=``contract``, month, first=``gec_first``, last=``gec_last`` (optional) | trade:id (+ gec range node) | prior range → gec → trade |
-| attribution.run | consumer_meters=``meters``, or ``park`` / ``enterprise`` (their consumption meters), first_month, last_month (UTC months), input_from=``log_start``, input_end=``log_end`` (exclusive; default: all before it), method, result_hash=``sha256`` | run:seq | batches (seq in ``[log_start, log_end)``, overlapping the period) of the consumer meters and of the generation meters of their links and trades → run; those links and trades → run; GEC retired for the consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping period (either order) |
-| lot.produce | ``LotProduce`` | lot:lot_id | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
+| trade.green_power
+  | id, seller, buyer, generation_meters=``seller_meters``, buyer_meters, first_month/last_month (UTC months)
+    or period_start/period_end | trade:id | generation meter → trade; actor:seller/buyer → trade |
+| trade.settle | trade=``contract``, month, first=``gec_first``, last=``gec_last`` (optional)
+  | trade:id (+ gec range node) | prior range → gec → trade |
+| attribution.run
+  | consumer_meters=``meters``, or ``park`` / ``enterprise`` (their consumption meters), first_month,
+    last_month (UTC months), input_from=``log_start``, input_end=``log_end`` (exclusive; default: all before
+    it), method, result_hash=``sha256`` | run:seq
+  | batches (seq in ``[log_start, log_end)``, overlapping the period) of the consumer meters and of the
+    generation meters of their links and trades → run; those links and trades → run; GEC retired for the
+    consumer meters with an overlapping period → run; run → every lot of a consumer meter with an overlapping
+    period (either order) |
+| lot.produce | ``LotProduce`` | lot:lot_id
+  | meter → lot (share); overlapping batches → lot; covering runs → lot; lot:input → lot (quantity) |
 | lot.ship | ``LotShip`` | ship:seq | lot → ship; actor:customer → ship |
-| lot.receive | ``LotReceive`` | lot:lot_id | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
-| footprint.publish | id=``footprint_id``, lot (one lot id; ``lots`` also read), run=``attribution_run_seq`` (``runs`` also read), product=``product_id``, supersedes | footprint:id (old ones get ``superseded_by``) | lot → footprint; run → footprint |
+| lot.receive | ``LotReceive`` | lot:lot_id
+  | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
+| footprint.publish
+  | id=``footprint_id``, lot (one lot id; ``lots`` also read), run=``attribution_run_seq`` (``runs`` also
+    read), product=``product_id``, supersedes | footprint:id (old ones get ``superseded_by``)
+  | lot → footprint; run → footprint |
 | certificate.issue | id, footprint | certificate:id | footprint → certificate |
 | certificate.revoke | id, reason | certificate:id (``revoked``) | — |
 
 Entry kinds not in the table (``park.register`` …) are counted in
 ``EvidenceGraph.stats().ignored`` and otherwise skipped. The payload keys follow
-the ledger's payload models: the energy kinds (``ledger/meters.py``,
-``ledger/readings.py``, ``ledger/links.py``, ``ledger/gec.py``,
-``ledger/trades.py``), ``attribution.run`` (``ledger/attribution_run.py``),
+the ledger's payload models: the energy kinds (``ledger/energy/meters.py``,
+``ledger/energy/readings.py``, ``ledger/energy/links.py``, ``ledger/energy/gec.py``,
+``ledger/energy/trades.py``), ``attribution.run`` (``ledger/attribution/kind.py``),
 ``footprint.publish`` (``lca/kinds.py``, read by field name: traceability does
 not import lca) and ``certificate.issue`` / ``certificate.revoke``
 (``certificates/kinds.py``; a cited verification statement is not a graph node:
@@ -181,11 +202,7 @@ def map_actor_rotate_key(plan: Plan, f: Fields) -> None:
 
 
 def map_meter_register(plan: Plan, f: Fields) -> None:
-    attrs = {
-        k: v
-        for k in ("park", "meter_kind", "technology", "parent")
-        if (v := f.opt_text(k)) is not None
-    }
+    attrs = {k: v for k in ("park", "meter_kind", "technology", "parent") if (v := f.opt_text(k)) is not None}
     meter = plan.node(f"meter:{f.text('id')}", **attrs)
     owner = f.opt_text("owner")
     if owner is not None:
@@ -212,9 +229,7 @@ def _batch(plan: Plan, f: Fields) -> tuple[str, str, datetime, datetime]:
     batch = plan.node(f"batch:{seq}", meter=meter_id, start=iso(start), end=iso(end))
     plan.edge(meter, batch, "measured")
     for lot_start, lot_end, _, lot in plan.state.lots[meter_id].overlapping(start, end):
-        plan.edge(
-            batch, lot, "readings", hours=f"{iso(max(start, lot_start))}/{iso(min(end, lot_end))}"
-        )
+        plan.edge(batch, lot, "readings", hours=f"{iso(max(start, lot_start))}/{iso(min(end, lot_end))}")
     plan.later.append(lambda: plan.state.batches[meter_id].add(start, end, seq, batch))
     _submitted(plan, batch)
     return batch, meter_id, start, end
@@ -380,7 +395,7 @@ def _run_meters(plan: Plan, f: Fields) -> list[str]:
     park, enterprise = f.opt_text("park"), f.opt_text("enterprise")
     if park is None and enterprise is None:
         raise f.fail("consumer_meters", "is missing and neither park nor enterprise is given")
-    # Like ledger.attribution_inputs.resolve_scope: consumption meters only (retirement is not
+    # Like ledger.attribution.inputs.resolve_scope: consumption meters only (retirement is not
     # tracked here, so a meter retired before the period still counts; it has no readings then).
     return sorted(
         m
@@ -394,9 +409,7 @@ def map_attribution_run(plan: Plan, f: Fields) -> None:
     start, _ = f.month("first_month")
     last_start, end = f.month("last_month")
     if last_start < start:
-        raise f.fail(
-            "last_month", f"{f.raw('last_month')!r} is before first_month {f.raw('first_month')!r}"
-        )
+        raise f.fail("last_month", f"{f.raw('last_month')!r} is before first_month {f.raw('first_month')!r}")
     meters = _run_meters(plan, f)
     lo = f.opt_integer("input_from") or 0
     log_end = f.opt_integer("input_end")  # exclusive: the log size when the inputs were read
@@ -421,21 +434,15 @@ def map_attribution_run(plan: Plan, f: Fields) -> None:
         for via in (*state.links_of_consumer.get(m, ()), *state.trades_of_buyer.get(m, ())):
             if via not in sources:
                 sources.append(via)
-                read_meters.extend(
-                    g for g in state.generators_of.get(via, ()) if g not in read_meters
-                )
+                read_meters.extend(g for g in state.generators_of.get(via, ()) if g not in read_meters)
     for via in sources:
         plan.edge(via, run, "attributed_via")
     for m in read_meters:
-        for _, _, bseq, batch in (
-            state.batches[m].overlapping(start, end) if m in state.batches else ()
-        ):
+        for _, _, bseq, batch in state.batches[m].overlapping(start, end) if m in state.batches else ():
             if lo <= bseq <= hi:
                 plan.edge(batch, run, "read")
     for m in meters:
-        for _, _, rseq, gec in (
-            state.retired[m].overlapping(start, end) if m in state.retired else ()
-        ):
+        for _, _, rseq, gec in state.retired[m].overlapping(start, end) if m in state.retired else ():
             if lo <= rseq <= hi:
                 plan.edge(gec, run, "certificate")
         for _, _, _, lot in state.lots[m].overlapping(start, end) if m in state.lots else ():
@@ -480,9 +487,7 @@ def map_lot_produce(plan: Plan, f: Fields) -> None:
         for b_start, b_end, _, batch in (
             state.batches[m].overlapping(start, end) if m in state.batches else ()
         ):
-            plan.edge(
-                batch, lot, "readings", hours=f"{iso(max(start, b_start))}/{iso(min(end, b_end))}"
-            )
+            plan.edge(batch, lot, "readings", hours=f"{iso(max(start, b_start))}/{iso(min(end, b_end))}")
         for _, _, _, run in state.runs[m].overlapping(start, end) if m in state.runs else ():
             plan.edge(run, lot, "attributes", meter=m)
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
 import networkx as nx
 
+from ledger.energy.periods import month_bounds
+from ledger.errors import RuleViolation
 from traceability._index import IntervalIndex, SerialSegments
 from traceability.errors import MalformedEntry
 
@@ -65,21 +67,11 @@ class Entry:
 class State:
     """Indexes the mappings consult; part of the graph's state (rebuilt by replay)."""
 
-    batches: defaultdict[str, IntervalIndex[str]] = field(
-        default_factory=lambda: defaultdict(IntervalIndex)
-    )
-    lots: defaultdict[str, IntervalIndex[str]] = field(
-        default_factory=lambda: defaultdict(IntervalIndex)
-    )
-    runs: defaultdict[str, IntervalIndex[str]] = field(
-        default_factory=lambda: defaultdict(IntervalIndex)
-    )
-    retired: defaultdict[str, IntervalIndex[str]] = field(
-        default_factory=lambda: defaultdict(IntervalIndex)
-    )
-    links_of_consumer: defaultdict[str, list[str]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    batches: defaultdict[str, IntervalIndex[str]] = field(default_factory=lambda: defaultdict(IntervalIndex))
+    lots: defaultdict[str, IntervalIndex[str]] = field(default_factory=lambda: defaultdict(IntervalIndex))
+    runs: defaultdict[str, IntervalIndex[str]] = field(default_factory=lambda: defaultdict(IntervalIndex))
+    retired: defaultdict[str, IntervalIndex[str]] = field(default_factory=lambda: defaultdict(IntervalIndex))
+    links_of_consumer: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     trades_of_buyer: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     generators_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # meter id -> (owner, park, kind) from meter.register, for park/enterprise-scoped runs
@@ -121,9 +113,7 @@ class Plan:
     def annotate(self, node_id: str, **attrs: Any) -> None:
         """Set attributes of ``node_id`` without making this entry one of its seqs."""
         self.ref(node_id)
-        kind, old, records = self.nodes.get(
-            node_id, (PREFIX_KIND[node_id.split(":", 1)[0]], {}, False)
-        )
+        kind, old, records = self.nodes.get(node_id, (PREFIX_KIND[node_id.split(":", 1)[0]], {}, False))
         self.nodes[node_id] = (kind, old | attrs, records)
 
     def add(self, node_id: str, attr: str, amount: int) -> None:
@@ -210,26 +200,21 @@ class Fields:
             raise self.fail(name, "is missing")
         return value
 
-    def period(
-        self, start: str = "period_start", end: str = "period_end"
-    ) -> tuple[datetime, datetime]:
+    def period(self, start: str = "period_start", end: str = "period_end") -> tuple[datetime, datetime]:
         a, b = self.time(start), self.time(end)
         if a >= b:
             raise self.fail(start, f"{a.isoformat()} is not before {end} {b.isoformat()}")
         return a, b
 
     def month(self, name: str) -> tuple[datetime, datetime]:
-        """The UTC calendar month ``YYYY-MM`` in field ``name`` as ``[start, end)``."""
+        """The month ``YYYY-MM`` in field ``name`` as ``[start, end)`` (``ledger.energy.periods``)."""
         value = self.text(name)
         try:
-            start = datetime.strptime(value + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError as e:
+            return month_bounds(value)
+        except RuleViolation as e:
             raise self.fail(name, f"is not a month YYYY-MM: {value!r}") from e
-        return start, next_month(start)
 
-    def period_or_months(
-        self, first: str = "month", last: str | None = None
-    ) -> tuple[datetime, datetime]:
+    def period_or_months(self, first: str = "month", last: str | None = None) -> tuple[datetime, datetime]:
         """``period_start``/``period_end`` when given, else the UTC months ``first``..``last``."""
         if self.raw("period_start") is not None or self.raw(first) is None:
             return self.period()
@@ -254,11 +239,6 @@ class Fields:
         if not seconds or seconds <= 0:
             raise self.fail(name, f"must be seconds or PT15M / PT1H, got {value!r}")
         return timedelta(seconds=seconds)
-
-
-def next_month(moment: datetime) -> datetime:
-    """The first instant of the month after ``moment``'s (``moment`` is a month start)."""
-    return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
 
 
 def iso(moment: datetime) -> str:

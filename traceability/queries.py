@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from ledger.log import Ledger
+from ledger.store.append import Ledger
 from traceability.errors import UnknownReference
 from traceability.export import to_graphml, to_json
-from traceability.graph import Direction, EvidenceGraph, Genealogy, Impact, Reached
+from traceability.genealogy import Genealogy
+from traceability.graph import Direction, EvidenceGraph, Impact, Reached
 from traceability.ledger_graph import with_graph
 from traceability.plan import PREFIX_KIND
 
@@ -47,9 +48,7 @@ def resolve_node(graph: EvidenceGraph, ident: str) -> str:
     if len(found) == 1:
         return found[0]
     if found:
-        raise UnknownReference(
-            f"{ident!r} is ambiguous: {', '.join(found)}", node_id=ident, candidates=found
-        )
+        raise UnknownReference(f"{ident!r} is ambiguous: {', '.join(found)}", node_id=ident, candidates=found)
     raise UnknownReference(
         f"no node {ident!r} in the evidence graph (read up to seq {graph.last_seq}); "
         "ids look like lot:L-42, meter:M-7, footprint:<uuid>",
@@ -74,9 +73,7 @@ class Traced:
         }
 
 
-def trace(
-    ledger: Ledger, direction: Literal["up", "down"], ident: str, depth: int | None = None
-) -> Traced:
+def trace(ledger: Ledger, direction: Literal["up", "down"], ident: str, depth: int | None = None) -> Traced:
     """Upstream (what ``ident`` rests on) or downstream (what rests on it), nearest first."""
 
     def read(graph: EvidenceGraph) -> Traced:

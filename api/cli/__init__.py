@@ -21,6 +21,7 @@ from api.cli import (
     schema,
     serve,
     trace,
+    witness,
 )
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.command("init")(ledger.init)
 app.command("demo")(demo.demo)
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(witness.app, name="witness")
 app.add_typer(readings.app, name="readings")
 app.command("apply")(apply.apply)
 app.add_typer(gec.app, name="gec")

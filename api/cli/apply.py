@@ -16,11 +16,13 @@ from api.cli.context import (
     open_ledger,
     passphrase,
 )
-from ledger.apply import KeyDirectory, apply_file
+from ledger.store.apply import KeyDirectory, apply_file
 
 
 def apply(
-    file: Annotated[Path, typer.Argument(help='JSON Lines: {"actor","kind","payload"[,"client_id"]} per line.')],
+    file: Annotated[
+        Path, typer.Argument(help='JSON Lines: {"actor","kind","payload"[,"client_id"]} per line.')
+    ],
     keys: Annotated[Path, typer.Option("--keys", help="Directory of actor keys (<actor>.pem).")],
     batch_size: Annotated[int, typer.Option(help="Lines per atomic append.")] = 1000,
     db: DbOption = None,
@@ -29,8 +31,12 @@ def apply(
 ) -> None:
     """Sign each line with its actor's key and append; a failure names the line and the rule."""
     with errors_to_exit(as_json):
-        report = apply_file(open_ledger(db, home, write=True), file, KeyDirectory(keys, passphrase()),
-                            batch_size=batch_size)
-    emit(report.to_json(), as_json,
-         f"{report.lines} lines: {report.appended} appended, {report.duplicates} already in the log"
-         + ("" if report.first_seq is None else f" (seq {report.first_seq}..{report.last_seq})"))
+        report = apply_file(
+            open_ledger(db, home, write=True), file, KeyDirectory(keys, passphrase()), batch_size=batch_size
+        )
+    emit(
+        report.to_json(),
+        as_json,
+        f"{report.lines} lines: {report.appended} appended, {report.duplicates} already in the log"
+        + ("" if report.first_seq is None else f" (seq {report.first_seq}..{report.last_seq})"),
+    )

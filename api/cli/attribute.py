@@ -19,8 +19,9 @@ from api.cli.context import (
     passphrase,
     resolve_home,
 )
-from ledger.attribution_runner import MonthProgress, run_attribution, verify_run
-from ledger.keys import load_private_key
+from ledger import ratio
+from ledger.attribution.runner import MonthProgress, run_attribution, verify_run
+from ledger.log.keys import load_private_key
 
 app = typer.Typer(help="Hourly green-power attribution: run, record, verify.", invoke_without_command=True)
 
@@ -34,16 +35,21 @@ def _meters(values: list[str] | None) -> list[str] | None:
 @app.callback()
 def attribute(
     ctx: typer.Context,
-    period: Annotated[str | None, typer.Option(help="Months, e.g. 2025-01..2025-12 or 2025-03 (UTC).")] = None,
-    meters: Annotated[list[str] | None, typer.Option("--meters", help="Consumer meters (repeat or comma-separate).")
-                      ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Months, e.g. 2025-01..2025-12 or 2025-03 (UTC).")
+    ] = None,
+    meters: Annotated[
+        list[str] | None, typer.Option("--meters", help="Consumer meters (repeat or comma-separate).")
+    ] = None,
     park: Annotated[str | None, typer.Option(help="Every consumer meter of this park.")] = None,
     enterprise: Annotated[str | None, typer.Option(help="Every consumer meter of this enterprise.")] = None,
-    on_missing: Annotated[str, typer.Option(help="raise: missing readings are an error; gap: report them.")
-                          ] = "raise",
+    on_missing: Annotated[
+        str, typer.Option(help="raise: missing readings are an error; gap: report them.")
+    ] = "raise",
     actor: Annotated[str | None, typer.Option(help="Submitting actor (default: the operator).")] = None,
-    key: Annotated[Path | None, typer.Option(help="The actor's private key (PEM; default: the operator's).")
-                   ] = None,
+    key: Annotated[
+        Path | None, typer.Option(help="The actor's private key (PEM; default: the operator's).")
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -61,19 +67,35 @@ def attribute(
         raise typer.BadParameter("give exactly one of --meters, --park, --enterprise")
 
     def progress(p: MonthProgress) -> None:
-        share = 100 * p.green_wh / p.consumption_wh if p.consumption_wh else 0.0
-        typer.echo(f"[{p.index}/{p.total}] {p.month}: {p.meters} meters, {p.consumption_wh / 1e6:,.3f} MWh, "
-                   f"green {share:.1f} %, sha256 {p.sha256[:16]}…", err=True)
+        share = 100 * (ratio(p.green_wh, p.consumption_wh) or 0.0)
+        typer.echo(
+            f"[{p.index}/{p.total}] {p.month}: {p.meters} meters, {p.consumption_wh / 1e6:,.3f} MWh, "
+            f"green {share:.1f} %, sha256 {p.sha256[:16]}…",
+            err=True,
+        )
 
     with errors_to_exit(as_json):
         ledger = open_ledger(db, home, write=True)
         signer = actor or ledger.info().operator_id
         signing = load_private_key(key or operator_key_path(resolve_home(home)), passphrase())
-        summary = run_attribution(ledger, signer, signing, period, picked, park=park, enterprise=enterprise,
-                                  on_missing=policy, progress=progress)
-    emit(summary.to_json(), as_json,
-         f"recorded attribution.run at seq {summary.seq} ({summary.scope}, {summary.months[0]}..{summary.months[-1]},"
-         f" log [0, {summary.log_end})): sha256 {summary.sha256}")
+        summary = run_attribution(
+            ledger,
+            signer,
+            signing,
+            period,
+            picked,
+            park=park,
+            enterprise=enterprise,
+            on_missing=policy,
+            progress=progress,
+        )
+    emit(
+        summary.to_json(),
+        as_json,
+        f"recorded attribution.run at seq {summary.seq} ({summary.scope}, "
+        f"{summary.months[0]}..{summary.months[-1]},"
+        f" log [0, {summary.log_end})): sha256 {summary.sha256}",
+    )
 
 
 @app.command("verify")
@@ -89,7 +111,8 @@ def verify(
     if report.ok:
         text = f"ok: run {run_id} reproduced from log [0, {report.log_end}): sha256 {report.actual_sha256}"
     else:
-        text = (f"FAILED: run {run_id} differs from month {report.first_bad_month}"
-                + (f" ({report.error['code']}: {report.error['message']})" if report.error else ""))
+        text = f"FAILED: run {run_id} differs from month {report.first_bad_month}" + (
+            f" ({report.error['code']}: {report.error['message']})" if report.error else ""
+        )
     emit(report.to_json(), as_json, text)
     sys.exit(0 if report.ok else 1)

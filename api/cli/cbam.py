@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from api.cbam_files import write_cbam
 from api.cli.context import (
     DbOption,
     HomeOption,
@@ -20,8 +19,9 @@ from api.cli.context import (
     open_ledger,
     resolve_home,
 )
-from lca.cbam import records_json
-from lca.cbam_ledger import CbamExport, cbam_records
+from lca.cbam.files import write_cbam
+from lca.cbam.ledger import CbamExport, cbam_records
+from lca.cbam.rules import records_json
 from lca.errors import LcaError
 from lca.model import ProductModel, example_models, load_model
 
@@ -29,13 +29,17 @@ app = typer.Typer(help="EU CBAM data for exporters (installation, CN code, year)
 
 
 def _text(export: CbamExport, paths: list[Path]) -> str:
-    lines = [f"CBAM {export.enterprise} {export.year}: {len(export.records)} record(s); grid default "
-             f"{export.grid.value} t CO2/MWh ({export.grid.source}; {export.grid.status})"]
+    lines = [
+        f"CBAM {export.enterprise} {export.year}: {len(export.records)} record(s); grid default "
+        f"{export.grid.value} t CO2/MWh ({export.grid.source}; {export.grid.status})"
+    ]
     for r in export.records:
         ind = "not declared" if r.see_indirect is None else f"{r.see_indirect} t/t"
-        lines.append(f"  CN {r.goods.cn_code} {r.goods.product}: {r.net_mass_t} t, direct {r.see_direct} t/t, "
-                     f"electricity {r.electricity_mwh_per_t} MWh/t ({r.electricity_factor_source}), "
-                     f"indirect {ind} [{r.declare}]")
+        lines.append(
+            f"  CN {r.goods.cn_code} {r.goods.product}: {r.net_mass_t} t, direct {r.see_direct} t/t, "
+            f"electricity {r.electricity_mwh_per_t} MWh/t ({r.electricity_factor_source}), "
+            f"indirect {ind} [{r.declare}]"
+        )
     lines.extend(f"  skipped {s}" for s in export.skipped)
     lines.extend(f"  wrote {p}" for p in paths)
     return "\n".join(lines)
@@ -46,11 +50,20 @@ def export(
     enterprise: Annotated[str, typer.Option("--enterprise", help="Enterprise (operator) actor id.")],
     year: Annotated[int, typer.Option("--year", help="Reporting year.")],
     out: Annotated[Path, typer.Option("--out", help="Directory for the CSV and XLSX files.")],
-    cn: Annotated[str | None, typer.Option("--cn", help="Only goods whose CN code starts with this (e.g. 7601).")] = None,
-    model: Annotated[list[Path] | None, typer.Option(
-        "--model", help="Product model file (repeatable); default: the shipped example models.")] = None,
-    grid_factor: Annotated[str | None, typer.Option(
-        "--grid-factor", help="Grid default electricity factor, t CO2/MWh (the Commission's value for China).")] = None,
+    cn: Annotated[
+        str | None, typer.Option("--cn", help="Only goods whose CN code starts with this (e.g. 7601).")
+    ] = None,
+    model: Annotated[
+        list[Path] | None,
+        typer.Option("--model", help="Product model file (repeatable); default: the shipped example models."),
+    ] = None,
+    grid_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--grid-factor",
+            help="Grid default electricity factor, t CO2/MWh (the Commission's value for China).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     home: HomeOption = None,
@@ -64,11 +77,15 @@ def export(
             ledger = open_ledger(db, home)
             # Brightway logs to stdout; keep stdout for the --json document.
             with ledger.db.read_session() as session, contextlib.redirect_stdout(sys.stderr):
-                result = cbam_records(session, enterprise, year, models, cn=cn, grid_factor=factor,
-                                      data_dir=resolve_home(home))
+                result = cbam_records(
+                    session, enterprise, year, models, cn=cn, grid_factor=factor, data_dir=resolve_home(home)
+                )
         except (LcaError, InvalidOperation) as e:
             typer.echo(f"error: {e}", err=True)
             sys.exit(2)
         paths = write_cbam(result, out)
-        emit(records_json(result.records, result.rules) | {"files": [str(p) for p in paths]}, as_json,
-             _text(result, paths))
+        emit(
+            records_json(result.records, result.rules) | {"files": [str(p) for p in paths]},
+            as_json,
+            _text(result, paths),
+        )

@@ -35,10 +35,11 @@ from certificates.status import online_status_of_file
 from certificates.upgrade import upgrade_certificate
 from certificates.verify import check_files
 from ledger.errors import LedgerError
-from ledger.keys import load_private_key
+from ledger.log.keys import load_private_key
 
-app = typer.Typer(help="Signed product-footprint certificates, labels and offline verification.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Signed product-footprint certificates, labels and offline verification.", no_args_is_help=True
+)
 
 KeyOption = Annotated[Path | None, typer.Option("--key", help="Signer's Ed25519 private key (PEM).")]
 
@@ -59,8 +60,12 @@ def _errors(as_json: bool = False) -> Iterator[None]:
 def issue(
     footprint_id: Annotated[str, typer.Argument(help="Id (UUID) of a published footprint.")],
     key: KeyOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the certificate here (default: stdout).")] = None,
-    statement: Annotated[int | None, typer.Option("--statement", help="Seq of a verification statement to cite.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the certificate here (default: stdout).")
+    ] = None,
+    statement: Annotated[
+        int | None, typer.Option("--statement", help="Seq of a verification statement to cite.")
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -68,29 +73,47 @@ def issue(
     with _errors():
         ledger = open_ledger(db, home, write=True)
         key_path = key or resolve_home(home) / "keys" / f"{publisher_of(ledger, footprint_id)}.pem"
-        issued = issue_certificate(ledger, footprint_id, load_private_key(key_path, passphrase()),
-                                   statement_seq=statement)
+        issued = issue_certificate(
+            ledger, footprint_id, load_private_key(key_path, passphrase()), statement_seq=statement
+        )
     raw = issued.certificate.to_bytes()
     if out is None:
         sys.stdout.buffer.write(raw + b"\n")
     else:
         out.write_bytes(raw)
-        typer.echo(f"certificate {issued.certificate.id} recorded at seq {issued.seq}; written to {out}", err=True)
+        typer.echo(
+            f"certificate {issued.certificate.id} recorded at seq {issued.seq}; written to {out}", err=True
+        )
 
 
 @app.command()
 def verify(
     files: Annotated[list[Path], typer.Argument(help="Certificate JSON file(s).")],
-    trust: Annotated[Path, typer.Option("--trust", help="Ledger operator's public key (PEM or C2SP verifier key).")],
+    trust: Annotated[
+        Path, typer.Option("--trust", help="Ledger operator's public key (PEM or C2SP verifier key).")
+    ],
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="Witness policy: the certificate's newest checkpoint must carry its quorum."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify certificates offline. Exit 0 all valid, 1 any invalid (each failed check named), 2 unreadable input."""
+    """Verify certificates offline. Exit 0 all valid, 1 any invalid (each failed check named), 2 unreadable.
+
+    With --policy, each certificate's newest checkpoint must carry the witness quorum.
+    """
+    from api.cli.ledger import load_policy
+
     with _errors(as_json):
-        results = check_files(files, trust)
+        results = check_files(files, trust, load_policy(policy) if policy is not None else None)
     lines = []
     for path, result in zip(files, results, strict=True):
         if result.ok:
-            lines.append(f"ok: {path}: certificate {result.certificate_id}, {len(result.checks)} checks passed")
+            lines.append(
+                f"ok: {path}: certificate {result.certificate_id}, {len(result.checks)} checks passed"
+            )
         else:
             lines.append(f"FAILED: {path}: certificate {result.certificate_id}")
             lines += [f"  {c.name}: {c.detail or 'failed'}" for c in result.checks if not c.ok]
@@ -109,20 +132,24 @@ def revoke(
 ) -> None:
     """Revoke a certificate (by its issuer or a verifier)."""
     with _errors():
-        seq = revoke_certificate(open_ledger(db, home, write=True), certificate_id, reason,
-                                 load_private_key(key, passphrase()))
+        seq = revoke_certificate(
+            open_ledger(db, home, write=True), certificate_id, reason, load_private_key(key, passphrase())
+        )
     typer.echo(f"certificate {certificate_id} revoked at seq {seq}")
 
 
 @app.command()
 def status(
     certificate_id: Annotated[str | None, typer.Argument(help="Certificate id.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="A certificate file: also check it is the one recorded.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A certificate file: also check it is the one recorded.")
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print valid, revoked or superseded (with --file also unrecorded or mismatch). Exit 0 valid, 1 otherwise."""
+    """Print valid, revoked or superseded (with --file also unrecorded or mismatch).
+    Exit 0 valid, 1 otherwise."""
     if (certificate_id is None) == (file is None):
         raise typer.BadParameter("give a certificate id or --file, not both")
     with _errors(as_json):
@@ -131,7 +158,11 @@ def status(
             value, detail, cid = online.state, online.detail, online.certificate_id
         else:
             assert certificate_id is not None
-            value, detail, cid = certificate_status_in(open_ledger(db, home).db, certificate_id), "", certificate_id
+            value, detail, cid = (
+                certificate_status_in(open_ledger(db, home).db, certificate_id),
+                "",
+                certificate_id,
+            )
     emit({"certificate_id": cid, "status": value, "detail": detail}, as_json, f"{value} {detail}".strip())
     sys.exit(0 if value == "valid" else 1)
 
@@ -140,7 +171,9 @@ def status(
 def label(
     certificate_id: Annotated[str, typer.Argument(help="Certificate id.")],
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write PDF labels.")] = False,
-    base_url: Annotated[str, typer.Option("--base-url", help="Service base URL the QR code opens.")] = DEFAULT_BASE_URL,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Service base URL the QR code opens.")
+    ] = DEFAULT_BASE_URL,
     out: Annotated[Path, typer.Option("--out", help="Directory for the label files.")] = Path("."),
     lang: Annotated[list[str] | None, typer.Option("--lang", help="zh and/or en (default both).")] = None,
     db: DbOption = None,

@@ -12,16 +12,25 @@ from typing import Annotated, Any
 
 import typer
 
+from api.witness.transport import TransportError
 from certificates.errors import CertificateError
 from lca.errors import LcaError
-from ledger.db import Database, default_url, tanji_home
-from ledger.errors import LedgerError
-from ledger.keys import Ed25519PrivateKey, load_private_key
-from ledger.log import Ledger
+from ledger import (
+    Database,
+    Ed25519PrivateKey,
+    Ledger,
+    LedgerError,
+    default_url,
+    load_private_key,
+    tanji_home,
+)
 from traceability.errors import TraceabilityError
 
 DbOption = Annotated[
-    str | None, typer.Option("--db", help="SQLAlchemy database URL (default: $TANJI_DB or the SQLite file under TANJI_HOME).")
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy database URL (default: $TANJI_DB or the SQLite file under TANJI_HOME)."
+    ),
 ]
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="Data directory (default: $TANJI_HOME or ~/.local/share/tanji).")
@@ -30,7 +39,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 OPERATOR_KEY = "keys/operator.pem"
 # The exception roots of the packages (STYLE.md habit 5): each carries a code and diagnostics().
-PACKAGE_ERRORS = (LedgerError, LcaError, TraceabilityError, CertificateError)
+PACKAGE_ERRORS = (LedgerError, LcaError, TraceabilityError, CertificateError, TransportError)
 
 
 def resolve_home(home: Path | None) -> Path:

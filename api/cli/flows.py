@@ -10,18 +10,20 @@ from typing import Annotated
 import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
-from api.flows import ParkFlows, park_flows
-from api.flows_view import render_flows_html
+from api.views.flows import render_flows_html
 from lca.errors import LcaError
 from lca.model import ProductModel, load_model
-from ledger.attribution_runner import parse_period
+from ledger.energy.periods import parse_period
+from park.flow_inputs import ParkFlows, park_flows
 
 
 def _text(flows: ParkFlows, out: Path) -> str:
     g = flows.graph
-    lines = [f"{flows.park_name} ({flows.park_id}) {flows.first_month}..{flows.last_month}: "
-             f"{g.total_wh / 1e6:,.3f} MWh, {g.total_g_co2e / 1e6:,.3f} t CO2e (market-based), "
-             f"{len(g.nodes)} nodes, {len(g.links)} links; conservation checked"]
+    lines = [
+        f"{flows.park_name} ({flows.park_id}) {flows.first_month}..{flows.last_month}: "
+        f"{g.total_wh / 1e6:,.3f} MWh, {g.total_g_co2e / 1e6:,.3f} t CO2e (market-based), "
+        f"{len(g.nodes)} nodes, {len(g.links)} links; conservation checked"
+    ]
     for h in flows.hours:
         hm = "—" if h.hourly_matched_share is None else f"{100 * h.hourly_matched_share:.1f} %"
         lines.append(f"  {h.label}: {int(h.consumption.sum()) / 1e6:,.3f} MWh, hourly-matched {hm}")
@@ -34,9 +36,13 @@ def flows(
     park: Annotated[str, typer.Argument(help="Park id.")],
     period: Annotated[str, typer.Option("--period", help="Months, e.g. 2025-01..2025-12.")],
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
-    model: Annotated[list[Path] | None, typer.Option(
-        "--model", help="Product model file whose meter shares name products (for meters no lot names). "
-                        "Repeatable.")] = None,
+    model: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--model",
+            help="Product model file whose meter shares name products (for meters no lot names). Repeatable.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     home: HomeOption = None,

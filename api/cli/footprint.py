@@ -22,19 +22,24 @@ from lca.footprint import format_contribution_table
 from lca.kinds import get_footprint
 from lca.ledger_footprints import compute_from_ledger, publish_footprints, with_period
 from lca.model import load_model
-from ledger.attribution_inputs import month_bounds
-from ledger.attribution_runner import parse_period
+from ledger.energy.periods import month_end, month_start, parse_period
 from ledger.errors import NotFound
-from ledger.keys import load_private_key
+from ledger.log.keys import load_private_key
 
-app = typer.Typer(help="Product carbon footprints (ISO 14067, IPCC AR6 GWP100) with Brightway.", no_args_is_help=True)
+app = typer.Typer(
+    help="Product carbon footprints (ISO 14067, IPCC AR6 GWP100) with Brightway.", no_args_is_help=True
+)
 
 
 @app.command()
 def compute(
     models: Annotated[list[Path], typer.Argument(help="Product model files (YAML or JSON).")],
-    period: Annotated[str | None, typer.Option(help="Override the models' reference period: 2025-01..2025-12.")] = None,
-    publish: Annotated[bool, typer.Option(help="Record each footprint as a footprint.publish entry.")] = False,
+    period: Annotated[
+        str | None, typer.Option(help="Override the models' reference period: 2025-01..2025-12.")
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option(help="Record each footprint as a footprint.publish entry.")
+    ] = False,
     actor: Annotated[str | None, typer.Option(help="Publishing enterprise (with --publish).")] = None,
     key: Annotated[Path | None, typer.Option(help="Its private key, PEM (with --publish).")] = None,
     lot: Annotated[str | None, typer.Option(help="Lot the footprint is for (with --publish).")] = None,
@@ -49,31 +54,45 @@ def compute(
         loaded = [load_model(p) for p in models]
         if period is not None:
             months = parse_period(period)
-            start, end = month_bounds(months[0])[0].date(), month_bounds(months[-1])[1].date()
+            start, end = month_start(months[0]).date(), month_end(months[-1]).date()
             loaded = [with_period(m, start, end) for m in loaded]
         ledger = open_ledger(db, home, write=publish)
         computed = compute_from_ledger(ledger, loaded, resolve_home(home))
         published = []
         if publish:
             assert actor is not None and key is not None
-            published = publish_footprints(ledger, computed, actor, load_private_key(key, passphrase()), lot=lot)
+            published = publish_footprints(
+                ledger, computed, actor, load_private_key(key, passphrase()), lot=lot
+            )
     rows = []
     for i, c in enumerate(computed):
-        row = {"product_id": c.model.id, "period": [str(c.model.reference_period.start), str(c.model.reference_period.end)],
-               "declared_unit": f"{c.model.product.declared_unit.amount} {c.model.product.declared_unit.unit}",
-               "market_kg_co2e": c.result.market.total, "location_kg_co2e": c.result.location.total,
-               "fossil_kg_co2e": c.result.market.fossil, "biogenic_kg_co2e": c.result.market.biogenic,
-               "claimable_green_share": c.result.electricity.claimable_green_kwh / c.result.electricity.total_kwh
-               if c.result.electricity.total_kwh else 0.0,
-               "attribution_run_seq": c.attribution_run_seq}
+        row = {
+            "product_id": c.model.id,
+            "period": [str(c.model.reference_period.start), str(c.model.reference_period.end)],
+            "declared_unit": f"{c.model.product.declared_unit.amount} {c.model.product.declared_unit.unit}",
+            "market_kg_co2e": c.result.market.total,
+            "location_kg_co2e": c.result.location.total,
+            "fossil_kg_co2e": c.result.market.fossil,
+            "biogenic_kg_co2e": c.result.market.biogenic,
+            "claimable_green_share": c.result.electricity.claimable_green_share,
+            "attribution_run_seq": c.attribution_run_seq,
+        }
         if published:
-            row.update(footprint_id=published[i].footprint_id, seq=published[i].seq,
-                       supersedes=list(published[i].supersedes))
+            row.update(
+                footprint_id=published[i].footprint_id,
+                seq=published[i].seq,
+                supersedes=list(published[i].supersedes),
+            )
         rows.append(row)
-    emit(rows, as_json, "\n\n".join(
-        format_contribution_table(c.result)
-        + (f"\npublished as {published[i].footprint_id} at seq {published[i].seq}" if published else "")
-        for i, c in enumerate(computed)))
+    emit(
+        rows,
+        as_json,
+        "\n\n".join(
+            format_contribution_table(c.result)
+            + (f"\npublished as {published[i].footprint_id} at seq {published[i].seq}" if published else "")
+            for i, c in enumerate(computed)
+        ),
+    )
 
 
 @app.command()
@@ -91,16 +110,28 @@ def show(
         if record is None:
             raise NotFound(f"no footprint {footprint_id}", code="footprint.not_found")
         payload = ledger.entry(record.seq).payload
-    doc = {"footprint_id": footprint_id, "seq": record.seq, "status": record.status,
-           "superseded_by": record.superseded_by, "publisher": record.actor, **payload}
+    doc = {
+        "footprint_id": footprint_id,
+        "seq": record.seq,
+        "status": record.status,
+        "superseded_by": record.superseded_by,
+        "publisher": record.actor,
+        **payload,
+    }
     r = payload["results"]
-    lines = [f"{payload['product_name']} ({payload['product_id']}), {payload['declared_unit_amount']} "
-             f"{payload['declared_unit']}, {payload['period_start']}..{payload['period_end']} — {record.status}",
-             f"  market-based   {r['market']['total']:12.4f} kg CO2e (fossil {r['market']['fossil']:.4f}, "
-             f"biogenic {r['market']['biogenic']:.4f})",
-             f"  location-based {r['location']['total']:12.4f} kg CO2e",
-             *(f"  {st['stage']:<28s} {st['market']:12.4f}  (location {st['location']:.4f})" for st in r["by_stage"]),
-             f"  electricity {r['electricity']['total_kwh']:.3f} kWh, claimable green "
-             f"{r['electricity']['claimable_green_kwh']:.3f} kWh; attribution run seq {payload['attribution_run_seq']}",
-             f"  ledger seq {record.seq}; published by {record.actor}"]
+    lines = [
+        f"{payload['product_name']} ({payload['product_id']}), {payload['declared_unit_amount']} "
+        f"{payload['declared_unit']}, {payload['period_start']}..{payload['period_end']} — {record.status}",
+        f"  market-based   {r['market']['total']:12.4f} kg CO2e (fossil {r['market']['fossil']:.4f}, "
+        f"biogenic {r['market']['biogenic']:.4f})",
+        f"  location-based {r['location']['total']:12.4f} kg CO2e",
+        *(
+            f"  {st['stage']:<28s} {st['market']:12.4f}  (location {st['location']:.4f})"
+            for st in r["by_stage"]
+        ),
+        f"  electricity {r['electricity']['total_kwh']:.3f} kWh, claimable green "
+        f"{r['electricity']['claimable_green_kwh']:.3f} kWh; attribution run seq "
+        f"{payload['attribution_run_seq']}",
+        f"  ledger seq {record.seq}; published by {record.actor}",
+    ]
     emit(json.loads(json.dumps(doc, default=str)), as_json, "\n".join(lines))

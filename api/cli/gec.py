@@ -16,8 +16,8 @@ from api.cli.context import (
     open_ledger,
     passphrase,
 )
-from ledger.apply import KeyDirectory
-from ledger.gec_import import import_gec
+from ledger.energy.gec_import import import_gec
+from ledger.store.apply import KeyDirectory
 
 app = typer.Typer(help="Green electricity certificates (绿证).", no_args_is_help=True)
 
@@ -27,7 +27,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="CSV export of the national green-certificate platform.")],
     registry: Annotated[str, typer.Option("--as", help="Registry actor that signs the gec.issue entries.")],
     keys: Annotated[Path, typer.Option("--keys", help="Directory of actor keys (<actor>.pem).")],
-    meter: Annotated[list[str] | None, typer.Option("--meter", help="PROJECT=METER_ID mapping (repeatable).")] = None,
+    meter: Annotated[
+        list[str] | None, typer.Option("--meter", help="PROJECT=METER_ID mapping (repeatable).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file only.")] = False,
     db: DbOption = None,
     home: HomeOption = None,
@@ -41,6 +43,9 @@ def import_(
         ledger = open_ledger(db, home, write=not dry_run)
         key = KeyDirectory(keys, passphrase()).key(registry)
         report = import_gec(ledger, file, registry, key, project_meters=mapping, dry_run=dry_run)
-    emit(report.to_json(), as_json,
-         f"{'checked' if dry_run else 'issued'} {report.rows} ranges, {report.units} MWh"
-         + ("" if report.first_seq is None else f" from seq {report.first_seq}"))
+    emit(
+        report.to_json(),
+        as_json,
+        f"{'checked' if dry_run else 'issued'} {report.rows} ranges, {report.units} MWh"
+        + ("" if report.first_seq is None else f" from seq {report.first_seq}"),
+    )

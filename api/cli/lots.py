@@ -17,7 +17,7 @@ from api.cli.context import (
     open_ledger,
     passphrase,
 )
-from ledger.apply import KeyDirectory
+from ledger.store.apply import KeyDirectory
 from traceability.epcis import ImportOptions
 from traceability.errors import TraceabilityError
 from traceability.lot_import import LedgerImport, import_epcis_document
@@ -27,13 +27,18 @@ app = typer.Typer(help="Lots: production, shipment, receipt (EPCIS 2.0 import)."
 
 def _text(result: LedgerImport) -> str:
     r = result.report
-    head = (f"{r.events_seen} events, {r.events_mapped} mapped, {len(result.entries)} entries "
-            + ("(dry run: nothing appended)" if result.dry_run else
-               f"appended (seq {result.appended[0].seq}..{result.appended[-1].seq})" if result.appended else ""))
+    head = f"{r.events_seen} events, {r.events_mapped} mapped, {len(result.entries)} entries " + (
+        "(dry run: nothing appended)"
+        if result.dry_run
+        else f"appended (seq {result.appended[0].seq}..{result.appended[-1].seq})"
+        if result.appended
+        else ""
+    )
     lines = [head.rstrip()]
-    lines += [f"  {kind} {payload['lot_id']}" + (f" -> seq {a.seq}" if a else "")
-              for (kind, payload, _), a in zip(result.entries, result.placed(),
-                                               strict=True)]
+    lines += [
+        f"  {kind} {payload['lot_id']}" + (f" -> seq {a.seq}" if a else "")
+        for (kind, payload, _), a in zip(result.entries, result.placed(), strict=True)
+    ]
     if r.issues:
         lines.append(f"{len(r.issues)} not imported (listed, not dropped):")
         lines += [f"  {issue}" for issue in r.issues]
@@ -45,8 +50,12 @@ def import_epcis_cmd(
     file: Annotated[Path, typer.Argument(help="EPCIS 2.0 JSON / JSON-LD document or event list.")],
     actor: Annotated[str, typer.Option("--actor", help="Enterprise that signs the lot entries.")],
     keys: Annotated[Path, typer.Option("--keys", help="Directory of actor keys (<actor>.pem).")],
-    counterparty: Annotated[str | None, typer.Option(help="Customer/supplier when an event names none.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Map and report only; sign and append nothing.")] = False,
+    counterparty: Annotated[
+        str | None, typer.Option(help="Customer/supplier when an event names none.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Map and report only; sign and append nothing.")
+    ] = False,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -56,8 +65,14 @@ def import_epcis_cmd(
         try:
             ledger = open_ledger(db, home, write=not dry_run)
             key = KeyDirectory(keys, passphrase()).key(actor)
-            result = import_epcis_document(ledger, file.read_bytes(), actor, key,
-                                           options=ImportOptions(counterparty=counterparty), dry_run=dry_run)
+            result = import_epcis_document(
+                ledger,
+                file.read_bytes(),
+                actor,
+                key,
+                options=ImportOptions(counterparty=counterparty),
+                dry_run=dry_run,
+            )
         except TraceabilityError as e:
             typer.echo(f"error: {e}", err=True)
             sys.exit(2)

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
-from api.park_view import VERDICT_LABELS, render_park_report
+from api.views.park import VERDICT_LABELS, render_park_report
 from ledger.errors import RuleViolation
-from ledger.park_accounting import ElectricityYear
-from ledger.park_data import load_park_data
-from ledger.park_report import ParkReport, build_park_report
+from park.accounting import ElectricityYear
+from park.coefficients import load_park_data
+from park.report import ParkReport, build_park_report
 
 app = typer.Typer(help="Zero-carbon park accounting and indicators (零碳园区).", no_args_is_help=True)
 
@@ -23,8 +23,10 @@ def _electricity(path: Path) -> dict[str, ElectricityYear]:
     """Read ``{enterprise id or "": {consumption_wh, direct_wh, …}}`` (Wh integers) from a JSON file."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return {who: ElectricityYear(**{**fields, "source": fields.get("source", f"file {path.name}")})
-                for who, fields in doc.items()}
+        return {
+            who: ElectricityYear(**{**fields, "source": fields.get("source", f"file {path.name}")})
+            for who, fields in doc.items()
+        }
     except (OSError, ValueError, TypeError, AttributeError) as e:
         raise RuleViolation(f"electricity file {path}: {e}", code="park.bad_electricity_file") from e
 
@@ -46,13 +48,17 @@ def _text(report: ParkReport) -> str:
     lines = [
         f"{doc['park']['name']} ({doc['park']['id']}, {doc['park']['level']}) — {doc['year']}",
         f"  comprehensive energy {doc['energy_tce']['total']} tce (electricity at equivalent value "
-        f"{doc['energy_tce']['electricity_equivalent']} tce); net emissions {doc['emissions_t']['net']} t CO2",
+        f"{doc['energy_tce']['electricity_equivalent']} tce); net emissions "
+        f"{doc['emissions_t']['net']} t CO2",
         f"  {core['name_zh']} {core['value'] or '—'} tCO2/tce vs ≤ {core['threshold'] or '—'}: "
         f"{VERDICT_LABELS[core['verdict']]}",
     ]
     for g in doc["guidance"]:
         threshold = f"{g['comparison']} {g['threshold']}" if g["threshold"] is not None else "no threshold"
-        lines.append(f"  {g['name_zh']} ({g['id']}): {g['value'] or '—'} vs {threshold}: {VERDICT_LABELS[g['verdict']]}")
+        lines.append(
+            f"  {g['name_zh']} ({g['id']}): {g['value'] or '—'} vs {threshold}: "
+            f"{VERDICT_LABELS[g['verdict']]}"
+        )
     if doc["unverified_inputs"]:
         lines.append(f"  unverified inputs: {len(doc['unverified_inputs'])} (see --json or --html)")
     return "\n".join(lines)
@@ -63,15 +69,34 @@ def report(
     park: Annotated[str, typer.Argument(help="Park id.")],
     year: Annotated[int, typer.Option("--year", help="Accounting year.")],
     as_json: JsonOption = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report to this file.")] = None,
-    electricity: Annotated[Path | None, typer.Option(
-        "--electricity", help="JSON of per-enterprise electricity (Wh) from attribution; default: readings.")] = None,
-    electricity_kgce: Annotated[str | None, typer.Option(
-        "--electricity-kgce", help="Electricity equivalent value in kgce/kWh (overrides the data file).")] = None,
-    threshold: Annotated[list[str] | None, typer.Option(
-        "--threshold", help="Configure a threshold: ID=VALUE (e.g. carbon_per_energy=0.5). Repeatable.")] = None,
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="A park indicator file to use instead of the shipped park_indicators.json.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the HTML report to this file.")
+    ] = None,
+    electricity: Annotated[
+        Path | None,
+        typer.Option(
+            "--electricity",
+            help="JSON of per-enterprise electricity (Wh) from attribution; default: readings.",
+        ),
+    ] = None,
+    electricity_kgce: Annotated[
+        str | None,
+        typer.Option(
+            "--electricity-kgce", help="Electricity equivalent value in kgce/kWh (overrides the data file)."
+        ),
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold", help="Configure a threshold: ID=VALUE (e.g. carbon_per_energy=0.5). Repeatable."
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="A park indicator file to use instead of the shipped park_indicators.json."
+        ),
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -81,9 +106,12 @@ def report(
         coef = _thresholds([f"kgce={electricity_kgce}"])["kgce"] if electricity_kgce is not None else None
         with ledger.db.read_session() as session:
             result = build_park_report(
-                session, park, year,
+                session,
+                park,
+                year,
                 electricity=_electricity(electricity) if electricity is not None else None,
-                electricity_kgce_per_kwh=coef, thresholds=_thresholds(threshold or []),
+                electricity_kgce_per_kwh=coef,
+                thresholds=_thresholds(threshold or []),
                 data=load_park_data(data) if data is not None else None,
             )
         if html is not None:

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from api.charts import green_html, hourly_green_png
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
-from ledger.attribution_reports import (
+from api.views.charts import green_html, hourly_green_png
+from ledger import hourly_matched_share
+from ledger.attribution.reports import (
     DEFAULT_REGION,
     direct_link_report,
     enterprise_indicators,
@@ -19,12 +20,14 @@ from ledger.attribution_reports import (
     link_indicators,
     meter_indicators,
 )
-from ledger.attribution_runner import parse_period
-from ledger.indicators import summarise
+from ledger.attribution.totals import summarise
+from ledger.energy.periods import parse_period
 
 app = typer.Typer(help="Reports from recorded attribution runs.", no_args_is_help=True)
 
-RunOption = Annotated[int | None, typer.Option("--run", help="Attribution run seq (default: newest covering).")]
+RunOption = Annotated[
+    int | None, typer.Option("--run", help="Attribution run seq (default: newest covering).")
+]
 
 
 @app.command("green")
@@ -33,7 +36,9 @@ def green(
     period: Annotated[str, typer.Option(help="Months, e.g. 2025-01..2025-12.")],
     run: RunOption = None,
     region: Annotated[str, typer.Option(help="Grid factor region.")] = DEFAULT_REGION,
-    out: Annotated[Path | None, typer.Option(help="Directory for the PNG chart, HTML page and hourly CSV.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Directory for the PNG chart, HTML page and hourly CSV.")
+    ] = None,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -51,16 +56,28 @@ def green(
         title = f"{meter} {months[0]}..{months[-1]} (attribution run {rep.run_seq})"
         png = hourly_green_png(rep.hourly, title)
         (out / f"{stem}.png").write_bytes(png)
-        (out / f"{stem}.html").write_text(green_html(title, rep.totals, png, note=(
-            f"Hourly split of consumption; region factor {region}; re-run with `tanji attribute verify "
-            f"{rep.run_seq}`.")), encoding="utf-8")
+        (out / f"{stem}.html").write_text(
+            green_html(
+                title,
+                rep.totals,
+                png,
+                note=(
+                    f"Hourly split of consumption; region factor {region}; re-run with "
+                    f"`tanji attribute verify {rep.run_seq}`."
+                ),
+            ),
+            encoding="utf-8",
+        )
         local = rep.hourly["hour"].dt.tz_convert("Asia/Shanghai")  # DESIGN: stored UTC, shown Shanghai
         rep.hourly.assign(hour_shanghai=local).to_csv(out / f"{stem}-hourly.csv", index=False)
         doc["files"] = [str(out / f"{stem}{ext}") for ext in (".png", ".html", "-hourly.csv")]
     t = rep.totals
     lines = [f"meter {meter}, {months[0]}..{months[-1]}, run {rep.run_seq}"]
-    lines += [f"  {k:<24} {v:,.4f}" if isinstance(v, float) else f"  {k:<24} {v}" for k, v in t.items()
-              if k != "meter_id"]
+    lines += [
+        f"  {k:<24} {v:,.4f}" if isinstance(v, float) else f"  {k:<24} {v}"
+        for k, v in t.items()
+        if k != "meter_id"
+    ]
     lines += [f"  wrote {f}" for f in doc.get("files", [])]
     emit(doc, as_json, "\n".join(lines))
 
@@ -81,12 +98,20 @@ def direct_link(
             rep = direct_link_report(s, link, year, run_seq=run)
     doc = rep.to_json()
     verdict = {True: "PASS", False: "FAIL", None: "UNDEFINED"}
-    lines = [f"link {link} {year} (run {rep.run_seq}): {verdict[doc['passed']]}"
-             + ("" if doc["complete"] else f" -- incomplete: {len(doc['months'])} months, {doc['gap_hours']} gap hours")]
+    lines = [
+        f"link {link} {year} (run {rep.run_seq}): {verdict[doc['passed']]}"
+        + (
+            ""
+            if doc["complete"]
+            else f" -- incomplete: {len(doc['months'])} months, {doc['gap_hours']} gap hours"
+        )
+    ]
     for c in doc["checks"]:
         ratio = "n/a" if c["ratio"] is None else f"{100 * c['ratio']:.1f} %"
-        lines.append(f"  {c['id']:<28} {ratio:>8} {c['comparison']} {100 * c['threshold']:.0f} %  "
-                     f"{verdict[c['passed']]}  ({c['numerator_wh']:,} / {c['denominator_wh']:,} Wh)")
+        lines.append(
+            f"  {c['id']:<28} {ratio:>8} {c['comparison']} {100 * c['threshold']:.0f} %  "
+            f"{verdict[c['passed']]}  ({c['numerator_wh']:,} / {c['denominator_wh']:,} Wh)"
+        )
     emit(doc, as_json, "\n".join(lines))
 
 
@@ -113,16 +138,27 @@ def matching(
                 raise typer.BadParameter("--run is required with --contract")
             table = hourly_matching_evidence(s, seq, link=link, contract=contract)
     consumption = int(table["consumption_wh"].sum())
-    doc = {"run_seq": seq, "link": link, "contract": contract, "hours": len(table),
-           "production_wh": int(table["production_wh"].sum()), "delivered_wh": int(table["delivered_wh"].sum()),
-           "consumption_wh": consumption, "matched_wh": int(table["matched_wh"].sum()),
-           "matched_share": (int(table["matched_wh"].sum()) / consumption) if consumption else None}
+    doc = {
+        "run_seq": seq,
+        "link": link,
+        "contract": contract,
+        "hours": len(table),
+        "production_wh": int(table["production_wh"].sum()),
+        "delivered_wh": int(table["delivered_wh"].sum()),
+        "consumption_wh": consumption,
+        "matched_wh": int(table["matched_wh"].sum()),
+        "matched_share": hourly_matched_share(int(table["matched_wh"].sum()), consumption),
+    }
     if out is not None:
         table.to_csv(out, index=False)
         doc["file"] = str(out)
     share = "n/a" if doc["matched_share"] is None else f"{100 * doc['matched_share']:.1f} %"
-    emit(doc, as_json, f"{link or contract} (run {seq}): {len(table)} hours, matched {share}"
-         + (f"; wrote {out}" if out else ""))
+    emit(
+        doc,
+        as_json,
+        f"{link or contract} (run {seq}): {len(table)} hours, matched {share}"
+        + (f"; wrote {out}" if out else ""),
+    )
 
 
 @app.command("indicators")
@@ -149,6 +185,8 @@ def indicators(
                 table = link_indicators(s, run)
     if out is not None:
         table.to_csv(out, index=False)
-    rows = [{str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-            for r in table.to_dict(orient="records")]
+    rows = [
+        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in table.to_dict(orient="records")
+    ]
     emit({"run_seq": run, "by": by, "rows": rows}, as_json, table.to_string(index=False))

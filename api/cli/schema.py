@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli.context import JsonOption, emit
-from ledger.schemas import export_schemas
+from ledger.kinds.schemas import export_schemas
 
 app = typer.Typer(help="Published JSON Schemas of the entry kinds.", no_args_is_help=True)
 

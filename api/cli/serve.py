@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from api.auth.clients import create_client, disable_client, list_clients
+from api.auth.roles import ROLE_SCOPES
 from api.cli.context import (
     DbOption,
     HomeOption,
@@ -17,10 +19,8 @@ from api.cli.context import (
     passphrase,
     resolve_home,
 )
-from api.clients import create_client, disable_client, list_clients
-from api.roles import ROLE_SCOPES
 from api.settings import Settings
-from ledger.db import Database, default_url
+from ledger.store.db import Database, default_url
 
 client_app = typer.Typer(help="OAuth2 clients of the service.", no_args_is_help=True)
 
@@ -30,9 +30,13 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     db: DbOption = None,
     home: HomeOption = None,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate chain: serve HTTPS.")] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate chain: serve HTTPS.")
+    ] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert.")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (1: one process, threads for blocking work).")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (1: one process, threads for blocking work).")
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the API: native endpoints, PACT v3, the verification page. HTTPS with --tls-cert/--tls-key."""
@@ -48,18 +52,36 @@ def serve(
         Database(settings.db_url).migrate()
         app = create_app(settings)
     scheme = "https" if tls_cert else "http"
-    typer.echo(f"Tanji API on {scheme}://{host}:{port} (database {settings.db_url}, {workers} worker(s))", err=True)
+    typer.echo(
+        f"Tanji API on {scheme}://{host}:{port} (database {settings.db_url}, {workers} worker(s))", err=True
+    )
     certfile = str(tls_cert) if tls_cert else None
     keyfile = str(tls_key) if tls_key else None
     if workers > 1:
         # Worker processes import the app by name and rebuild it from the environment.
         os.environ["TANJI_HOME"] = str(home_dir)
         os.environ["TANJI_DB"] = settings.db_url
-        uvicorn.run("api.asgi:create_from_env", factory=True, host=host, port=port, log_level=log_level,
-                    workers=workers, proxy_headers=True, ssl_certfile=certfile, ssl_keyfile=keyfile)
+        uvicorn.run(
+            "api.asgi:create_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            log_level=log_level,
+            workers=workers,
+            proxy_headers=True,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
     else:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True, ssl_certfile=certfile,
-                    ssl_keyfile=keyfile)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            proxy_headers=True,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
 
 
 @client_app.command("create")
@@ -77,10 +99,18 @@ def client_create(
         database.migrate()
         new = create_client(database, actor, role)
     scopes = " ".join(sorted(ROLE_SCOPES[role]))
-    emit({"client_id": new.client.client_id, "client_secret": new.secret, "actor": actor, "role": role,
-          "scope": scopes}, as_json,
-         f"client_id     {new.client.client_id}\nclient_secret {new.secret}\nactor {actor}, role {role}\n"
-         f"scopes {scopes}\nThe secret is shown once; store it now.")
+    emit(
+        {
+            "client_id": new.client.client_id,
+            "client_secret": new.secret,
+            "actor": actor,
+            "role": role,
+            "scope": scopes,
+        },
+        as_json,
+        f"client_id     {new.client.client_id}\nclient_secret {new.secret}\nactor {actor}, role {role}\n"
+        f"scopes {scopes}\nThe secret is shown once; store it now.",
+    )
 
 
 @client_app.command("list")
@@ -91,7 +121,9 @@ def client_list(db: DbOption = None, home: HomeOption = None, as_json: JsonOptio
         database.migrate()
         clients = list_clients(database)
     rows = [{"client_id": c.client_id, "actor": c.actor_id, "role": c.role} for c in clients]
-    emit(rows, as_json, "\n".join(f"{r['client_id']}  {r['actor']}  {r['role']}" for r in rows) or "no clients")
+    emit(
+        rows, as_json, "\n".join(f"{r['client_id']}  {r['actor']}  {r['role']}" for r in rows) or "no clients"
+    )
 
 
 @client_app.command("disable")

@@ -23,9 +23,13 @@ from traceability.queries import (
     trace,
 )
 
-app = typer.Typer(help="Trace lots, footprints and certificates through the evidence graph.", no_args_is_help=True)
+app = typer.Typer(
+    help="Trace lots, footprints and certificates through the evidence graph.", no_args_is_help=True
+)
 
-IdArgument = Annotated[str, typer.Argument(help="Node id (lot:AL-1) or a bare id (AL-1, M-7, a footprint id).")]
+IdArgument = Annotated[
+    str, typer.Argument(help="Node id (lot:AL-1) or a bare id (AL-1, M-7, a footprint id).")
+]
 DepthOption = Annotated[int | None, typer.Option("--depth", min=0, help="Follow at most N edges.")]
 
 
@@ -43,8 +47,14 @@ def _errors(as_json: bool) -> Iterator[None]:
             sys.exit(2)
 
 
-def _walk(direction: Literal["up", "down"], ident: str, depth: int | None, db: str | None, home: Path | None,
-          as_json: bool) -> None:
+def _walk(
+    direction: Literal["up", "down"],
+    ident: str,
+    depth: int | None,
+    db: str | None,
+    home: Path | None,
+    as_json: bool,
+) -> None:
     with _errors(as_json):
         traced = trace(open_ledger(db, home), direction, ident, depth)
     lines = [f"{r.distance:>3}  {r.id}  seqs {','.join(map(str, r.seqs)) or '-'}" for r in traced.reached]
@@ -52,22 +62,37 @@ def _walk(direction: Literal["up", "down"], ident: str, depth: int | None, db: s
 
 
 @app.command()
-def up(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
-       as_json: JsonOption = False) -> None:
+def up(
+    ident: IdArgument,
+    depth: DepthOption = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Everything ID rests on, nearest first, with the seqs behind each."""
     _walk("up", ident, depth, db, home, as_json)
 
 
 @app.command()
-def down(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
-         as_json: JsonOption = False) -> None:
+def down(
+    ident: IdArgument,
+    depth: DepthOption = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Everything that rests on ID (what to re-examine if it is wrong)."""
     _walk("down", ident, depth, db, home, as_json)
 
 
 @app.command()
-def evidence(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
-             as_json: JsonOption = False) -> None:
+def evidence(
+    ident: IdArgument,
+    depth: DepthOption = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """The sorted ledger seqs ID rests on (a footprint or certificate as of its own entry)."""
     with _errors(as_json):
         node, seqs = evidence_of(open_ledger(db, home), ident, depth)
@@ -75,37 +100,71 @@ def evidence(ident: IdArgument, depth: DepthOption = None, db: DbOption = None, 
 
 
 @app.command()
-def impact(ident: Annotated[str, typer.Argument(help="Node id, bare id, or an entry seq.")],
-           depth: DepthOption = None, db: DbOption = None, home: HomeOption = None,
-           as_json: JsonOption = False) -> None:
+def impact(
+    ident: Annotated[str, typer.Argument(help="Node id, bare id, or an entry seq.")],
+    depth: DepthOption = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Footprints, certificates, lots and shipments that rest on ID (or on entry SEQ)."""
     with _errors(as_json):
         target, found = impact_of(open_ledger(db, home), ident, depth)
-    value = {"target": target, "footprints": list(found.footprints), "certificates": list(found.certificates),
-             "lots": list(found.lots), "shipments": list(found.shipments)}
+    value = {
+        "target": target,
+        "footprints": list(found.footprints),
+        "certificates": list(found.certificates),
+        "lots": list(found.lots),
+        "shipments": list(found.shipments),
+    }
     what = f"entry {target}" if isinstance(target, int) else target
-    text = "\n".join([f"impact of {what}"] + [f"{k}: {' '.join(v) or '-'}" for k, v in value.items()
-                                                 if isinstance(v, list)])
+    text = "\n".join(
+        [f"impact of {what}"]
+        + [f"{k}: {' '.join(v) or '-'}" for k, v in value.items() if isinstance(v, list)]
+    )
     emit(value, as_json, text)
 
 
 @app.command()
-def genealogy(lot: Annotated[str, typer.Argument(help="Lot id (AL-1 or lot:AL-1).")], db: DbOption = None,
-              home: HomeOption = None, as_json: JsonOption = False) -> None:
+def genealogy(
+    lot: Annotated[str, typer.Argument(help="Lot id (AL-1 or lot:AL-1).")],
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """A lot's ancestors and descendants through production inputs, with quantities and shipments."""
     with _errors(as_json):
         g = genealogy_of(open_ledger(db, home), lot)
-    links = [f"  {way} {k.depth}: {k.source} -> {k.target} {k.quantity} {k.unit}"
-             for way, group in (("up", g.ancestors), ("down", g.descendants)) for k in group]
-    ships = [f"  shipped {s.quantity} {s.unit} of {s.lot_id} to {s.customer} ({s.node_id})" for s in g.shipments]
-    emit(asdict(g), as_json, "\n".join([f"lot {g.lot.lot_id}: {g.lot.produced} produced, {g.lot.received} received, "
-                                        f"{g.lot.consumed} consumed, {g.lot.shipped} shipped {g.lot.unit or ''}",
-                                        *links, *ships]))
+    links = [
+        f"  {way} {k.depth}: {k.source} -> {k.target} {k.quantity} {k.unit}"
+        for way, group in (("up", g.ancestors), ("down", g.descendants))
+        for k in group
+    ]
+    ships = [
+        f"  shipped {s.quantity} {s.unit} of {s.lot_id} to {s.customer} ({s.node_id})" for s in g.shipments
+    ]
+    emit(
+        asdict(g),
+        as_json,
+        "\n".join(
+            [
+                f"lot {g.lot.lot_id}: {g.lot.produced} produced, {g.lot.received} received, "
+                f"{g.lot.consumed} consumed, {g.lot.shipped} shipped {g.lot.unit or ''}",
+                *links,
+                *ships,
+            ]
+        ),
+    )
 
 
 @app.command()
-def explain(ident: IdArgument, limit: Annotated[int, typer.Option(min=1, help="At most N lines.")] = 50,
-            db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+def explain(
+    ident: IdArgument,
+    limit: Annotated[int, typer.Option(min=1, help="At most N lines.")] = 50,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """One line per origin of ID: the shortest path from it (lot L-42 ← run 17 ← link DL-1 ← meter W-2)."""
     with _errors(as_json):
         node, lines = explain_node(open_ledger(db, home), ident, limit)
@@ -116,7 +175,9 @@ def explain(ident: IdArgument, limit: Annotated[int, typer.Option(min=1, help="A
 def export(
     ident: IdArgument,
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="json (node-link, for the web view) or graphml.")] = "json",
+    fmt: Annotated[
+        str, typer.Option("--format", help="json (node-link, for the web view) or graphml.")
+    ] = "json",
     direction: Annotated[str, typer.Option("--direction", help="up, down or both.")] = "up",
     depth: DepthOption = None,
     db: DbOption = None,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import EntriesWriter, LedgerDep, ServiceDep, TrailReader
 from api.errors import Forbidden
 from api.routes.entries import may_read_trail
-from ledger.attribution_runner import run_attribution, run_payload, verify_run
+from ledger.attribution.runner import run_attribution, run_payload, verify_run
 
 router = APIRouter(prefix="/attribution", tags=["attribution"])
 
@@ -37,22 +37,39 @@ class RunCreate(BaseModel):
     client_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-@router.post("/runs", status_code=status.HTTP_201_CREATED, summary="Attribute a period and record the run (operator)")
-async def create_run(body: RunCreate, who: EntriesWriter, service: ServiceDep, ledger: LedgerDep) -> dict[str, Any]:
+@router.post(
+    "/runs", status_code=status.HTTP_201_CREATED, summary="Attribute a period and record the run (operator)"
+)
+async def create_run(
+    body: RunCreate, who: EntriesWriter, service: ServiceDep, ledger: LedgerDep
+) -> dict[str, Any]:
     operator = ledger.info().operator_id
     if who.actor != operator or service.settings.operator_key is None:
-        raise Forbidden("the service signs attribution runs only as the ledger operator; record yours with "
-                        "`tanji attribute` and submit the entry", code="auth.actor_mismatch")
+        raise Forbidden(
+            "the service signs attribution runs only as the ledger operator; record yours with "
+            "`tanji attribute` and submit the entry",
+            code="auth.actor_mismatch",
+        )
     key = service.settings.operator_key
     summary = await run_in_threadpool(
-        run_attribution, ledger, operator, key, body.period, body.meters, park=body.park,
-        enterprise=body.enterprise, on_missing=body.on_missing, client_id=body.client_id)
+        run_attribution,
+        ledger,
+        operator,
+        key,
+        body.period,
+        body.meters,
+        park=body.park,
+        enterprise=body.enterprise,
+        on_missing=body.on_missing,
+        client_id=body.client_id,
+    )
     return summary.to_json()
 
 
 @router.get("/runs/{seq}/verify", summary="Re-run a recorded attribution from the log and compare its hashes")
-async def verify(seq: Annotated[int, Path(ge=0, le=2**62)], who: TrailReader, service: ServiceDep,
-                 ledger: LedgerDep) -> dict[str, Any]:
+async def verify(
+    seq: Annotated[int, Path(ge=0, le=2**62)], who: TrailReader, service: ServiceDep, ledger: LedgerDep
+) -> dict[str, Any]:
     entry = ledger.entry(seq)
     run_payload(ledger, seq)  # NotFound unless it is an attribution.run
     if not may_read_trail(service, who, entry.actor):

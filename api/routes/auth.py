@@ -11,10 +11,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.clients import authenticate
+from api.auth.clients import authenticate
+from api.auth.roles import ALL_SCOPES
 from api.deps import ServiceDep
 from api.errors import Forbidden
-from api.roles import ALL_SCOPES
 from api.schemas.auth import OAuthErrorPublic, TokenPublic
 
 router = APIRouter(tags=["auth"])
@@ -23,7 +23,9 @@ router = APIRouter(tags=["auth"])
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Basic realm="tanji"'} if status == 401 else {}
     headers["Cache-Control"] = "no-store"
-    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status, headers=headers
+    )
 
 
 def _basic(request: Request) -> tuple[str, str] | None:
@@ -38,19 +40,24 @@ def _basic(request: Request) -> tuple[str, str] | None:
 
 
 @router.post(
-    "/auth/token", response_model=TokenPublic,
+    "/auth/token",
+    response_model=TokenPublic,
     responses={400: {"model": OAuthErrorPublic}, 401: {"model": OAuthErrorPublic}},
     summary="Issue an access token (client credentials; client id and secret by HTTP Basic)",
 )
 async def token(
-    request: Request, service: ServiceDep,
-    grant_type: Annotated[str, Form()], scope: Annotated[str | None, Form()] = None,
+    request: Request,
+    service: ServiceDep,
+    grant_type: Annotated[str, Form()],
+    scope: Annotated[str | None, Form()] = None,
 ) -> Any:
     if grant_type != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
     creds = _basic(request)
     if creds is None:
-        return _oauth_error(401, "invalid_client", "send the client id and secret by HTTP Basic authentication")
+        return _oauth_error(
+            401, "invalid_client", "send the client id and secret by HTTP Basic authentication"
+        )
     client = await run_in_threadpool(authenticate, service.db, *creds)
     if client is None:
         return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
@@ -58,8 +65,12 @@ async def token(
         issued = service.tokens.issue(client, scope)
     except Forbidden as e:
         return _oauth_error(400, "invalid_scope", e.message)
-    body = TokenPublic(access_token=issued.access_token, token_type=issued.token_type,
-                       expires_in=issued.expires_in, scope=issued.scope)
+    body = TokenPublic(
+        access_token=issued.access_token,
+        token_type=issued.token_type,
+        expires_in=issued.expires_in,
+        scope=issued.scope,
+    )
     return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 

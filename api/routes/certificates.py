@@ -27,8 +27,14 @@ def status(certificate_id: CertificateId, ledger: LedgerDep) -> dict[str, Any]:
         value = certificate_status(s, certificate_id)
         record = get_certificate(s, certificate_id)
     assert record is not None  # certificate_status raised CertificateNotFound otherwise
-    return {"id": certificate_id, "status": value, "issue_seq": record.seq, "footprint": record.footprint_id,
-            "revoke_seq": record.revoked_seq, "revoke_reason": record.revoke_reason}
+    return {
+        "id": certificate_id,
+        "status": value,
+        "issue_seq": record.seq,
+        "footprint": record.footprint_id,
+        "revoke_seq": record.revoked_seq,
+        "revoke_reason": record.revoke_reason,
+    }
 
 
 @router.post("/verify", summary="Check a certificate document against this ledger's operator key (public)")

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import EventWriter, FootprintLister, FootprintReader, ServiceDep
 from api.errors import BadRequest, Forbidden, ResourceNotFound
-from api.footprints import FootprintQuery, matches, parse_datetime
-from api.pact_events import check_event
+from api.pact.events import check_event
+from api.pact.footprints import FootprintQuery, matches, parse_datetime
 from api.schemas.pact import (
     CLOUD_EVENT_SCHEMA,
     FootprintListPublic,
@@ -46,14 +46,27 @@ def _next_link(request: Request, offset: int, limit: int) -> str:
     return f'<{request.url.replace(query=urlencode(params))}>; rel="next"'
 
 
-@router.get("/footprints", response_model=FootprintListPublic,
-            responses={**_ERRORS, 202: {"model": FootprintListPublic, "description": "Incomplete result; retry later"}},
-            summary="ListFootprints: footprints shared with the caller, filtered and paginated")
+@router.get(
+    "/footprints",
+    response_model=FootprintListPublic,
+    responses={
+        **_ERRORS,
+        202: {"model": FootprintListPublic, "description": "Incomplete result; retry later"},
+    },
+    summary="ListFootprints: footprints shared with the caller, filtered and paginated",
+)
 def list_footprints(
-    request: Request, who: FootprintLister, service: ServiceDep,
-    productId: Many = None, companyId: Many = None, geography: Many = None,  # noqa: N803 - PACT names
-    classification: Many = None, status: Many = None,
-    validOn: str | None = None, validAfter: str | None = None, validBefore: str | None = None,  # noqa: N803
+    request: Request,
+    who: FootprintLister,
+    service: ServiceDep,
+    productId: Many = None,
+    companyId: Many = None,
+    geography: Many = None,  # noqa: N803 - PACT names
+    classification: Many = None,
+    status: Many = None,
+    validOn: str | None = None,
+    validAfter: str | None = None,
+    validBefore: str | None = None,  # noqa: N803
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
@@ -61,13 +74,18 @@ def list_footprints(
     if bad:
         raise BadRequest(f"status must be Active or Deprecated, not {bad[0]!r}")
     query = FootprintQuery(
-        tuple(productId or ()), tuple(companyId or ()), tuple(geography or ()), tuple(classification or ()),
-        tuple(status or ()), _time("validOn", validOn), _time("validAfter", validAfter),
+        tuple(productId or ()),
+        tuple(companyId or ()),
+        tuple(geography or ()),
+        tuple(classification or ()),
+        tuple(status or ()),
+        _time("validOn", validOn),
+        _time("validAfter", validAfter),
         _time("validBefore", validBefore),
     )
     found = [f.body for f in service.visible_footprints(who) if matches(f.body, query)]
     page = limit or DEFAULT_LIMIT
-    data = found[offset:offset + page]
+    data = found[offset : offset + page]
     headers = {"Link": _next_link(request, offset + page, page)} if offset + page < len(found) else {}
     # 202: the result is incomplete for now (footprints the catalog could not assemble); a
     # later request may return them. A page of a complete result is 200 with a Link.
@@ -75,8 +93,12 @@ def list_footprints(
     return JSONResponse({"data": data}, status_code=code, headers=headers)
 
 
-@router.get("/footprints/{footprint_id}", response_model=FootprintPublic, responses=_ERRORS,
-            summary="GetFootprint: one footprint by id (deprecated ones too)")
+@router.get(
+    "/footprints/{footprint_id}",
+    response_model=FootprintPublic,
+    responses=_ERRORS,
+    summary="GetFootprint: one footprint by id (deprecated ones too)",
+)
 async def get_footprint(footprint_id: str, who: FootprintReader, service: ServiceDep) -> Response:
     # async and answering a ready JSONResponse: the hot read path takes no thread-pool hop
     # (the catalog is cached; the grant check is one indexed SQLite/PostgreSQL read).
@@ -94,12 +116,18 @@ async def get_footprint(footprint_id: str, who: FootprintReader, service: Servic
 
 
 @router.post(
-    "/events", responses={200: {"description": "Event accepted (empty body)"}, **_ERRORS},
+    "/events",
+    responses={200: {"description": "Event accepted (empty body)"}, **_ERRORS},
     summary="Events: PACT v3 CloudEvents in structured content mode",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/cloudevents+json": {"schema": CLOUD_EVENT_SCHEMA},
-        "application/json": {"schema": CLOUD_EVENT_SCHEMA},
-    }}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/cloudevents+json": {"schema": CLOUD_EVENT_SCHEMA},
+                "application/json": {"schema": CLOUD_EVENT_SCHEMA},
+            },
+        }
+    },
 )
 async def post_event(request: Request, who: EventWriter, service: ServiceDep) -> Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -1,5 +1,5 @@
 """Readings upload: a CSV or Parquet file, streamed to a temporary file, validated by the
-same code as ``tanji readings import`` (``ledger.readings_import``).
+same code as ``tanji readings import`` (``ledger.energy.readings_import``).
 
 The service never holds an enterprise's private key, so it cannot sign the
 ``readings.batch`` entries itself: the upload validates the whole file
@@ -22,9 +22,9 @@ from pydantic import BaseModel
 
 from api.deps import LedgerDep, ReadingsWriter, ServiceDep
 from api.errors import ApiError, BadRequest
-from ledger.entry import signed_bytes as entry_signed_bytes
-from ledger.log import Ledger
-from ledger.readings_import import ImportRejected, batch_payloads, plan_import, read_table
+from ledger.energy.readings_import import ImportRejected, batch_payloads, plan_import, read_table
+from ledger.log.entry import signed_bytes as entry_signed_bytes
+from ledger.store.append import Ledger
 
 router = APIRouter(prefix="/readings", tags=["readings"])
 _CHUNK = 1 << 20
@@ -57,18 +57,35 @@ def _plan(ledger: Ledger, path: Path, actor: str, unit: str | None, resolution: 
     if plan.problem_count:
         raise ImportRejected(plan.problems, plan.problem_count)
     # the service holds no key of the actor: it answers the payloads and the exact bytes to sign
-    entries = [UnsignedEntry(kind="readings.batch", actor=actor, payload=payload,
-                             signed_bytes=base64.b64encode(
-                                 entry_signed_bytes("readings.batch", actor, payload, None)).decode())
-               for payload in batch_payloads(plan, path.name)]
-    return UploadPublic(meters=len(plan.series), batches=plan.batches, values=plan.values,
-                        total_wh=plan.total_wh, entries=entries)
+    entries = [
+        UnsignedEntry(
+            kind="readings.batch",
+            actor=actor,
+            payload=payload,
+            signed_bytes=base64.b64encode(
+                entry_signed_bytes("readings.batch", actor, payload, None)
+            ).decode(),
+        )
+        for payload in batch_payloads(plan, path.name)
+    ]
+    return UploadPublic(
+        meters=len(plan.series),
+        batches=plan.batches,
+        values=plan.values,
+        total_wh=plan.total_wh,
+        entries=entries,
+    )
 
 
-@router.post("/upload", response_model=UploadPublic,
-             summary="Validate a readings file (CSV or Parquet); returns the readings.batch entries to sign")
+@router.post(
+    "/upload",
+    response_model=UploadPublic,
+    summary="Validate a readings file (CSV or Parquet); returns the readings.batch entries to sign",
+)
 async def upload(
-    who: ReadingsWriter, service: ServiceDep, ledger: LedgerDep,
+    who: ReadingsWriter,
+    service: ServiceDep,
+    ledger: LedgerDep,
     file: Annotated[UploadFile, File(description="CSV or Parquet, long or wide layout")],
     unit: Annotated[str | None, Form(pattern="^(wh|kwh|mwh)$")] = None,
     resolution: Annotated[str | None, Form(max_length=8)] = None,

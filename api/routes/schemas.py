@@ -24,5 +24,7 @@ def published() -> dict[str, Path]:
 def schema(name: Annotated[str, PathParam(max_length=100)]) -> Any:
     path = published().get(name)
     if path is None:
-        raise ResourceNotFound(f"no schema {name!r}; published: {', '.join(published())}", code="schema.not_found")
+        raise ResourceNotFound(
+            f"no schema {name!r}; published: {', '.join(published())}", code="schema.not_found"
+        )
     return json.loads(path.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.auth import Principal
+from api.auth.tokens import Principal
 from api.deps import ServiceDep, TrailReader
 from api.errors import BadRequest, Forbidden
 from api.schemas.trace import ImpactPublic, NodePublic, ReachedPublic
@@ -18,7 +18,9 @@ from traceability.graph import EvidenceGraph, Reached
 from traceability.ledger_graph import with_graph
 
 router = APIRouter(prefix="/trace", tags=["trace"])
-NodeId = Annotated[str, Query(min_length=3, max_length=300, description="e.g. meter:C-1, lot:L-42, footprint:<uuid>")]
+NodeId = Annotated[
+    str, Query(min_length=3, max_length=300, description="e.g. meter:C-1, lot:L-42, footprint:<uuid>")
+]
 Depth = Annotated[int | None, Query(ge=1, le=10_000)]
 AsOf = Annotated[int | None, Query(ge=0, le=2**62)]
 
@@ -39,8 +41,11 @@ def _visible(graph: EvidenceGraph, vis: Visibility, ids: Iterable[str]) -> set[s
 
 def _reached(graph: EvidenceGraph, items: list[Reached], vis: Visibility) -> list[ReachedPublic]:
     keep = _visible(graph, vis, (r.id for r in items))
-    return [ReachedPublic(id=r.id, kind=r.kind, seqs=list(r.seqs), distance=r.distance)
-            for r in items if r.id in keep]
+    return [
+        ReachedPublic(id=r.id, kind=r.kind, seqs=list(r.seqs), distance=r.distance)
+        for r in items
+        if r.id in keep
+    ]
 
 
 @router.get("/node", response_model=NodePublic, summary="One node of the evidence graph")
@@ -48,15 +53,21 @@ def node(node: NodeId, who: TrailReader, service: ServiceDep) -> NodePublic:
     def read(graph: EvidenceGraph) -> NodePublic:
         _start(graph, service, who, node)
         info = graph.node(node)
-        return NodePublic(id=info.id, kind=info.kind, seqs=list(info.seqs), placeholder=info.placeholder,
-                          attrs={k: v for k, v in info.attrs.items()})
+        return NodePublic(
+            id=info.id,
+            kind=info.kind,
+            seqs=list(info.seqs),
+            placeholder=info.placeholder,
+            attrs={k: v for k, v in info.attrs.items()},
+        )
 
     return with_graph(service.ledger, read)
 
 
 @router.get("/upstream", response_model=list[ReachedPublic], summary="Everything a node rests on")
-def upstream(node: NodeId, who: TrailReader, service: ServiceDep, depth: Depth = None,
-             as_of: AsOf = None) -> list[ReachedPublic]:
+def upstream(
+    node: NodeId, who: TrailReader, service: ServiceDep, depth: Depth = None, as_of: AsOf = None
+) -> list[ReachedPublic]:
     def read(graph: EvidenceGraph) -> list[ReachedPublic]:
         vis = _start(graph, service, who, node)
         return _reached(graph, graph.upstream(node, depth, as_of), vis)
@@ -65,8 +76,9 @@ def upstream(node: NodeId, who: TrailReader, service: ServiceDep, depth: Depth =
 
 
 @router.get("/downstream", response_model=list[ReachedPublic], summary="Everything resting on a node")
-def downstream(node: NodeId, who: TrailReader, service: ServiceDep, depth: Depth = None,
-               as_of: AsOf = None) -> list[ReachedPublic]:
+def downstream(
+    node: NodeId, who: TrailReader, service: ServiceDep, depth: Depth = None, as_of: AsOf = None
+) -> list[ReachedPublic]:
     def read(graph: EvidenceGraph) -> list[ReachedPublic]:
         vis = _start(graph, service, who, node)
         return _reached(graph, graph.downstream(node, depth, as_of), vis)
@@ -85,15 +97,24 @@ def evidence(node: NodeId, who: TrailReader, service: ServiceDep, as_of: AsOf = 
     return with_graph(service.ledger, read)
 
 
-@router.get("/impact", response_model=ImpactPublic,
-            summary="Footprints, certificates, lots, shipments resting on a node or an entry")
-def impact(who: TrailReader, service: ServiceDep, node: str | None = Query(None, max_length=300),
-           seq: AsOf = None) -> ImpactPublic:
+@router.get(
+    "/impact",
+    response_model=ImpactPublic,
+    summary="Footprints, certificates, lots, shipments resting on a node or an entry",
+)
+def impact(
+    who: TrailReader, service: ServiceDep, node: str | None = Query(None, max_length=300), seq: AsOf = None
+) -> ImpactPublic:
     if (node is None) == (seq is None):
         raise BadRequest("give exactly one of node and seq", code="trace.target")
+
     def read(graph: EvidenceGraph) -> ImpactPublic:
         vis = Visibility(service.ledger, who)
-        starts = [graph.node(node)] if node is not None else [graph.node(n) for n in graph.nodes_of_seq(int(seq or 0))]
+        starts = (
+            [graph.node(node)]
+            if node is not None
+            else [graph.node(n) for n in graph.nodes_of_seq(int(seq or 0))]
+        )
         if not any(vis.owns(info, vis.authors(info.seqs)) for info in starts):
             raise Forbidden(f"{who.actor!r} holds no grant over {node or seq!r}")
         found = graph.impact(node if node is not None else int(seq or 0))
@@ -102,16 +123,22 @@ def impact(who: TrailReader, service: ServiceDep, node: str | None = Query(None,
         def keep(ids: tuple[str, ...]) -> list[str]:
             return [n for n in ids if n in visible]
 
-        return ImpactPublic(footprints=keep(found.footprints), certificates=keep(found.certificates),
-                            lots=keep(found.lots), shipments=keep(found.shipments))
+        return ImpactPublic(
+            footprints=keep(found.footprints),
+            certificates=keep(found.certificates),
+            lots=keep(found.lots),
+            shipments=keep(found.shipments),
+        )
 
     return with_graph(service.ledger, read)
 
 
 @router.get("/genealogy", summary="A lot's ancestors and descendants with quantities and shipments")
-def genealogy(lot: Annotated[str, Query(min_length=1, max_length=300)], who: TrailReader,
-              service: ServiceDep) -> dict[str, Any]:
+def genealogy(
+    lot: Annotated[str, Query(min_length=1, max_length=300)], who: TrailReader, service: ServiceDep
+) -> dict[str, Any]:
     node_id = lot if lot.startswith("lot:") else f"lot:{lot}"
+
     def read(graph: EvidenceGraph) -> dict[str, Any]:
         _start(graph, service, who, node_id)
         return asdict(graph.genealogy(lot))

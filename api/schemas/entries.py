@@ -8,14 +8,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SubmissionCreate(BaseModel):
-    """A signed entry as its actor submits it (see ``ledger.entry.Submission``)."""
+    """A signed entry as its actor submits it (see ``ledger.log.entry.Submission``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(min_length=1, max_length=64, examples=["meter.register"])
     actor: str = Field(min_length=1, max_length=128)
     payload: dict[str, Any]
-    sig: str = Field(min_length=1, max_length=200, description="base64 Ed25519 signature of the canonical body")
+    sig: str = Field(
+        min_length=1, max_length=200, description="base64 Ed25519 signature of the canonical body"
+    )
     client_id: str | None = Field(default=None, min_length=1, max_length=200)
     v: int = 1
 

@@ -43,3 +43,4 @@ class VerifyReportPublic(BaseModel):
     first_bad_seq: int | None = None
     bad_checkpoint_size: int | None = None
     reason: str | None = None
+    code: str | None = None

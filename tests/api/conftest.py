@@ -13,27 +13,43 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.clients import create_client
-from api.footprints import FootprintRecord
+from api.auth.clients import create_client
+from api.pact.footprints import FootprintRecord
 from api.settings import Settings
-from ledger.keys import Ed25519PrivateKey, generate_key
+from ledger.log.keys import Ed25519PrivateKey, generate_key
 from tests.conftest import Park
 
 BUYER, E1, E2, VERIFIER, PARK = "B-buyer", "E-alu", "E-poly", "V-cert", "P-ordos"
 
 
-def pact_fields(product: str, *, company: str = "urn:uscc:91150000MA0N000001", country: str | None = "CN",
-                start: str = "2025-01-01T00:00:00Z", end: str = "2026-01-01T00:00:00Z",
-                total: str = "8.42", classification: str = "urn:pact:productclassification:cn:7601") -> dict[str, Any]:
+def pact_fields(
+    product: str,
+    *,
+    company: str = "urn:uscc:91150000MA0N000001",
+    country: str | None = "CN",
+    start: str = "2025-01-01T00:00:00Z",
+    end: str = "2026-01-01T00:00:00Z",
+    total: str = "8.42",
+    classification: str = "urn:pact:productclassification:cn:7601",
+) -> dict[str, Any]:
     """A complete set of PACT v3 fields for a footprint (what lca's ``pact_fields`` yields)."""
     pcf: dict[str, Any] = {
-        "declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1", "productMassPerDeclaredUnit": "1",
-        "referencePeriodStart": start, "referencePeriodEnd": end,
-        "pcfExcludingBiogenicUptake": total, "pcfIncludingBiogenicUptake": total,
-        "fossilGhgEmissions": total, "fossilCarbonContent": "0", "biogenicCarbonContent": "0",
-        "packagingEmissionsIncluded": False, "ccsTechnologicalCO2CaptureIncluded": False,
-        "ipccCharacterizationFactors": ["AR6"], "crossSectoralStandards": ["ISO14067", "PACT-3.0"],
-        "exemptedEmissionsPercent": "0", "primaryDataShare": "72.5",
+        "declaredUnitOfMeasurement": "kilogram",
+        "declaredUnitAmount": "1",
+        "productMassPerDeclaredUnit": "1",
+        "referencePeriodStart": start,
+        "referencePeriodEnd": end,
+        "pcfExcludingBiogenicUptake": total,
+        "pcfIncludingBiogenicUptake": total,
+        "fossilGhgEmissions": total,
+        "fossilCarbonContent": "0",
+        "biogenicCarbonContent": "0",
+        "packagingEmissionsIncluded": False,
+        "ccsTechnologicalCO2CaptureIncluded": False,
+        "ipccCharacterizationFactors": ["AR6"],
+        "crossSectoralStandards": ["ISO14067", "PACT-3.0"],
+        "exemptedEmissionsPercent": "0",
+        "primaryDataShare": "72.5",
         "dqi": {"technologicalDQR": "1.5", "geographicalDQR": "1.2", "temporalDQR": "1.0"},
         "boundaryProcessesDescription": "electrolysis, casting; electricity by hourly attribution",
     }
@@ -42,10 +58,14 @@ def pact_fields(product: str, *, company: str = "urn:uscc:91150000MA0N000001", c
     else:
         pcf["geographyRegionOrSubregion"] = "Eastern Asia"
     return {
-        "companyName": "Ordos Aluminium Co.", "companyIds": [company],
-        "productDescription": f"{product} ingot, 99.7 %", "productIds": [f"urn:pact:tanji:product:{product}"],
-        "productClassifications": [classification], "productNameCompany": product,
-        "comment": "Computed by Tanji from ledger entries.", "pcf": pcf,
+        "companyName": "Ordos Aluminium Co.",
+        "companyIds": [company],
+        "productDescription": f"{product} ingot, 99.7 %",
+        "productIds": [f"urn:pact:tanji:product:{product}"],
+        "productClassifications": [classification],
+        "productNameCompany": product,
+        "comment": "Computed by Tanji from ledger entries.",
+        "pcf": pcf,
     }
 
 
@@ -53,7 +73,9 @@ GREEN = {
     "electricityKwh": "13.5",
     "breakdownKwh": {"direct": "6", "contracted": "2", "certificate": "1.5", "grid": "4"},
     "shares": {"physical": "0.5926", "claimable": "0.5185", "hourlyMatched": "0.4811"},
-    "marketBasedPcf": "3.10", "locationBasedPcf": "7.95", "certificateId": None,
+    "marketBasedPcf": "3.10",
+    "locationBasedPcf": "7.95",
+    "certificateId": None,
 }
 
 
@@ -63,11 +85,25 @@ class FootprintBook:
 
     records: list[FootprintRecord] = field(default_factory=list)
 
-    def add(self, owner: str, fields: dict[str, Any], *, seq: int | None = None,
-            green: dict[str, Any] | None = None, lineage: str | None = None) -> FootprintRecord:
+    def add(
+        self,
+        owner: str,
+        fields: dict[str, Any],
+        *,
+        seq: int | None = None,
+        green: dict[str, Any] | None = None,
+        lineage: str | None = None,
+    ) -> FootprintRecord:
         seq = seq if seq is not None else 1000 + len(self.records)
-        record = FootprintRecord(seq, owner, f"{seq:064x}", datetime(2026, 2, 1, tzinfo=UTC), fields,
-                                 GREEN if green is None else green, lineage)
+        record = FootprintRecord(
+            seq,
+            owner,
+            f"{seq:064x}",
+            datetime(2026, 2, 1, tzinfo=UTC),
+            fields,
+            GREEN if green is None else green,
+            lineage,
+        )
         self.records.append(record)
         return record
 
@@ -100,8 +136,11 @@ class Env:
         if actor not in self._tokens:
             role = role or ROLES[actor]
             cid, secret = self.credentials(actor, role)
-            r = self.client.post("/auth/token", data={"grant_type": "client_credentials"},
-                                 headers={"Authorization": basic(cid, secret)})
+            r = self.client.post(
+                "/auth/token",
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": basic(cid, secret)},
+            )
             assert r.status_code == 200, r.text
             self._tokens[actor] = r.json()["access_token"]
         return self._tokens[actor]
@@ -114,8 +153,14 @@ class Env:
         return self.client.post("/entries", json=sub.to_json(), headers=self.auth(actor))
 
 
-ROLES = {"operator": "operator", E1: "enterprise", E2: "enterprise", VERIFIER: "verifier", BUYER: "buyer",
-         PARK: "park"}
+ROLES = {
+    "operator": "operator",
+    E1: "enterprise",
+    E2: "enterprise",
+    VERIFIER: "verifier",
+    BUYER: "buyer",
+    PARK: "park",
+}
 
 
 def basic(user: str, password: str) -> str:
@@ -126,10 +171,12 @@ def build_park(park: Park) -> None:
     """Register the actors and the grants the role tests rely on."""
     for actor in (E1, E2, VERIFIER, BUYER, PARK):
         park.register(actor, ROLES[actor])
-    park.ledger.append([
-        park.sign("access.grant", E1, {"grantee": VERIFIER, "scope": "trail"}),
-        park.sign("access.grant", E1, {"grantee": BUYER, "scope": "footprints"}),
-    ])
+    park.ledger.append(
+        [
+            park.sign("access.grant", E1, {"grantee": VERIFIER, "scope": "trail"}),
+            park.sign("access.grant", E1, {"grantee": BUYER, "scope": "footprints"}),
+        ]
+    )
 
 
 @pytest.fixture
@@ -142,10 +189,18 @@ def make_env(make_park: Callable[[], Park]) -> Iterator[Callable[..., Env]]:
         build_park(park)
         book = FootprintBook()
         key = generate_key()
-        options: dict[str, Any] = {"footprints": book, "footprints_version": book.version,
-                                   "access_cache_seconds": 0, "read_cache_seconds": 0, **settings}
-        app = create_app(Settings(db_url=park.ledger.db.url, service_key=key, operator_key=park.keys["operator"],
-                                  **options))
+        options: dict[str, Any] = {
+            "footprints": book,
+            "footprints_version": book.version,
+            "access_cache_seconds": 0,
+            "read_cache_seconds": 0,
+            **settings,
+        }
+        app = create_app(
+            Settings(
+                db_url=park.ledger.db.url, service_key=key, operator_key=park.keys["operator"], **options
+            )
+        )
         client = TestClient(app, raise_server_exceptions=False)
         made.append(client)
         return Env(park, app, client, book, key)

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
+import httpx
 import jwt
 import pytest
 from sqlalchemy import select
 
-from api.auth import TokenService
-from api.clients import ApiClientRow, Client, check_secret, create_client, hash_secret
+from api.auth.clients import ApiClientRow, Client, check_secret, create_client, hash_secret
+from api.auth.tokens import TokenService
 from ledger.errors import NotFound, RuleViolation
-from ledger.keys import generate_key
+from ledger.log.keys import generate_key
 from tests.api.conftest import BUYER, E1, Env, basic
 
 
-def _token(env: Env, cid: str, secret: str, **form: str):
-    return env.client.post("/auth/token", data={"grant_type": "client_credentials", **form},
-                           headers={"Authorization": basic(cid, secret)})
+def _token(env: Env, cid: str, secret: str, **form: str) -> httpx.Response:
+    # TestClient derives from httpx2.Client, which mypy does not see: its methods return Any.
+    return cast(
+        httpx.Response,
+        env.client.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials", **form},
+            headers={"Authorization": basic(cid, secret)},
+        ),
+    )
 
 
 def test_token_carries_actor_role_scopes_and_expiry(env: Env) -> None:
@@ -27,8 +36,9 @@ def test_token_carries_actor_role_scopes_and_expiry(env: Env) -> None:
     assert r.headers["cache-control"] == "no-store"
     body = r.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
-    claims = jwt.decode(body["access_token"], env.service_key.public_key(), algorithms=["EdDSA"],
-                        audience="tanji-api")
+    claims = jwt.decode(
+        body["access_token"], env.service_key.public_key(), algorithms=["EdDSA"], audience="tanji-api"
+    )
     assert claims["actor"] == BUYER and claims["role"] == "buyer" and claims["sub"] == cid
     assert set(claims["scope"].split()) == {"footprint:list", "footprint:read", "events:write"}
     assert claims["exp"] - claims["iat"] == 3600
@@ -58,7 +68,9 @@ def test_bad_client_credentials_are_401_invalid_client(env: Env, case: str) -> N
 
 def test_other_grant_types_are_refused(env: Env) -> None:
     cid, secret = env.credentials(BUYER, "buyer")
-    r = env.client.post("/auth/token", data={"grant_type": "password"}, headers={"Authorization": basic(cid, secret)})
+    r = env.client.post(
+        "/auth/token", data={"grant_type": "password"}, headers={"Authorization": basic(cid, secret)}
+    )
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
 
 
@@ -133,7 +145,7 @@ def test_cached_token_still_expires(env: Env) -> None:
 
 
 def test_disabled_client_gets_no_token(env: Env) -> None:
-    from api.clients import disable_client, list_clients
+    from api.auth.clients import disable_client, list_clients
 
     cid, secret = env.credentials(BUYER, "buyer")
     assert cid in {c.client_id for c in list_clients(env.park.ledger.db)}

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.db import Database, sqlite_url
-from ledger.keys import load_private_key
-from ledger.log import Ledger
+from ledger.log.keys import load_private_key
+from ledger.store.append import Ledger
+from ledger.store.db import Database, sqlite_url
 from tests.conftest import Park
 from tests.ledger.park_fixtures import EXPECTED, build_month_park
 
@@ -32,7 +32,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_attribute_verify_and_reports(home: Path, tmp_path: Path) -> None:
-    r = runner.invoke(app, ["attribute", "--period", "2026-01", "--meters", "C-1,C-2", "--meters", "C-3", "--json"])
+    r = runner.invoke(
+        app, ["attribute", "--period", "2026-01", "--meters", "C-1,C-2", "--meters", "C-3", "--json"]
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["consumption_wh"] == sum(e["consumption_wh"] for e in EXPECTED.values())
@@ -47,7 +49,9 @@ def test_attribute_verify_and_reports(home: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and json.loads(r.stdout)["error"]["code"] == "attribution.not_a_run"
 
     out = tmp_path / "out"
-    r = runner.invoke(app, ["report", "green", "--meter", "C-1", "--period", "2026-01", "--out", str(out), "--json"])
+    r = runner.invoke(
+        app, ["report", "green", "--meter", "C-1", "--period", "2026-01", "--out", str(out), "--json"]
+    )
     assert r.exit_code == 0, r.output
     green = json.loads(r.stdout)
     assert green["totals"]["claimable_green_share"] == 1.0 and green["totals"]["physical_green_share"] == 0.6
@@ -85,6 +89,10 @@ def test_attribute_errors_are_named(home: Path) -> None:
     assert json.loads(r.stdout)["error"]["code"] == "attribution.not_consumer"
     r = runner.invoke(app, ["report", "green", "--meter", "C-1", "--period", "2026-01", "--json"])
     assert r.exit_code == 2 and json.loads(r.stdout)["error"]["code"] == "attribution.no_run"
-    r = runner.invoke(app, ["attribute", "--period", "2026-02", "--park", "P-1", "--on-missing", "gap", "--json"])
+    r = runner.invoke(
+        app, ["attribute", "--period", "2026-02", "--park", "P-1", "--on-missing", "gap", "--json"]
+    )
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["gap_hours"] == 3 * 672  # C-1, C-2, C-3 (not grid import X-1): no February data
+    assert (
+        json.loads(r.stdout)["gap_hours"] == 3 * 672
+    )  # C-1, C-2, C-3 (not grid import X-1): no February data

@@ -11,24 +11,39 @@ import yaml
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.attribution_runner import run_attribution
-from ledger.keys import save_private_key
+from ledger.attribution.runner import run_attribution
+from ledger.log.keys import save_private_key
 from tests.conftest import Park
 from tests.ledger.park_fixtures import MONTH, build_month_park
 
 runner = CliRunner()
 
 MODEL = {
-    "schema": "tanji.product-model/1", "id": "test-alumina-melt",
-    "product": {"name": "Test melt", "ids": ["urn:tanji:test:melt"], "declared_unit": {"unit": "kilogram", "amount": 1000},
-                "mass_per_declared_unit_kg": 1000},
+    "schema": "tanji.product-model/1",
+    "id": "test-alumina-melt",
+    "product": {
+        "name": "Test melt",
+        "ids": ["urn:tanji:test:melt"],
+        "declared_unit": {"unit": "kilogram", "amount": 1000},
+        "mass_per_declared_unit_kg": 1000,
+    },
     "reference_period": {"start": "2025-01-01", "end": "2025-02-01"},  # overridden by --period
-    "geography": {"country": "CN", "subdivision": "CN-NM"}, "reference_process": "melt",
-    "electricity_factors": {"location_based": "electricity/grid/cn/2022",
-                            "market_unclaimed": "electricity/grid/cn/2022/excl-market-nonfossil"},
-    "processes": [{"id": "melt", "name": "Melting", "stage": "melting", "output": {"amount": 1, "unit": "t"},
-                   "inputs": [{"id": "alumina", "background": "material/alumina", "amount": 1.92, "unit": "t"}],
-                   "electricity": {"meters": [{"meter": "C-1", "share": 1.0}], "output_over_period": 10}}],
+    "geography": {"country": "CN", "subdivision": "CN-NM"},
+    "reference_process": "melt",
+    "electricity_factors": {
+        "location_based": "electricity/grid/cn/2022",
+        "market_unclaimed": "electricity/grid/cn/2022/excl-market-nonfossil",
+    },
+    "processes": [
+        {
+            "id": "melt",
+            "name": "Melting",
+            "stage": "melting",
+            "output": {"amount": 1, "unit": "t"},
+            "inputs": [{"id": "alumina", "background": "material/alumina", "amount": 1.92, "unit": "t"}],
+            "electricity": {"meters": [{"meter": "C-1", "share": 1.0}], "output_over_period": 10},
+        }
+    ],
 }
 
 
@@ -47,8 +62,23 @@ def test_compute_publish_show(make_park: Callable[[], Park], db_url: str, tmp_pa
     # C-1's electricity is all claimable wind: market-based sits far below location-based
     assert row["claimable_green_share"] == pytest.approx(1.0)
     assert row["market_kg_co2e"] < row["location_kg_co2e"]
-    r = runner.invoke(app, ["footprint", "compute", str(model), "--period", MONTH, *common, "--json", "--publish",
-                            "--actor", "E-1", "--key", str(tmp_path / "E-1.pem")])
+    r = runner.invoke(
+        app,
+        [
+            "footprint",
+            "compute",
+            str(model),
+            "--period",
+            MONTH,
+            *common,
+            "--json",
+            "--publish",
+            "--actor",
+            "E-1",
+            "--key",
+            str(tmp_path / "E-1.pem"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     fid = json.loads(r.stdout)[0]["footprint_id"]
     r = runner.invoke(app, ["footprint", "show", fid, *common])

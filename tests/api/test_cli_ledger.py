@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger import merkle
-from ledger.checkpoint import parse_note
+from ledger.log import merkle
+from ledger.log.checkpoint import parse_note
 
 runner = CliRunner()
 
@@ -48,14 +48,19 @@ def test_init_verify_proofs_and_export(home: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "export"
     assert runner.invoke(app, ["ledger", "export", "--out", str(out)]).exit_code == 0
-    r = runner.invoke(app, ["ledger", "verify", "--file", str(out / "log.jsonl"), "--trust", str(out / "ledger.pub")])
+    r = runner.invoke(
+        app, ["ledger", "verify", "--file", str(out / "log.jsonl"), "--trust", str(out / "ledger.pub")]
+    )
     assert r.exit_code == 0, r.output
 
 
 def test_verify_exit_code_and_json_on_tampering(home: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
     with sqlite3.connect(home / "tanji.db") as c:
-        c.execute("UPDATE ledger_entries SET body = replace(body, 'Ledger operator', 'Ledger 0perator') WHERE seq = 0")
+        c.execute(
+            "UPDATE ledger_entries SET body = replace(body, 'Ledger operator', 'Ledger 0perator') "
+            "WHERE seq = 0"
+        )
     r = runner.invoke(app, ["ledger", "verify", "--json"])
     assert r.exit_code == 1
     report = json.loads(r.output)

@@ -1,4 +1,5 @@
-"""``tanji park report``: JSON, text and HTML of a small park, with electricity from a file or from readings."""
+"""``tanji park report``: JSON, text and HTML of a small park, with electricity from a file or from
+readings."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.cli.context import open_ledger, operator_key_path, passphrase
-from ledger.keys import load_private_key
+from ledger.log.keys import load_private_key
 from tests.conftest import Park, setup_energy_park
 
 runner = CliRunner()
@@ -28,14 +29,45 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # The key `tanji init` wrote signs as "operator" and registers the test actors.
     park = Park(ledger, {"operator": load_private_key(operator_key_path(tmp_path / "home"), passphrase())})
     setup_energy_park(park)
-    park.ledger.append([
-        park.sign("park.fuel_use", "E-1", {"park": "P-1", "enterprise": "E-1", "year": 2025,
-                                           "fuel": "natural_gas", "quantity": "10", "unit": "1e4Nm3"}),
-        park.sign("park.resource_use", "E-2", {"park": "P-1", "enterprise": "E-2", "year": 2025,
-                                               "indicator": "water", "total": "1000", "used": "850", "unit": "m3"}),
-        park.sign("readings.batch", "E-2", {"meter": "C-3", "start": "2025-01-01T00:00:00+00:00",
-                                            "resolution": "PT1H", "values": [500_000] * 24}),
-    ])
+    park.ledger.append(
+        [
+            park.sign(
+                "park.fuel_use",
+                "E-1",
+                {
+                    "park": "P-1",
+                    "enterprise": "E-1",
+                    "year": 2025,
+                    "fuel": "natural_gas",
+                    "quantity": "10",
+                    "unit": "1e4Nm3",
+                },
+            ),
+            park.sign(
+                "park.resource_use",
+                "E-2",
+                {
+                    "park": "P-1",
+                    "enterprise": "E-2",
+                    "year": 2025,
+                    "indicator": "water",
+                    "total": "1000",
+                    "used": "850",
+                    "unit": "m3",
+                },
+            ),
+            park.sign(
+                "readings.batch",
+                "E-2",
+                {
+                    "meter": "C-3",
+                    "start": "2025-01-01T00:00:00+00:00",
+                    "resolution": "PT1H",
+                    "values": [500_000] * 24,
+                },
+            ),
+        ]
+    )
     return tmp_path / "home"
 
 
@@ -49,7 +81,9 @@ def _report(*args: str) -> dict[str, object]:
 def test_json_with_electricity_file(home: Path, tmp_path: Path) -> None:
     el = tmp_path / "el.json"
     # 1 GWh to E-1, all of it bought as 绿电交易: claimable, zero emissions.
-    el.write_text(json.dumps({"E-1": {"consumption_wh": 10**9, "contracted_wh": 10**9, "source": "attribution"}}))
+    el.write_text(
+        json.dumps({"E-1": {"consumption_wh": 10**9, "contracted_wh": 10**9, "source": "attribution"}})
+    )
     doc = _report("--electricity", str(el), "--threshold", "carbon_per_energy=0.6")
     energy, emissions = doc["energy_tce"], doc["emissions_t"]
     assert isinstance(energy, dict) and isinstance(emissions, dict)
@@ -65,7 +99,9 @@ def test_json_with_electricity_file(home: Path, tmp_path: Path) -> None:
     assert isinstance(core, dict)
     assert core["value"] == str((gas_t / Decimal("422.13")).quantize(Decimal("0.0001")))
     assert (core["threshold"], core["status"], core["verdict"]) == ("0.6", "configured", "pass")
-    guidance = {g["id"]: g for g in doc["guidance"]}  # type: ignore[attr-defined]
+    guides = doc["guidance"]
+    assert isinstance(guides, list)
+    guidance = {g["id"]: g for g in guides}
     assert guidance["clean_energy_share"]["verdict"] == "pass"
     assert guidance["water_reuse"]["value"] == "0.8500" and guidance["water_reuse"]["verdict"] == "pass"
     assert guidance["solid_waste_use"]["verdict"] == "no_data"
@@ -82,8 +118,10 @@ def test_readings_fallback_counts_no_green_claims(home: Path) -> None:
     assert el["consumption_wh"] == 12_000_000 and el["grid_wh"] == 12_000_000
     assert el["source"].startswith("readings")
     assert el["grid_factor"]["value_kgco2_per_kwh"] == "0.5856"
-    assert doc["emissions_t"]["electricity"] == "7.027"  # type: ignore[index]  # 12,000 kWh x 0.5856 kg
-    assert doc["core"]["verdict"] == "no_threshold"  # type: ignore[index]
+    emissions, core = doc["emissions_t"], doc["core"]
+    assert isinstance(emissions, dict) and isinstance(core, dict)
+    assert emissions["electricity"] == "7.027"  # 12,000 kWh x 0.5856 kg
+    assert core["verdict"] == "no_threshold"
 
 
 def test_text_and_html(home: Path, tmp_path: Path) -> None:
@@ -121,14 +159,16 @@ def test_equivalent_value_override(home: Path) -> None:
 def test_own_data_file(home: Path, tmp_path: Path) -> None:
     from importlib import resources
 
-    doc = json.loads(resources.files("ledger").joinpath("data", "park_indicators.json").read_text())
+    doc = json.loads(resources.files("park").joinpath("data", "park_indicators.json").read_text())
     doc["version"] = "park-own-1"
     doc["core"]["autonomous_region"]["classes"] = [{"min_tce": "0", "max_tce": None, "max_value": "0.5"}]
     own = tmp_path / "own.json"
     own.write_text(json.dumps(doc, ensure_ascii=False))
     out = _report("--data", str(own))
     assert out["data_version"] == "park-own-1"
-    assert out["core"]["threshold"] == "0.5"  # type: ignore[index]
+    core = out["core"]
+    assert isinstance(core, dict)
+    assert core["threshold"] == "0.5"
     bad = tmp_path / "broken.json"
     bad.write_text("{")
     r = runner.invoke(app, ["park", "report", "P-1", "--year", "2025", "--json", "--data", str(bad)])

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.keys import generate_key, public_key_b64, save_private_key
+from ledger.log.keys import generate_key, public_key_b64, save_private_key
 
 runner = CliRunner()
 
@@ -31,13 +31,31 @@ def _setup_lines(keys: Path) -> list[dict[str, object]]:
     for actor, role in (("E-1", "enterprise"), ("G-1", "generator"), ("R-1", "registry")):
         key = generate_key()
         save_private_key(key, keys / f"{actor}.pem")
-        lines.append({"actor": "operator", "kind": "actor.register", "client_id": f"reg-{actor}",
-                      "payload": {"id": actor, "name": actor, "role": role,
-                                  "public_key": public_key_b64(key.public_key())}})
-    lines.append({"actor": "operator", "kind": "park.register",
-                  "payload": {"id": "P-1", "name": "Park", "level": "national"}})
-    for mid, owner, kind, tech in (("C-1", "E-1", "consumption", None), ("C-2", "E-1", "consumption", None),
-                                   ("W-1", "G-1", "generation", "wind")):
+        lines.append(
+            {
+                "actor": "operator",
+                "kind": "actor.register",
+                "client_id": f"reg-{actor}",
+                "payload": {
+                    "id": actor,
+                    "name": actor,
+                    "role": role,
+                    "public_key": public_key_b64(key.public_key()),
+                },
+            }
+        )
+    lines.append(
+        {
+            "actor": "operator",
+            "kind": "park.register",
+            "payload": {"id": "P-1", "name": "Park", "level": "national"},
+        }
+    )
+    for mid, owner, kind, tech in (
+        ("C-1", "E-1", "consumption", None),
+        ("C-2", "E-1", "consumption", None),
+        ("W-1", "G-1", "generation", "wind"),
+    ):
         payload: dict[str, object] = {"id": mid, "owner": owner, "park": "P-1", "kind": kind}
         if tech:
             payload["technology"] = tech
@@ -56,10 +74,12 @@ def test_records_end_to_end(home: Path, tmp_path: Path) -> None:
     n = 96 * 3
     stamps = pd.date_range("2025-12-31T16:00:00Z", periods=n, freq="15min")
     wide = tmp_path / "wide.csv"
-    pd.DataFrame({"start": stamps.strftime("%Y-%m-%dT%H:%M:%SZ"), "C-1": np.full(n, 1.25),
-                  "C-2": np.arange(n) * 0.001}).to_csv(wide, index=False)
-    r = runner.invoke(app, ["readings", "import", str(wide), "--as", "E-1", "--keys", str(keys), "--dry-run",
-                            "--json"])
+    pd.DataFrame(
+        {"start": stamps.strftime("%Y-%m-%dT%H:%M:%SZ"), "C-1": np.full(n, 1.25), "C-2": np.arange(n) * 0.001}
+    ).to_csv(wide, index=False)
+    r = runner.invoke(
+        app, ["readings", "import", str(wide), "--as", "E-1", "--keys", str(keys), "--dry-run", "--json"]
+    )
     assert r.exit_code == 0, r.output
     dry = json.loads(r.output)
     assert (dry["batches"], dry["values"], dry["appended"], dry["dry_run"]) == (6, 2 * n, 0, True)
@@ -71,10 +91,15 @@ def test_records_end_to_end(home: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "readings.overlap" in r.output
 
     gec = tmp_path / "gec.csv"
-    gec.write_text("serial_start,serial_end,project,technology,production_month,quantity\n"
-                   "1,40,Wind farm,风电,2026-01,40\n", encoding="utf-8")
-    r = runner.invoke(app, ["gec", "import", str(gec), "--as", "R-1", "--keys", str(keys),
-                            "--meter", "Wind farm=W-1", "--json"])
+    gec.write_text(
+        "serial_start,serial_end,project,technology,production_month,quantity\n"
+        "1,40,Wind farm,风电,2026-01,40\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(
+        app,
+        ["gec", "import", str(gec), "--as", "R-1", "--keys", str(keys), "--meter", "Wind farm=W-1", "--json"],
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["units"] == 40
 
@@ -87,8 +112,10 @@ def test_records_end_to_end(home: Path, tmp_path: Path) -> None:
     assert (tmp_path / "schemas" / "readings.batch.schema.json").exists()
 
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"actor": "G-1", "kind": "gec.transfer", "payload": {"first": 1, "last": 50,
-                                                                                  "to": "E-1"}}) + "\n")
+    bad.write_text(
+        json.dumps({"actor": "G-1", "kind": "gec.transfer", "payload": {"first": 1, "last": 50, "to": "E-1"}})
+        + "\n"
+    )
     r = runner.invoke(app, ["apply", str(bad), "--keys", str(keys)])
     assert r.exit_code == 2
     assert "gec.range_unknown" in r.output and "line 1" in r.output

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.keys import generate_key, public_key_b64, save_private_key
+from ledger.log.keys import generate_key, public_key_b64, save_private_key
 from tests.ledger.energy_helpers import batch
 from tests.traceability.conftest import examples_dir
 from tests.traceability.ledger_chain import PACT_ID, produce, ship
@@ -26,22 +26,64 @@ def _lines(keys: Path) -> list[dict[str, Any]]:
     for actor, role in (("E-1", "enterprise"), ("E-2", "enterprise"), ("B-1", "buyer")):
         key = generate_key()
         save_private_key(key, keys / f"{actor}.pem")
-        lines.append({"actor": "operator", "kind": "actor.register", "payload": {
-            "id": actor, "name": actor, "role": role, "public_key": public_key_b64(key.public_key())}})  # 1-3
-    lines.append({"actor": "operator", "kind": "park.register",
-                  "payload": {"id": "P-1", "name": "Park", "level": "national"}})  # 4
+        lines.append(
+            {
+                "actor": "operator",
+                "kind": "actor.register",
+                "payload": {
+                    "id": actor,
+                    "name": actor,
+                    "role": role,
+                    "public_key": public_key_b64(key.public_key()),
+                },
+            }
+        )  # 1-3
+    lines.append(
+        {
+            "actor": "operator",
+            "kind": "park.register",
+            "payload": {"id": "P-1", "name": "Park", "level": "national"},
+        }
+    )  # 4
     for mid, owner in (("C-1", "E-1"), ("C-3", "E-2")):  # 5, 6
-        lines.append({"actor": "operator", "kind": "meter.register",
-                      "payload": {"id": mid, "owner": owner, "park": "P-1", "kind": "consumption"}})
+        lines.append(
+            {
+                "actor": "operator",
+                "kind": "meter.register",
+                "payload": {"id": mid, "owner": owner, "park": "P-1", "kind": "consumption"},
+            }
+        )
     lines.append({"actor": "E-1", "kind": "readings.batch", "payload": batch("C-1", JAN_1)})  # 7
-    lines.append({"actor": "E-1", "kind": "lot.receive", "payload": {
-        "lot_id": "ALUMINA-1", "supplier": "SUP-1", "quantity": 4_000_000, "unit": "g",
-        "footprint": {"kind": "pact", "id": PACT_ID}}})  # 8
-    lines.append({"actor": "E-1", "kind": "lot.produce",
-                  "payload": produce("AL-1", 2_000_000, [("C-1", "1")], [("ALUMINA-1", 3_900_000)])})  # 9
+    lines.append(
+        {
+            "actor": "E-1",
+            "kind": "lot.receive",
+            "payload": {
+                "lot_id": "ALUMINA-1",
+                "supplier": "SUP-1",
+                "quantity": 4_000_000,
+                "unit": "g",
+                "footprint": {"kind": "pact", "id": PACT_ID},
+            },
+        }
+    )  # 8
+    lines.append(
+        {
+            "actor": "E-1",
+            "kind": "lot.produce",
+            "payload": produce("AL-1", 2_000_000, [("C-1", "1")], [("ALUMINA-1", 3_900_000)]),
+        }
+    )  # 9
     lines.append({"actor": "E-1", "kind": "lot.ship", "payload": ship("AL-1", 1_000_000, "E-2")})  # 10
-    lines.append({"actor": "E-2", "kind": "lot.produce", "payload": produce(
-        "EXT-1", 950_000, [("C-3", "0.5")], [("AL-1", 1_000_000)], product="extrusion")})  # 11
+    lines.append(
+        {
+            "actor": "E-2",
+            "kind": "lot.produce",
+            "payload": produce(
+                "EXT-1", 950_000, [("C-3", "0.5")], [("AL-1", 1_000_000)], product="extrusion"
+            ),
+        }
+    )  # 11
     lines.append({"actor": "E-2", "kind": "lot.ship", "payload": ship("EXT-1", 900_000, "B-1")})  # 12
     return lines
 
@@ -79,7 +121,10 @@ def test_up_down_evidence_impact_explain(home: Path) -> None:
     down = _json(["trace", "down", "batch:7"])
     assert [r["id"] for r in down["reached"]] == ["lot:AL-1", "lot:EXT-1", "ship:10", "ship:12"]
     # operator (0), E-1 (1), E-2 (2), C-1 (5), C-3 (6), batch (7), ALUMINA-1 (8), AL-1 (9), EXT-1 (11)
-    assert _json(["trace", "evidence", "EXT-1"]) == {"node": "lot:EXT-1", "seqs": [0, 1, 2, 5, 6, 7, 8, 9, 11]}
+    assert _json(["trace", "evidence", "EXT-1"]) == {
+        "node": "lot:EXT-1",
+        "seqs": [0, 1, 2, 5, 6, 7, 8, 9, 11],
+    }
     impact = _json(["trace", "impact", "7"])
     assert impact["target"] == 7 and impact["lots"] == ["lot:AL-1", "lot:EXT-1"]
     assert impact["shipments"] == ["ship:10", "ship:12"] and impact["footprints"] == []
@@ -96,9 +141,11 @@ def test_up_down_evidence_impact_explain(home: Path) -> None:
     text = runner.invoke(app, ["trace", "genealogy", "AL-1"]).output
     assert "up 1: ALUMINA-1 -> AL-1 3900000 g" in text and "shipped 900000 g of EXT-1 to B-1" in text
     explained = _json(["trace", "explain", "EXT-1"])
-    assert any(line.startswith("lot EXT-1 ← lot AL-1 [1000000 g] ← lot ALUMINA-1") for line in explained["lines"])
-    text = runner.invoke(app, ["trace", "up", "EXT-1"])
-    assert text.exit_code == 0 and text.output.splitlines()[0] == "lot:EXT-1"
+    assert any(
+        line.startswith("lot EXT-1 ← lot AL-1 [1000000 g] ← lot ALUMINA-1") for line in explained["lines"]
+    )
+    up = runner.invoke(app, ["trace", "up", "EXT-1"])
+    assert up.exit_code == 0 and up.output.splitlines()[0] == "lot:EXT-1"
 
 
 def test_unknown_and_ambiguous_ids(home: Path) -> None:
@@ -117,13 +164,16 @@ def test_export_graphml_and_json(home: Path, tmp_path: Path) -> None:
     assert g.nodes["lot:EXT-1"]["kind"] == "lot" and json.loads(g.nodes["lot:AL-1"]["seqs"]) == [9]
     assert "ship:12" not in g  # up only
     both = tmp_path / "both.json"
-    done = _json(["trace", "export", "lot:AL-1", "--format", "json", "--direction", "both", "--out", str(both)])
+    done = _json(
+        ["trace", "export", "lot:AL-1", "--format", "json", "--direction", "both", "--out", str(both)]
+    )
     assert done["node"] == "lot:AL-1"
     data = json.loads(both.read_text())
     ids = {n["id"] for n in data["nodes"]}
     assert {"lot:ALUMINA-1", "lot:EXT-1", "ship:12"} <= ids
     assert {"source": "lot:AL-1", "target": "lot:EXT-1"}.items() <= next(
-        link for link in data["links"] if link["target"] == "lot:EXT-1" and link["source"] == "lot:AL-1").items()
+        link for link in data["links"] if link["target"] == "lot:EXT-1" and link["source"] == "lot:AL-1"
+    ).items()
     r = runner.invoke(app, ["trace", "export", "EXT-1", "--format", "dot", "--out", str(out)])
     assert r.exit_code != 0
 
@@ -134,16 +184,52 @@ def test_lots_import_epcis(home: Path) -> None:
         pytest.skip("EPCIS 2.0 examples not found")
     doc = found / "AggregationEvent.json"
     keys = str(home / "keys")
-    dry = _json(["lots", "import-epcis", str(doc), "--actor", "E-1", "--keys", keys, "--counterparty", "SUP-2",
-                 "--dry-run"])
+    dry = _json(
+        [
+            "lots",
+            "import-epcis",
+            str(doc),
+            "--actor",
+            "E-1",
+            "--keys",
+            keys,
+            "--counterparty",
+            "SUP-2",
+            "--dry-run",
+        ]
+    )
     assert dry["dry_run"] and len(dry["entries"]) == 3 and "seq" not in dry["entries"][0]
-    done = _json(["lots", "import-epcis", str(doc), "--actor", "E-1", "--keys", keys, "--counterparty", "SUP-2"])
+    done = _json(
+        ["lots", "import-epcis", str(doc), "--actor", "E-1", "--keys", keys, "--counterparty", "SUP-2"]
+    )
     assert [e["seq"] for e in done["entries"]] == [13, 14, 15] and done["issues"]
     assert _json(["trace", "up", "urn:epc:id:sgtin:0614141.107346.2017"])["node"] == (
-        "lot:urn:epc:id:sgtin:0614141.107346.2017")
-    text = runner.invoke(app, ["lots", "import-epcis", str(found / "ObjectEvent_with_invalid_action.json"),
-                               "--actor", "E-1", "--keys", keys])
+        "lot:urn:epc:id:sgtin:0614141.107346.2017"
+    )
+    text = runner.invoke(
+        app,
+        [
+            "lots",
+            "import-epcis",
+            str(found / "ObjectEvent_with_invalid_action.json"),
+            "--actor",
+            "E-1",
+            "--keys",
+            keys,
+        ],
+    )
     assert text.exit_code == 0 and "not imported (listed, not dropped)" in text.output
-    bad = runner.invoke(app, ["lots", "import-epcis", str(found / "TransformationEvent.json"),
-                              "--actor", "E-1", "--keys", keys, "--json"])
+    bad = runner.invoke(
+        app,
+        [
+            "lots",
+            "import-epcis",
+            str(found / "TransformationEvent.json"),
+            "--actor",
+            "E-1",
+            "--keys",
+            keys,
+            "--json",
+        ],
+    )
     assert bad.exit_code == 2 and json.loads(bad.output)["error"]["code"] == "lot.unknown"

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from certificates.verify import TrustedKey, check_certificate
-from ledger.export import verify_export
-from ledger.keys import load_public_key
+from ledger.log.keys import load_public_key
+from ledger.store.export import verify_export
 
 runner = CliRunner()
 
@@ -20,7 +20,9 @@ def test_demo_builds_the_park_and_verifies(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     r = runner.invoke(app, ["demo", "--out", str(out), "--months", "1"])
     assert r.exit_code == 0, r.output
-    assert "ledger verify: ok" in r.stdout and "certificates verify offline against ledger.pub: ok" in r.stdout
+    assert (
+        "ledger verify: ok" in r.stdout and "certificates verify offline against ledger.pub: ok" in r.stdout
+    )
     trust = load_public_key(out / "ledger.pub")
     assert verify_export(out / "export" / "log.jsonl", trust).ok
     certs = sorted((out / "certificates").glob("*.json"))
@@ -28,9 +30,13 @@ def test_demo_builds_the_park_and_verifies(tmp_path: Path) -> None:
     for cert in certs:
         assert check_certificate(cert.read_bytes(), TrustedKey(trust)).ok
         assert (out / "labels" / f"{cert.stem}.zh.pdf").read_bytes().startswith(b"%PDF")
-        assert "<svg" in (out / "labels" / f"{cert.stem}.en.html").read_text() or "data:image" in (
-            out / "labels" / f"{cert.stem}.en.html").read_text()
-    schema = json.loads((Path(__file__).parents[2] / "api" / "data" / "pact-v3-product-footprint.schema.json").read_text())
+        assert (
+            "<svg" in (out / "labels" / f"{cert.stem}.en.html").read_text()
+            or "data:image" in (out / "labels" / f"{cert.stem}.en.html").read_text()
+        )
+    schema = json.loads(
+        (Path(__file__).parents[2] / "api" / "data" / "pact-v3-product-footprint.schema.json").read_text()
+    )
     validator = jsonschema.validators.validator_for(schema)(schema)
     pact = sorted((out / "pact").glob("*.json"))
     assert len(pact) == 3

@@ -1,4 +1,5 @@
-"""Park flows: conservation and hand-computed figures, the page's roles, the HTML export and a real browser."""
+"""Park flows: conservation and hand-computed figures, the page's roles, the HTML export and a real
+browser."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.flows import EnterpriseHours, park_flows
-from api.flows_view import hourly_svg, render_flows_html
+from api.views.flows import hourly_svg, render_flows_html
 from lca.model import parse_model
-from ledger.attribution_runner import run_attribution
-from ledger.flows import DirectEmission, MeterFlow, build_flows, largest_remainder
+from ledger.attribution.runner import run_attribution
+from park.flow_inputs import EnterpriseHours, park_flows
+from park.flows import DirectEmission, MeterFlow, build_flows, largest_remainder
 from tests.api.conftest import BUYER, E1, PARK, Env
 from tests.conftest import Park
 from tests.lca.test_cbam import smelter_model
@@ -41,7 +42,10 @@ def test_largest_remainder_examples() -> None:
         largest_remainder(5, [("a", 0)])
 
 
-@given(st.integers(0, 10**12), st.lists(st.integers(0, 10**9), min_size=1, max_size=8).filter(lambda w: sum(w) > 0))
+@given(
+    st.integers(0, 10**12),
+    st.lists(st.integers(0, 10**9), min_size=1, max_size=8).filter(lambda w: sum(w) > 0),
+)
 def test_largest_remainder_sums_and_stays_close(total: int, weights: list[int]) -> None:
     keyed = [(f"k{i}", w) for i, w in enumerate(weights)]
     parts = largest_remainder(total, keyed)
@@ -52,8 +56,14 @@ def test_largest_remainder_sums_and_stays_close(total: int, weights: list[int]) 
 
 def test_tiny_park_by_hand() -> None:
     """Two meters of one enterprise, one product taking half of M-1, 1 t of process CO2."""
-    m1 = MeterFlow("M-1", "E", direct_wh={"wind": 600}, direct_claimable_wh={"wind": 400}, grid_wh=400,
-                   product_wh={"P": 500})
+    m1 = MeterFlow(
+        "M-1",
+        "E",
+        direct_wh={"wind": 600},
+        direct_claimable_wh={"wind": 400},
+        grid_wh=400,
+        product_wh={"P": 500},
+    )
     m2 = MeterFlow("M-2", "E", contracted_wh={"solar": 300}, certificate_wh={"wind": 100})
     proc = DirectEmission("E", "process", "process", 0, 1_000_000)
     g = build_flows([m2, m1], [proc], Decimal("0.5"))
@@ -65,7 +75,8 @@ def test_tiny_park_by_hand() -> None:
     assert links[("meter:M-1", "ent:E")] == (1000, 300)
     assert links[("meter:M-2", "ent:E")] == (400, 0)
     # M-1: P takes 500 of 1000 Wh -> 150 g; the rest of M-1 and all of M-2 are unallocated.
-    # Process CO2 follows product electricity: P 500 of 1400 Wh -> 357,142.86 g -> 357,143 by largest remainder.
+    # Process CO2 follows product electricity: P 500 of 1400 Wh -> 357,142.86 g -> 357,143 by largest
+    # remainder.
     assert links[("ent:E", "prod:P")] == (500, 150 + 357_143)
     assert links[("ent:E", "prod:E:(unallocated)")] == (900, 150 + 642_857)
     assert g.total_wh == 1400 and g.total_g_co2e == 1_000_300
@@ -82,16 +93,29 @@ def test_bad_inputs_are_named() -> None:
         build_flows([MeterFlow("M", "E", grid_wh=1), MeterFlow("M", "E", grid_wh=1)], [], F)
 
 
-@given(st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 10**7), st.integers(0, 10**7),
-                          st.integers(0, 100)), min_size=1, max_size=5),
-       st.integers(0, 10**9))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**7), st.integers(0, 10**7), st.integers(0, 10**7), st.integers(0, 100)),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(0, 10**9),
+)
 def test_random_parks_conserve(meters: list[tuple[int, int, int, int]], process_g: int) -> None:
     flows = []
     for i, (direct, claim_pct, grid, product_pct) in enumerate(meters):
         claim = direct * (claim_pct % 101) // 100
         total = direct + grid
-        flows.append(MeterFlow(f"M-{i}", f"E-{i % 2}", direct_wh={"wind": direct}, direct_claimable_wh={"wind": claim},
-                               grid_wh=grid, product_wh={"P": total * product_pct // 100}))
+        flows.append(
+            MeterFlow(
+                f"M-{i}",
+                f"E-{i % 2}",
+                direct_wh={"wind": direct},
+                direct_claimable_wh={"wind": claim},
+                grid_wh=grid,
+                product_wh={"P": total * product_pct // 100},
+            )
+        )
     g = build_flows(flows, [DirectEmission("E-0", "process", "p", 0, process_g)], F)  # checks conservation
     assert g.total_wh == sum(d + gr for d, _c, gr, _p in meters)
 
@@ -102,14 +126,36 @@ def test_random_parks_conserve(meters: list[tuple[int, int, int, int]], process_
 def _january(park: Park) -> Park:
     """The hand-computed January park, 1 t diesel at E-1 and a lot taking half of C-1, attributed."""
     build_month_park(park)
-    park.ledger.append([
-        park.sign("park.fuel_use", "E-1", {"park": "P-1", "enterprise": "E-1", "year": 2026, "month": 1,
-                                          "fuel": "diesel", "quantity": "1", "unit": "t"}),
-        park.sign("lot.produce", "E-1", {
-            "lot_id": "AL-1", "product": "aluminium ingot", "quantity": 1_000_000, "unit": "g",
-            "period_start": "2026-01-01T00:00:00Z", "period_end": "2026-02-01T00:00:00Z",
-            "meters": [{"meter_id": "C-1", "share": "0.5"}]}),
-    ])
+    park.ledger.append(
+        [
+            park.sign(
+                "park.fuel_use",
+                "E-1",
+                {
+                    "park": "P-1",
+                    "enterprise": "E-1",
+                    "year": 2026,
+                    "month": 1,
+                    "fuel": "diesel",
+                    "quantity": "1",
+                    "unit": "t",
+                },
+            ),
+            park.sign(
+                "lot.produce",
+                "E-1",
+                {
+                    "lot_id": "AL-1",
+                    "product": "aluminium ingot",
+                    "quantity": 1_000_000,
+                    "unit": "g",
+                    "period_start": "2026-01-01T00:00:00Z",
+                    "period_end": "2026-02-01T00:00:00Z",
+                    "meters": [{"meter_id": "C-1", "share": "0.5"}],
+                },
+            ),
+        ]
+    )
     run_attribution(park.ledger, "operator", park.keys["operator"], "2026-01", park="P-1")
     return park
 
@@ -151,14 +197,43 @@ def test_january_park_by_hand(make_park: Callable[[], Park]) -> None:
 def test_cli_writes_html_and_json(make_park: Callable[[], Park], tmp_path: Path) -> None:
     park = _january(make_park())
     out = tmp_path / "flows.html"
-    r = CliRunner().invoke(cli, ["park", "flows", "P-1", "--period", "2026-01", "--out", str(out), "--json",
-                                 "--db", park.ledger.db.url, "--home", str(tmp_path)])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "park",
+            "flows",
+            "P-1",
+            "--period",
+            "2026-01",
+            "--out",
+            str(out),
+            "--json",
+            "--db",
+            park.ledger.db.url,
+            "--home",
+            str(tmp_path),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert '"total_wh": 12591778' in r.output
     page = out.read_text(encoding="utf-8")
     assert page.count("<svg") >= 4 and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    r = CliRunner().invoke(cli, ["park", "flows", "P-9", "--period", "2026-01", "--out", str(out),
-                                 "--db", park.ledger.db.url, "--home", str(tmp_path)])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "park",
+            "flows",
+            "P-9",
+            "--period",
+            "2026-01",
+            "--out",
+            str(out),
+            "--db",
+            park.ledger.db.url,
+            "--home",
+            str(tmp_path),
+        ],
+    )
     assert r.exit_code == 2 and "park.unknown" in r.output
 
 
@@ -169,10 +244,27 @@ def _page_park(env: Env) -> None:
     """A park administered by PARK with one grid-only meter of E1 for a day of January 2026."""
     p = env.park
     p.ledger.append([p.sign("park.register", PARK, {"id": "P-X", "name": "Ordos park", "level": "national"})])
-    p.ledger.append([p.sign("meter.register", "operator", {"id": "M-X", "owner": E1, "park": "P-X",
-                                                          "kind": "consumption"})])
-    p.ledger.append([p.sign("readings.batch", E1, {"meter": "M-X", "start": "2026-01-01T00:00:00Z",
-                                                  "resolution": "PT1H", "values": [1000] * 24})])
+    p.ledger.append(
+        [
+            p.sign(
+                "meter.register", "operator", {"id": "M-X", "owner": E1, "park": "P-X", "kind": "consumption"}
+            )
+        ]
+    )
+    p.ledger.append(
+        [
+            p.sign(
+                "readings.batch",
+                E1,
+                {
+                    "meter": "M-X",
+                    "start": "2026-01-01T00:00:00Z",
+                    "resolution": "PT1H",
+                    "values": [1000] * 24,
+                },
+            )
+        ]
+    )
     run_attribution(p.ledger, "operator", p.keys["operator"], "2026-01", park="P-X", on_missing="gap")
 
 
@@ -195,7 +287,9 @@ def test_page_for_the_park_and_not_for_a_buyer(env: Env) -> None:
 def test_page_for_another_park_actor_is_forbidden(env: Env) -> None:
     _page_park(env)
     env.park.register("P-other", "park")
-    r = env.client.get("/park/P-X/flows?period=2026-01", headers={"Authorization": f"Bearer {env.token('P-other', 'park')}"})
+    r = env.client.get(
+        "/park/P-X/flows?period=2026-01", headers={"Authorization": f"Bearer {env.token('P-other', 'park')}"}
+    )
     assert r.status_code == 403 and "does not administer" in r.text
 
 
@@ -219,10 +313,25 @@ def test_page_renders_in_headless_chromium(make_park: Callable[[], Park], tmp_pa
     page, shot = tmp_path / "flows.html", tmp_path / "flows.png"
     page.write_text(render_flows_html(flows), encoding="utf-8")
     profile = tempfile.mkdtemp(dir=tmp_path)
-    subprocess.run([str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                    "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,1600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # a blank 1280x1600 page is a few KiB; the Sankey and charts are far more
@@ -231,12 +340,15 @@ def test_page_renders_in_headless_chromium(make_park: Callable[[], Park], tmp_pa
 def test_model_meter_shares_name_products_where_no_lot_does(make_park: Callable[[], Park]) -> None:
     park = _january(make_park())
     doc = smelter_model()
-    doc["processes"][0]["electricity"]["meters"] = [{"meter": "C-3", "share": 0.25},
-                                                    {"meter": "C-1", "share": 1.0}]
+    doc["processes"][0]["electricity"]["meters"] = [
+        {"meter": "C-3", "share": 0.25},
+        {"meter": "C-1", "share": 1.0},
+    ]
     with park.ledger.db.read_session() as s:
         flows = park_flows(s, "P-1", "2026-01", "2026-01", models=[parse_model(doc)])
     links = {(lk.source, lk.target): (lk.wh, lk.g_co2e) for lk in flows.graph.links}
-    # C-3: a quarter of 372,000 Wh (159,283 g) goes to the model's product; C-1 stays with the lot that names it.
+    # C-3: a quarter of 372,000 Wh (159,283 g) goes to the model's product; C-1 stays with the lot that
+    # names it.
     assert links[("ent:E-2", "prod:al-smelter")] == (93_000, 39_821)  # 159,283 / 4 = 39,820.75
     assert links[("ent:E-2", "prod:E-2:(unallocated)")] == (279_000, 119_462)
     assert ("ent:E-1", "prod:al-smelter") not in links
@@ -255,8 +367,15 @@ def test_long_periods_are_binned_in_the_hourly_chart() -> None:
 
 def test_a_meter_no_run_covers_is_named_not_zeroed(make_park: Callable[[], Park]) -> None:
     park = _january(make_park())
-    park.ledger.append([park.sign("meter.register", "operator", {"id": "C-9", "owner": "E-2", "park": "P-1",
-                                                                 "kind": "consumption"})])
+    park.ledger.append(
+        [
+            park.sign(
+                "meter.register",
+                "operator",
+                {"id": "C-9", "owner": "E-2", "park": "P-1", "kind": "consumption"},
+            )
+        ]
+    )
     with park.ledger.db.read_session() as s:
         flows = park_flows(s, "P-1", "2026-01", "2026-01")
         with pytest.raises(Exception, match="no attribution run covers 2026-02"):

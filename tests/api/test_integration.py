@@ -6,29 +6,40 @@ import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.clients import create_client
+from api.auth.clients import create_client
 from api.settings import Settings
 from certificates.revoke import revoke_certificate
-from ledger.keys import generate_key
+from ledger.log.keys import generate_key
 from tests.api.test_pact import GREEN, PF
 from tests.certificates.conftest import Issued, basic_park, make_issued  # noqa: F401 - a fixture
 from tests.conftest import Park
 from tests.lca.test_kinds import payload
 
 
-def _client(park: Park, **settings: object) -> TestClient:
-    app = create_app(Settings(db_url=park.ledger.db.url, service_key=generate_key(),
-                              operator_key=park.keys["operator"], access_cache_seconds=0, read_cache_seconds=0, **settings))  # type: ignore[arg-type]
+def _client(park: Park, **settings: Any) -> TestClient:
+    app = create_app(
+        Settings(
+            db_url=park.ledger.db.url,
+            service_key=generate_key(),
+            operator_key=park.keys["operator"],
+            access_cache_seconds=0,
+            read_cache_seconds=0,
+            **settings,
+        )
+    )
     return TestClient(app, raise_server_exceptions=False)
 
 
 def _auth(park: Park, client: TestClient, actor: str, role: str) -> dict[str, str]:
     new = create_client(park.ledger.db, actor, role)
-    r = client.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(new.client.client_id, new.secret))
+    r = client.post(
+        "/auth/token", data={"grant_type": "client_credentials"}, auth=(new.client.client_id, new.secret)
+    )
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
@@ -37,7 +48,9 @@ def test_published_footprints_through_pact(make_park: Callable[[], Park]) -> Non
     park.register("B-1", "buyer")
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     park.ledger.append([park.sign("footprint.publish", "E-1", payload(first))])
-    park.ledger.append([park.sign("footprint.publish", "E-1", payload(second, supersedes=[first], total=3.9))])
+    park.ledger.append(
+        [park.sign("footprint.publish", "E-1", payload(second, supersedes=[first], total=3.9))]
+    )
     client = _client(park)
     buyer = _auth(park, client, "B-1", "buyer")
     assert client.get("/3/footprints", headers=buyer).json() == {"data": []}  # nothing shared yet
@@ -75,7 +88,9 @@ def test_verification_page_for_a_real_certificate(make_issued: Callable[..., Iss
     page = client.get(f"/verify/{cid}")
     assert 'class="badge revoked"' in page.text and "miscalibrated" in page.text
     # a tampered copy is not offered
-    (docs / f"{cid}.json").write_text(json.dumps({**json.loads(issued.certificate.to_bytes()), "id": cid, "x": 1}))
+    (docs / f"{cid}.json").write_text(
+        json.dumps({**json.loads(issued.certificate.to_bytes()), "id": cid, "x": 1})
+    )
     assert client.get(f"/verify/{cid}/certificate.json").status_code == 404
     assert client.get(f"/verify/{uuid.uuid4()}").status_code == 404
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import jsonschema
 import pytest
 from jsonschema import Draft202012Validator
 
-from api.footprints import footprint_id
+from api.pact.footprints import footprint_id
 from tests.api.conftest import BUYER, E1, E2, Env, FootprintBook, pact_fields
 
 DATA = Path(__file__).resolve().parents[2] / "api" / "data"
@@ -18,8 +19,12 @@ PF_SCHEMA = json.loads((DATA / "pact-v3-product-footprint.schema.json").read_tex
 GREEN_SCHEMA = json.loads((DATA / "tanji-green-electricity.schema.json").read_text())
 PF = Draft202012Validator(PF_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 GREEN = Draft202012Validator(GREEN_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
-EVENT_BASE = {"specversion": "1.0", "id": "evt-1", "source": "//buyer.example/3/events",
-              "time": "2026-03-01T00:00:00Z"}
+EVENT_BASE = {
+    "specversion": "1.0",
+    "id": "evt-1",
+    "source": "//buyer.example/3/events",
+    "time": "2026-03-01T00:00:00Z",
+}
 CE = {"Content-Type": "application/cloudevents+json"}
 
 
@@ -39,8 +44,13 @@ def test_footprints_validate_against_v3_schema_and_extension(env: Env) -> None:
     assert len(data) == 2
     for pf in data:
         PF.validate(pf)
-        for key in ("productMassPerDeclaredUnit", "pcfExcludingBiogenicUptake", "pcfIncludingBiogenicUptake",
-                    "primaryDataShare", "dqi"):
+        for key in (
+            "productMassPerDeclaredUnit",
+            "pcfExcludingBiogenicUptake",
+            "pcfIncludingBiogenicUptake",
+            "primaryDataShare",
+            "dqi",
+        ):
             assert key in pf["pcf"]
         ext = pf["extensions"][0]
         assert ext["dataSchema"].endswith("tanji-green-electricity.schema.json")
@@ -53,14 +63,15 @@ def test_footprints_validate_against_v3_schema_and_extension(env: Env) -> None:
 def test_schema_rejects_broken_footprints(env: Env) -> None:
     env.book.add(E1, pact_fields("AL99.70"))
     pf = _list(env).json()["data"][0]
-    for mutate in (
+    mutations: tuple[Callable[[dict[str, Any]], object], ...] = (
         lambda p: p["pcf"].pop("productMassPerDeclaredUnit"),
         lambda p: p["pcf"].__setitem__("pcfExcludingBiogenicUptake", 8.4),
         lambda p: p.__setitem__("status", "Retired"),
         lambda p: p["pcf"].__setitem__("geographyRegionOrSubregion", "Eastern Asia"),
         lambda p: p["pcf"]["dqi"].pop("temporalDQR"),
         lambda p: p.__setitem__("productIds", ["not-a-urn"]),
-    ):
+    )
+    for mutate in mutations:
         broken = json.loads(json.dumps(pf))
         mutate(broken)
         assert not PF.is_valid(broken)
@@ -85,7 +96,9 @@ def test_recomputed_footprint_deprecates_the_old_one(env: Env) -> None:
 def test_pagination_link_is_absolute_and_on_the_request_host(env: Env) -> None:
     for i in range(7):
         env.book.add(E1, pact_fields(f"P{i}"))
-    r = env.client.get("/3/footprints?limit=3&geography=cn", headers={**env.auth(BUYER), "Host": "pcf.park.example"})
+    r = env.client.get(
+        "/3/footprints?limit=3&geography=cn", headers={**env.auth(BUYER), "Host": "pcf.park.example"}
+    )
     assert r.status_code == 200
     link = r.headers["link"]
     assert link.startswith("<http://pcf.park.example/3/footprints?") and link.endswith('>; rel="next"')
@@ -102,8 +115,8 @@ def test_pagination_link_is_absolute_and_on_the_request_host(env: Env) -> None:
     assert "link" not in _list(env, "?limit=7").headers
 
 
-def test_incomplete_result_is_202(make_env) -> None:
-    from api.footprints import SourceResult
+def test_incomplete_result_is_202(make_env: Callable[..., Env]) -> None:
+    from api.pact.footprints import SourceResult
 
     book = FootprintBook()
     env: Env = make_env(footprints=lambda: SourceResult(book(), skipped=1), footprints_version=book.version)
@@ -142,12 +155,15 @@ def test_filters_or_within_and_across(env: Env) -> None:
     assert names("?x-tanji-unknown=1") == ["A", "B", "C"]
 
 
-@pytest.mark.parametrize(("query", "fragment"), [
-    ("?validOn=yesterday", "validOn"),
-    ("?status=Retired", "status"),
-    ("?limit=abc", "limit"),
-    ("?limit=-1", "limit"),
-])
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("?validOn=yesterday", "validOn"),
+        ("?status=Retired", "status"),
+        ("?limit=abc", "limit"),
+        ("?limit=-1", "limit"),
+    ],
+)
 def test_bad_filters_are_400_bad_request(env: Env, query: str, fragment: str) -> None:
     r = _list(env, query)
     assert r.status_code == 400
@@ -171,20 +187,34 @@ def test_get_footprint_error_codes(env: Env) -> None:
 
 
 EVENTS: list[dict[str, Any]] = [
-    {"type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
-     "data": {"pfIds": ["079e425a-464f-528d-341d-4a944a1dfd70"]}},
-    {"type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
-     "data": {"productId": ["urn:pact:tanji:product:AL99.70"], "geography": ["CN"], "validAfter": "2025-01-01T00:00:00Z"}},
-    {"type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
-     "data": {"requestEventId": "evt-0", "pfs": [{"id": "079e425a-464f-528d-341d-4a944a1dfd70"}]}},
-    {"type": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
-     "data": {"requestEventId": "evt-0", "error": {"code": "NotFound", "message": "no such footprint"}}},
+    {
+        "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+        "data": {"pfIds": ["079e425a-464f-528d-341d-4a944a1dfd70"]},
+    },
+    {
+        "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+        "data": {
+            "productId": ["urn:pact:tanji:product:AL99.70"],
+            "geography": ["CN"],
+            "validAfter": "2025-01-01T00:00:00Z",
+        },
+    },
+    {
+        "type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+        "data": {"requestEventId": "evt-0", "pfs": [{"id": "079e425a-464f-528d-341d-4a944a1dfd70"}]},
+    },
+    {
+        "type": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
+        "data": {"requestEventId": "evt-0", "error": {"code": "NotFound", "message": "no such footprint"}},
+    },
 ]
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=[e["type"].split(".")[-2] for e in EVENTS])
 def test_valid_events_are_accepted(env: Env, event: dict[str, Any]) -> None:
-    r = env.client.post("/3/events", content=json.dumps({**EVENT_BASE, **event}), headers={**env.auth(BUYER), **CE})
+    r = env.client.post(
+        "/3/events", content=json.dumps({**EVENT_BASE, **event}), headers={**env.auth(BUYER), **CE}
+    )
     assert r.status_code == 200 and r.content == b""
     assert env.app.state.service.events[-1]["event"]["type"] == event["type"]
 
@@ -193,13 +223,27 @@ MALFORMED: list[tuple[str, Any, dict[str, str]]] = [
     ("not json", "{nope", CE),
     ("array", "[]", CE),
     ("no type", json.dumps({k: v for k, v in {**EVENT_BASE, **EVENTS[0]}.items() if k != "type"}), CE),
-    ("unknown type", json.dumps({**EVENT_BASE, **EVENTS[0], "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.2"}), CE),
+    (
+        "unknown type",
+        json.dumps({**EVENT_BASE, **EVENTS[0], "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.2"}),
+        CE,
+    ),
     ("specversion", json.dumps({**EVENT_BASE, **EVENTS[0], "specversion": "0.3"}), CE),
     ("bad time", json.dumps({**EVENT_BASE, **EVENTS[0], "time": "noon"}), CE),
     ("pfIds not uuids", json.dumps({**EVENT_BASE, **EVENTS[0], "data": {"pfIds": ["x"]}}), CE),
     ("unknown criterion", json.dumps({**EVENT_BASE, **EVENTS[1], "data": {"colour": ["red"]}}), CE),
     ("empty pfs", json.dumps({**EVENT_BASE, **EVENTS[2], "data": {"requestEventId": "e", "pfs": []}}), CE),
-    ("bad error code", json.dumps({**EVENT_BASE, **EVENTS[3], "data": {"requestEventId": "e", "error": {"code": "Oops", "message": ""}}}), CE),
+    (
+        "bad error code",
+        json.dumps(
+            {
+                **EVENT_BASE,
+                **EVENTS[3],
+                "data": {"requestEventId": "e", "error": {"code": "Oops", "message": ""}},
+            }
+        ),
+        CE,
+    ),
     ("wrong media type", json.dumps({**EVENT_BASE, **EVENTS[0]}), {"Content-Type": "text/plain"}),
 ]
 

@@ -26,18 +26,29 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -56,9 +67,27 @@ def test_serve_over_https(tmp_path: Path, workers: int) -> None:
     subprocess.run([*TANJI, "init", "--home", str(home)], check=True, env=env, capture_output=True)
     cert, key = _self_signed(tmp_path)
     port = _free_port()
-    proc = subprocess.Popen([*TANJI, "serve", "--home", str(home), "--port", str(port), "--tls-cert", str(cert),
-                             "--tls-key", str(key), "--log-level", "warning", "--workers", str(workers)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            *TANJI,
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(port),
+            "--tls-cert",
+            str(cert),
+            "--tls-key",
+            str(key),
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         url = f"https://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -68,14 +97,19 @@ def test_serve_over_https(tmp_path: Path, workers: int) -> None:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read().decode() if proc.poll() is not None else "timeout") from None
+                    assert proc.stderr is not None  # stderr=PIPE
+                    raise AssertionError(
+                        proc.stderr.read().decode() if proc.poll() is not None else "timeout"
+                    ) from None
                 time.sleep(0.3)
         assert r.status_code == 200 and r.json()["origin"] == "tanji.local/ledger"
         assert r.url.scheme == "https"
         doc = httpx.get(f"{url}/.well-known/openid-configuration", verify=str(cert)).json()
         assert doc["token_endpoint"].startswith("https://")
         with pytest.raises(httpx.ConnectError):
-            httpx.get(f"{url}/ledger/info", timeout=2)  # system trust store does not know the self-signed cert
+            httpx.get(
+                f"{url}/ledger/info", timeout=2
+            )  # system trust store does not know the self-signed cert
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://127.0.0.1:{port}/ledger/info", timeout=2)
     finally:
@@ -88,13 +122,32 @@ def test_client_create_cli(tmp_path: Path) -> None:
     env = {**os.environ, "TANJI_HOME": str(home)}
     env.pop("TANJI_DB", None)
     subprocess.run([*TANJI, "init", "--home", str(home)], check=True, env=env, capture_output=True)
-    out = subprocess.run([*TANJI, "client", "create", "--actor", "operator", "--role", "operator", "--json",
-                          "--home", str(home)], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            *TANJI,
+            "client",
+            "create",
+            "--actor",
+            "operator",
+            "--role",
+            "operator",
+            "--json",
+            "--home",
+            str(home),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     import json
 
     made = json.loads(out.stdout)
     assert made["client_id"].startswith("tj_") and len(made["client_secret"]) > 30
-    bad = subprocess.run([*TANJI, "client", "create", "--actor", "nobody", "--role", "buyer", "--json",
-                          "--home", str(home)], env=env, capture_output=True, text=True)
+    bad = subprocess.run(
+        [*TANJI, "client", "create", "--actor", "nobody", "--role", "buyer", "--json", "--home", str(home)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "actor.unknown" in bad.stdout

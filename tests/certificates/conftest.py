@@ -13,10 +13,10 @@ import pytest
 from certificates.document import Certificate
 from certificates.issue import issue_certificate
 from certificates.verify import TrustedKey
-from ledger.checkpoint import parse_verifier_key
-from ledger.db import Database, sqlite_url
-from ledger.keys import generate_key
-from ledger.log import Ledger
+from ledger.log.checkpoint import parse_verifier_key
+from ledger.log.keys import generate_key
+from ledger.store.append import Ledger
+from ledger.store.db import Database, sqlite_url
 from tests.conftest import Park
 from tests.lca.test_kinds import payload
 
@@ -48,10 +48,23 @@ def statement(park: Park, subject: str = "E-1", verifier: str = "V-1") -> int:
     park.ledger.append([park.sign("access.grant", subject, {"grantee": verifier, "scope": "trail"})])
     size = park.ledger.size()
     root = park.ledger.root(size).hex()
-    [placed] = park.ledger.append([park.sign("verification.statement", verifier, {
-        "subject": subject, "tree_size": size, "root_hash": root, "seqs": [], "opinion": "reasonable",
-        "standard": "ISO 14064-3:2019", "statement": "Checked the trail.",
-    })])
+    [placed] = park.ledger.append(
+        [
+            park.sign(
+                "verification.statement",
+                verifier,
+                {
+                    "subject": subject,
+                    "tree_size": size,
+                    "root_hash": root,
+                    "seqs": [],
+                    "opinion": "reasonable",
+                    "standard": "ISO 14064-3:2019",
+                    "statement": "Checked the trail.",
+                },
+            )
+        ]
+    )
     return placed.seq
 
 

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from ledger.db import Database, default_url
-from ledger.keys import load_private_key, save_private_key, save_public_key
-from ledger.log import Ledger
+from ledger.log.keys import load_private_key, save_private_key, save_public_key
+from ledger.store.append import Ledger
+from ledger.store.db import Database, default_url
 from tests.certificates.conftest import basic_park, publish
 from tests.conftest import Park
 
@@ -60,7 +60,9 @@ def test_issue_verify_tamper_revoke_label(park: Park, home: Path, tmp_path: Path
     assert "footprint.figures" in r.output and "issuer.signature" in r.output
     r = runner.invoke(app, ["cert", "verify", str(bad), "--trust", str(home / "ledger.pub"), "--json"])
     assert r.exit_code == 1 and json.loads(r.output)["failed"] == ["issuer.signature", "footprint.figures"]
-    r = runner.invoke(app, ["cert", "verify", str(cert), str(bad), "--trust", str(home / "ledger.pub"), "--json"])
+    r = runner.invoke(
+        app, ["cert", "verify", str(cert), str(bad), "--trust", str(home / "ledger.pub"), "--json"]
+    )
     assert r.exit_code == 1 and [x["ok"] for x in json.loads(r.output)] == [True, False]
 
     save_public_key(park.keys["E-2"].public_key(), tmp_path / "wrong.pub")
@@ -72,17 +74,27 @@ def test_issue_verify_tamper_revoke_label(park: Park, home: Path, tmp_path: Path
     assert runner.invoke(app, ["cert", "status", cid]).output.strip() == "valid"
     r = runner.invoke(app, ["cert", "status", "--file", str(cert)])
     assert (r.exit_code, r.output.strip()) == (0, "valid")
-    r = runner.invoke(app, ["cert", "revoke", cid, "--reason", "recalculated", "--key", str(home / "keys" / "E-1.pem")])
+    r = runner.invoke(
+        app, ["cert", "revoke", cid, "--reason", "recalculated", "--key", str(home / "keys" / "E-1.pem")]
+    )
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["cert", "status", cid, "--json"])
-    assert r.exit_code == 1 and json.loads(r.output) == {"certificate_id": cid, "status": "revoked", "detail": ""}
+    assert r.exit_code == 1 and json.loads(r.output) == {
+        "certificate_id": cid,
+        "status": "revoked",
+        "detail": "",
+    }
     r = runner.invoke(app, ["cert", "status", "--file", str(cert)])
     assert (r.exit_code, r.output.strip()) == (1, "revoked recalculated")
-    r = runner.invoke(app, ["cert", "revoke", cid, "--reason", "again", "--key", str(home / "keys" / "E-1.pem")])
+    r = runner.invoke(
+        app, ["cert", "revoke", cid, "--reason", "again", "--key", str(home / "keys" / "E-1.pem")]
+    )
     assert r.exit_code == 2 and "certificate.revoked_already" in r.output
 
     out = tmp_path / "labels"
-    r = runner.invoke(app, ["cert", "label", cid, "--pdf", "--base-url", "https://t.example", "--out", str(out)])
+    r = runner.invoke(
+        app, ["cert", "label", cid, "--pdf", "--base-url", "https://t.example", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert len(list(out.iterdir())) == 4
     assert f"https://t.example/verify/{cid}" in (out / f"label-{cid}-en.html").read_text()

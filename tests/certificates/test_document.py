@@ -9,7 +9,7 @@ import pytest
 
 from certificates.document import UNSIGNED_KEYS, Certificate, signed_bytes
 from certificates.errors import MalformedCertificate
-from ledger.canonical import canonical_bytes, parse_canonical
+from ledger.log.canonical import canonical_bytes, parse_canonical
 from tests.certificates.conftest import Issued
 
 
@@ -36,8 +36,13 @@ def test_signed_bytes_are_the_document_without_signature_and_upgrade(issued_sqli
 
 def test_layout_is_checked(issued_sqlite: Issued) -> None:
     data = issued_sqlite.certificate.data
-    for bad in ({**data, "extra": 1}, {k: v for k, v in data.items() if k != "footprint"},
-                {**data, "type": "tanji.certificate/2"}, {**data, "signature": {"alg": "RSA"}}, [data]):
+    for bad in (
+        {**data, "extra": 1},
+        {k: v for k, v in data.items() if k != "footprint"},
+        {**data, "type": "tanji.certificate/2"},
+        {**data, "signature": {"alg": "RSA"}},
+        [data],
+    ):
         with pytest.raises(MalformedCertificate) as e:
             Certificate.from_json(bad)
         assert e.value.code == "certificate.malformed"
@@ -48,7 +53,7 @@ def test_layout_fields(issued_sqlite: Issued) -> None:
     assert body.footprint.unit == "kg CO2e per declared unit"
     assert body.method.standards == ["ISO 14067:2018", "GB/T 24067-2024"]
     assert body.method.gwp == "IPCC AR6 GWP100"
-    assert (body.footprint.market.total, body.footprint.location.total) == (4.2, pytest.approx(12.6))
+    assert body.footprint.market.total == 4.2 and body.footprint.location.total == pytest.approx(12.6)
     green = body.green_electricity
     assert (green.physical_share, green.claimable_share, green.hourly_matched_share) == (0.5, 0.5, None)
     assert body.period.start == "2025-01-01" and body.declared_unit.unit == "kilogram"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from certificates.evidence import evidence_seqs
 from certificates.issue import issue_certificate
 from certificates.verify import TrustedKey, check_certificate
-from ledger.attribution_runner import run_attribution
-from ledger.checkpoint import parse_verifier_key
+from ledger.attribution.runner import run_attribution
+from ledger.log.checkpoint import parse_verifier_key
 from tests.conftest import Park
 from tests.lca.test_kinds import payload
 from tests.ledger.park_fixtures import MONTH, build_month_park
@@ -25,7 +25,13 @@ def test_certificate_of_a_footprint_resting_on_an_attribution_run(make_park: Cal
     seqs, entries = evidence_seqs(park.ledger, fid, size)
     kinds = {entries[s].kind for s in seqs}
     # The run, the readings and meters it read, and everyone's keys.
-    assert {"footprint.publish", "attribution.run", "readings.batch", "meter.register", "actor.register"} <= kinds
+    assert {
+        "footprint.publish",
+        "attribution.run",
+        "readings.batch",
+        "meter.register",
+        "actor.register",
+    } <= kinds
     assert run.seq in seqs and fp.seq in seqs and 0 in seqs
     graph_seqs = build_graph(park.ledger, size).evidence(f"footprint:{fid}")
     assert set(graph_seqs) <= set(seqs)
@@ -41,6 +47,8 @@ def test_certificate_of_a_footprint_resting_on_an_attribution_run(make_park: Cal
     assert len(cert.body.evidence.entries) == len(seqs)
 
     # Without the run it cites, the footprint entry check fails.
-    doc = cert.data | {"evidence": cert.data["evidence"] | {
-        "entries": [e for e in cert.data["evidence"]["entries"] if e["seq"] != run.seq]}}
+    doc = cert.data | {
+        "evidence": cert.data["evidence"]
+        | {"entries": [e for e in cert.data["evidence"]["entries"] if e["seq"] != run.seq]}
+    }
     assert "footprint.entry" in check_certificate(doc, TrustedKey(key, name)).failed

@@ -1,4 +1,5 @@
-"""``certificate.issue`` / ``certificate.revoke``: rules, projection and online status (SQLite and PostgreSQL)."""
+"""``certificate.issue`` / ``certificate.revoke``: rules, projection and online status (SQLite and
+PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -32,24 +33,30 @@ def test_issue_records_the_digest_and_checkpoint(make_issued: Callable[..., Issu
         record = get_certificate(s, issued.certificate.id)
         assert record is not None and record.seq == issued.issue_seq
         assert record.checkpoint_size == entry.payload["checkpoint_size"] == issued.issue_seq
-        assert record.statement_seq == issued.certificate.body.verification.seq  # type: ignore[union-attr]
+        verification = issued.certificate.body.verification
+        assert verification is not None and record.statement_seq == verification.seq
         assert [r.certificate_id for r in list_certificates(s, footprint_id=issued.footprint_id)] == [
-            issued.certificate.id]
+            issued.certificate.id
+        ]
     assert status(issued) == "valid"
     assert check_certificate(issued.certificate, issued.trust).ok
 
 
 def test_revoked_certificate_still_verifies_offline(make_issued: Callable[..., Issued]) -> None:
     issued = make_issued()
-    seq = revoke_certificate(issued.park.ledger, issued.certificate.id, "meter M-7 was mis-calibrated",
-                             issued.park.keys["E-1"])
+    seq = revoke_certificate(
+        issued.park.ledger, issued.certificate.id, "meter M-7 was mis-calibrated", issued.park.keys["E-1"]
+    )
     assert status(issued) == "revoked"
     assert check_certificate(issued.certificate, issued.trust).ok  # still as signed
     with issued.park.ledger.db.read_session() as s:
         record = get_certificate(s, issued.certificate.id)
         assert record is not None
         assert (record.revoked_seq, record.revoked_by, record.revoke_reason) == (
-            seq, "E-1", "meter M-7 was mis-calibrated")
+            seq,
+            "E-1",
+            "meter M-7 was mis-calibrated",
+        )
 
 
 def test_superseded_footprint_supersedes_the_certificate(make_issued: Callable[..., Issued]) -> None:
@@ -67,7 +74,9 @@ def test_verifier_of_the_cited_statement_may_revoke(make_issued: Callable[..., I
     with pytest.raises(LedgerError) as e:
         revoke_certificate(issued.park.ledger, issued.certificate.id, "no", issued.park.keys["V-2"])
     assert e.value.code == "certificate.not_authorised"
-    revoke_certificate(issued.park.ledger, issued.certificate.id, "findings withdrawn", issued.park.keys["V-1"])
+    revoke_certificate(
+        issued.park.ledger, issued.certificate.id, "findings withdrawn", issued.park.keys["V-1"]
+    )
     assert status(issued) == "revoked"
 
 
@@ -79,26 +88,34 @@ def test_unknown_certificate(make_park: Callable[[], Park]) -> None:
         revoke_certificate(park.ledger, str(uuid.uuid4()), "x", park.keys["E-1"])
 
 
-@pytest.mark.parametrize(("case", "code"), [
-    ("duplicate", "certificate.exists"),
-    ("unknown_footprint", "certificate.footprint_unknown"),
-    ("not_publisher", "certificate.not_publisher"),
-    ("superseded", "certificate.footprint_superseded"),
-    ("checkpoint_beyond", "certificate.checkpoint_out_of_range"),
-    ("checkpoint_before", "certificate.checkpoint_out_of_range"),
-    ("statement", "certificate.statement_unknown"),
-    ("statement_other", "certificate.statement_other_subject"),
-    ("verifier_issues", "actor.role_forbidden"),
-    ("revoke_twice", "certificate.revoked_already"),
-    ("revoke_unknown", "certificate.unknown"),
-    ("revoke_other", "certificate.not_authorised"),
-    ("bad_digest", "schema.invalid"),
-])
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("duplicate", "certificate.exists"),
+        ("unknown_footprint", "certificate.footprint_unknown"),
+        ("not_publisher", "certificate.not_publisher"),
+        ("superseded", "certificate.footprint_superseded"),
+        ("checkpoint_beyond", "certificate.checkpoint_out_of_range"),
+        ("checkpoint_before", "certificate.checkpoint_out_of_range"),
+        ("statement", "certificate.statement_unknown"),
+        ("statement_other", "certificate.statement_other_subject"),
+        ("verifier_issues", "actor.role_forbidden"),
+        ("revoke_twice", "certificate.revoked_already"),
+        ("revoke_unknown", "certificate.unknown"),
+        ("revoke_other", "certificate.not_authorised"),
+        ("bad_digest", "schema.invalid"),
+    ],
+)
 def test_rules(make_issued: Callable[..., Issued], case: str, code: str) -> None:
     issued = make_issued()
     park, fid, cid = issued.park, issued.footprint_id, issued.certificate.id
     fp_seq = issued.certificate.body.footprint.seq
-    body = {"id": str(uuid.uuid4()), "footprint": fid, "sha256": "ab" * 32, "checkpoint_size": park.ledger.size()}
+    body = {
+        "id": str(uuid.uuid4()),
+        "footprint": fid,
+        "sha256": "ab" * 32,
+        "checkpoint_size": park.ledger.size(),
+    }
     kind, actor = "certificate.issue", "E-1"
     if case == "duplicate":
         body["id"] = cid

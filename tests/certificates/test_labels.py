@@ -42,12 +42,20 @@ def test_label_from_ledger_equals_label_from_certificate(issued_sqlite: Issued, 
 
 
 def test_formatting() -> None:
-    assert [format_figure(x) for x in (4.2, 12.6000001, 0.12345, 0.0, 15234.4)] == ["4.2", "12.6", "0.123", "0", "15,234"]
+    assert [format_figure(x) for x in (4.2, 12.6000001, 0.12345, 0.0, 15234.4)] == [
+        "4.2",
+        "12.6",
+        "0.123",
+        "0",
+        "15,234",
+    ]
     assert (format_share(0.5), format_share(None, "无数据")) == ("50.0 %", "无数据")
     assert verify_url("https://a.b/", "x") == verify_url("https://a.b", "x") == "https://a.b/verify/x"
 
 
-@pytest.mark.parametrize(("lang", "words"), [("zh", ["产品碳足迹标签", "绿电占比"]), ("en", ["Product carbon footprint"])])
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh", ["产品碳足迹标签", "绿电占比"]), ("en", ["Product carbon footprint"])]
+)
 def test_html_label(label: LabelData, lang: str, words: list[str]) -> None:
     html = render_html(label, lang)
     assert '<span class="figure" id="figure">4.2</span>' in html
@@ -89,7 +97,9 @@ def test_qr_encodes_the_url(label: LabelData) -> None:
     assert qr.designator.endswith("-M")
 
 
-def test_write_labels_and_status(issued_sqlite: Issued, tmp_path: Path, make_issued: Callable[..., Issued]) -> None:
+def test_write_labels_and_status(
+    issued_sqlite: Issued, tmp_path: Path, make_issued: Callable[..., Issued]
+) -> None:
     issued = make_issued()
     revoke_certificate(issued.park.ledger, issued.certificate.id, "test", issued.park.keys["E-1"])
     data = label_data(issued.park.ledger, issued.certificate.id)

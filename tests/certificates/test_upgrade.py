@@ -10,7 +10,7 @@ import pytest
 from certificates.errors import UpgradeError
 from certificates.upgrade import attach_upgrade, upgrade_certificate
 from certificates.verify import check_certificate
-from ledger.checkpoint import parse_note
+from ledger.log.checkpoint import parse_note
 from tests.certificates.conftest import Issued, issue, publish, sqlite_park
 
 UPGRADE_CHECKS = ("upgrade.checkpoint", "upgrade.consistency", "upgrade.inclusion")
@@ -52,7 +52,9 @@ def test_offline_upgrade_from_pieces(tmp_path: Path) -> None:
     forged["upgrade"] = {**new.data["upgrade"], "consistency": ["00" * 32] * len(proof.path)}
     assert check_certificate(forged, issued.trust).failed == ("upgrade.consistency",)
     bad_proof = {**new.data["upgrade"], "proofs": [{"seq": 0, "proof": ["11" * 32]}]}
-    assert check_certificate({**new.data, "upgrade": bad_proof}, issued.trust).failed == ("upgrade.inclusion",)
+    assert check_certificate({**new.data, "upgrade": bad_proof}, issued.trust).failed == (
+        "upgrade.inclusion",
+    )
     # A newer checkpoint not signed by the trusted key.
     other = sqlite_park(tmp_path / "other")
     unsigned = {**new.data["upgrade"], "checkpoint": other.ledger.latest_checkpoint()}
@@ -68,4 +70,6 @@ def test_upgrade_refuses_foreign_seqs(tmp_path: Path) -> None:
     proof = park.ledger.consistency_proof(old_size)
     last = park.ledger.size() - 1
     with pytest.raises(UpgradeError):
-        attach_upgrade(issued.certificate, note, list(proof.path), {last: list(park.ledger.inclusion_proof(last).path)})
+        attach_upgrade(
+            issued.certificate, note, list(proof.path), {last: list(park.ledger.inclusion_proof(last).path)}
+        )

@@ -20,17 +20,25 @@ from certificates.verify import (
     TrustedKey,
     Verifier,
     check_certificate,
-    entry_signed_bytes,
     verify_certificate,
 )
-from ledger.checkpoint import verifier_key
-from ledger.entry import Entry
-from ledger.keys import generate_key, public_key_b64, save_public_key
+from ledger.log.canonical import canonical_text
+from ledger.log.checkpoint import verifier_key
+from ledger.log.entry import Entry
+from ledger.log.keys import generate_key, public_key_b64, save_public_key
 from tests.certificates.conftest import Issued, issue, publish, sqlite_park
 
 ALL_CHECKS = [
-    "document", "checkpoint.signature", "evidence.canonical", "evidence.leaf_hash", "evidence.inclusion",
-    "evidence.signatures", "issuer.key", "issuer.signature", "footprint.entry", "footprint.figures",
+    "document",
+    "checkpoint.signature",
+    "evidence.canonical",
+    "evidence.leaf_hash",
+    "evidence.inclusion",
+    "evidence.signatures",
+    "issuer.key",
+    "issuer.signature",
+    "footprint.entry",
+    "footprint.figures",
     "verification.statement",
 ]
 
@@ -114,7 +122,9 @@ def test_valid_certificate_passes_every_check(issued_sqlite: Issued) -> None:
     result = check_certificate(issued_sqlite.certificate.to_bytes(), issued_sqlite.trust)
     assert result.ok, result.to_json()
     assert [c.name for c in result.checks] == ALL_CHECKS
-    assert verify_certificate(issued_sqlite.certificate, issued_sqlite.trust).id == issued_sqlite.certificate.id
+    assert (
+        verify_certificate(issued_sqlite.certificate, issued_sqlite.trust).id == issued_sqlite.certificate.id
+    )
 
 
 def test_evidence_holds_footprint_issuer_statement_and_keys(issued_sqlite: Issued) -> None:
@@ -123,8 +133,9 @@ def test_evidence_holds_footprint_issuer_statement_and_keys(issued_sqlite: Issue
     assert entries[cert.footprint.seq] == "footprint.publish"
     assert cert.verification is not None and entries[cert.verification.seq] == "verification.statement"
     assert entries[0] == "actor.register"  # the operator, who registered the issuer and the verifier
-    registered = {Entry.from_body(e.body).payload.get("id") for e in cert.evidence.entries
-                  if e.kind == "actor.register"}
+    registered = {
+        Entry.from_body(e.body).payload.get("id") for e in cert.evidence.entries if e.kind == "actor.register"
+    }
     assert {"operator", "E-1", "V-1"} <= registered
     assert "E-2" not in registered  # not involved
 
@@ -146,12 +157,16 @@ def test_any_single_field_change_fails_a_named_check(issued_sqlite: Issued, data
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(position=st.integers(min_value=0, max_value=10_000), char=st.sampled_from("A0+/=\n x—é"))
-def test_any_checkpoint_character_change_fails_the_checkpoint(issued_sqlite: Issued, position: int, char: str) -> None:
+def test_any_checkpoint_character_change_fails_the_checkpoint(
+    issued_sqlite: Issued, position: int, char: str
+) -> None:
     note = issued_sqlite.certificate.body.evidence.checkpoint
     i = position % len(note)
     if note[i] == char:
         char = "B"
-    changed = set_at(issued_sqlite.certificate.data, ("evidence", "checkpoint"), note[:i] + char + note[i + 1 :])
+    changed = set_at(
+        issued_sqlite.certificate.data, ("evidence", "checkpoint"), note[:i] + char + note[i + 1 :]
+    )
     result = check_certificate(changed, issued_sqlite.trust)
     assert "checkpoint.signature" in result.failed
 
@@ -161,7 +176,9 @@ def test_any_checkpoint_character_change_fails_the_checkpoint(issued_sqlite: Iss
 def test_any_signature_bit_flip_fails_only_the_signature(issued_sqlite: Issued, byte: int, bit: int) -> None:
     sig = bytearray(issued_sqlite.certificate.signature_bytes() or b"")
     sig[byte] ^= 1 << bit
-    changed = set_at(issued_sqlite.certificate.data, ("signature", "value"), base64.b64encode(bytes(sig)).decode())
+    changed = set_at(
+        issued_sqlite.certificate.data, ("signature", "value"), base64.b64encode(bytes(sig)).decode()
+    )
     result = check_certificate(changed, issued_sqlite.trust)
     assert result.failed == ("issuer.signature",)
 
@@ -176,8 +193,10 @@ def test_any_proof_node_change_fails_inclusion(issued_sqlite: Issued, data: st.D
     k = data.draw(st.integers(min_value=0, max_value=63))
     node = entries[i]["proof"][j]
     new = node[:k] + ("0" if node[k] != "0" else "f") + node[k + 1 :]
-    result = check_certificate(set_at(issued_sqlite.certificate.data, ("evidence", "entries", i, "proof", j), new),
-                               issued_sqlite.trust)
+    result = check_certificate(
+        set_at(issued_sqlite.certificate.data, ("evidence", "entries", i, "proof", j), new),
+        issued_sqlite.trust,
+    )
     assert set(result.failed) == {"evidence.inclusion", "issuer.signature"}
     assert f"seq {entries[i]['seq']}" in result.check("evidence.inclusion").detail
 
@@ -209,8 +228,11 @@ def test_removed_evidence_is_named(issued_sqlite: Issued) -> None:
     kept = [e for e in doc["evidence"]["entries"] if e["seq"] != fp_seq]
     result = check_certificate(set_at(doc, ("evidence", "entries"), kept), issued_sqlite.trust)
     assert {"footprint.entry", "footprint.figures"} <= set(result.failed)
-    no_issuer = [e for e in doc["evidence"]["entries"]
-                 if not (e["kind"] == "actor.register" and '"id":"E-1"' in e["body"])]
+    no_issuer = [
+        e
+        for e in doc["evidence"]["entries"]
+        if not (e["kind"] == "actor.register" and '"id":"E-1"' in e["body"])
+    ]
     result = check_certificate(set_at(doc, ("evidence", "entries"), no_issuer), issued_sqlite.trust)
     assert {"issuer.key", "evidence.signatures"} <= set(result.failed)
 
@@ -223,25 +245,42 @@ def test_not_json_or_not_a_certificate_fails_document(issued_sqlite: Issued) -> 
         Certificate.from_bytes(b"nope")
 
 
-def test_entry_signed_bytes_match_the_submission(issued_sqlite: Issued) -> None:
-    for item in issued_sqlite.certificate.body.evidence.entries:
-        entry = Entry.from_body(item.body)
-        assert entry_signed_bytes(item.body) == entry.submission().signed_bytes()
-    assert entry_signed_bytes('{"v":1}') is None
+def test_evidence_signatures_use_the_ledgers_signed_bytes(issued_sqlite: Issued) -> None:
+    """A signature over anything but ``ledger.signed_bytes`` of the entry fails ``evidence.signatures``."""
+    doc = copy.deepcopy(issued_sqlite.certificate.data)
+    item = next(i for i in doc["evidence"]["entries"] if i["kind"] == "footprint.publish")
+    entry = Entry.from_body(item["body"])
+    key = issued_sqlite.park.keys[entry.actor]
+    assert entry.submission().signature_valid(key.public_key())
+    body = json.loads(item["body"])
+    body["sig"] = base64.b64encode(key.sign(entry.body.encode())).decode()  # signs the whole body instead
+    item["body"] = canonical_text(body)
+    result = check_certificate(doc, issued_sqlite.trust)
+    assert "evidence.signatures" in result.failed
 
 
 def test_issuer_key_after_rotation(tmp_path: Path) -> None:
     park = sqlite_park(tmp_path)
     new_key = generate_key()
-    [rot] = park.ledger.append([park.sign("actor.rotate_key", "E-1", {
-        "actor_id": "E-1", "public_key": public_key_b64(new_key.public_key())})])
+    [rot] = park.ledger.append(
+        [
+            park.sign(
+                "actor.rotate_key",
+                "E-1",
+                {"actor_id": "E-1", "public_key": public_key_b64(new_key.public_key())},
+            )
+        ]
+    )
     old_key, park.keys["E-1"] = park.keys["E-1"], new_key
     issued = issue(park, publish(park))
     assert issued.certificate.signature is not None and issued.certificate.signature.key_seq == rot.seq
     assert check_certificate(issued.certificate, issued.trust).ok
     # Signed with the old key, naming its actor.register: both issuer checks fail.
-    register_seq = min(e.seq for e in issued.certificate.body.evidence.entries
-                       if e.kind == "actor.register" and '"id":"E-1"' in e.body)
+    register_seq = min(
+        e.seq
+        for e in issued.certificate.body.evidence.entries
+        if e.kind == "actor.register" and '"id":"E-1"' in e.body
+    )
     stale = sign_certificate(dict(issued.certificate.data), old_key, register_seq)
     assert {"issuer.key", "issuer.signature"} <= set(check_certificate(stale, issued.trust).failed)
 
@@ -257,8 +296,14 @@ def nodes(value: Any, path: Path_ = ()) -> list[Path_]:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=True) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
     max_leaves=6,
 )
 

@@ -116,9 +116,7 @@ def grid_only(meter: str = "M1", wh: int = 4_000_000) -> MeterElectricity:
     return MeterElectricity(meter, PERIOD, grid_wh=wh)
 
 
-def direct_wind(
-    fraction: float, *, claimable: bool = True, wh: int = 4_000_000
-) -> MeterElectricity:
+def direct_wind(fraction: float, *, claimable: bool = True, wh: int = 4_000_000) -> MeterElectricity:
     wind = round(wh * fraction)
     return MeterElectricity(
         "M1",

@@ -13,10 +13,11 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from api.cbam_files import write_cbam
 from api.cli import app as cli
 from lca.background import Background
-from lca.cbam import (
+from lca.cbam.files import write_cbam
+from lca.cbam.ledger import cbam_records, cn_code_of
+from lca.cbam.rules import (
     CbamError,
     CbamGoods,
     ElectricitySource,
@@ -24,9 +25,8 @@ from lca.cbam import (
     cbam_record,
     load_cbam_rules,
 )
-from lca.cbam_ledger import cbam_records, cn_code_of
 from lca.model import example_models, parse_model
-from ledger.attribution_runner import run_attribution
+from ledger.attribution.runner import run_attribution
 from tests.conftest import Park, setup_energy_park
 
 D = Decimal
@@ -36,22 +36,35 @@ RULES = load_cbam_rules()
 
 
 def smelter_model(cn: str = "hs:760110", model_id: str = "al-smelter") -> dict[str, Any]:
-    """50 t of metal in January 2026 from meter C-1; 1,500 kg CO2/t anode CO2, 2 GJ/t gas, 100 kg/t material."""
+    """50 t of metal in January 2026 from meter C-1; 1,500 kg CO2/t anode CO2, 2 GJ/t gas, 100 kg/t
+    material."""
     return {
-        "schema": "tanji.product-model/1", "id": model_id,
-        "product": {"name": f"Test metal {cn}", "classifications": [f"urn:pact:productclassification:{cn}"],
-                    "declared_unit": {"unit": "kilogram", "amount": 1000}, "mass_per_declared_unit_kg": 1000},
+        "schema": "tanji.product-model/1",
+        "id": model_id,
+        "product": {
+            "name": f"Test metal {cn}",
+            "classifications": [f"urn:pact:productclassification:{cn}"],
+            "declared_unit": {"unit": "kilogram", "amount": 1000},
+            "mass_per_declared_unit_kg": 1000,
+        },
         "reference_period": {"start": "2026-01-01", "end": "2026-02-01"},
         "geography": {"country": "CN", "subdivision": "CN-NM"},
         "reference_process": "electrolysis",
         "electricity_factors": {"location_based": "grid/location", "market_unclaimed": "grid/residual"},
-        "processes": [{
-            "id": "electrolysis", "name": "Electrolysis", "stage": "electrolysis", "output": {"amount": 1, "unit": "t"},
-            "inputs": [{"id": "gas", "background": "fuel/gas", "amount": 2, "unit": "GJ"},
-                       {"id": "x", "background": "material/x", "amount": 100, "unit": "kg"}],
-            "emissions": [{"gas": "co2_fossil", "amount": 1500}],
-            "electricity": {"meters": [{"meter": "C-1", "share": 1.0}], "output_over_period": 50},
-        }],
+        "processes": [
+            {
+                "id": "electrolysis",
+                "name": "Electrolysis",
+                "stage": "electrolysis",
+                "output": {"amount": 1, "unit": "t"},
+                "inputs": [
+                    {"id": "gas", "background": "fuel/gas", "amount": 2, "unit": "GJ"},
+                    {"id": "x", "background": "material/x", "amount": 100, "unit": "kg"},
+                ],
+                "emissions": [{"gas": "co2_fossil", "amount": 1500}],
+                "electricity": {"meters": [{"meter": "C-1", "share": 1.0}], "output_over_period": 50},
+            }
+        ],
     }
 
 
@@ -59,21 +72,53 @@ def smelter_park(park: Park) -> Park:
     """C-1 (E-1) draws 1 MWh every hour of January 2026: W-1 gives 300 kWh/h over link L-1; trade T-1 sells
     S-1 (600 kWh in UTC hours 0-11) to C-1, 100 MWh settled; the grid gives the rest. Attributed for C-1."""
     setup_energy_park(park)
-    values = {"C-1": [1_000_000] * HOURS, "W-1": [300_000] * HOURS,
-              "S-1": [600_000 if h % 24 < 12 else 0 for h in range(HOURS)]}
+    values = {
+        "C-1": [1_000_000] * HOURS,
+        "W-1": [300_000] * HOURS,
+        "S-1": [600_000 if h % 24 < 12 else 0 for h in range(HOURS)],
+    }
     owners = {"C-1": "E-1", "W-1": "G-1", "S-1": "G-1"}
-    park.ledger.append([park.sign("readings.batch", owners[m], {"meter": m, "start": START, "resolution": "PT1H",
-                                                                 "values": v}) for m, v in values.items()])
-    park.ledger.append([
-        park.sign("supply.direct_link", "operator", {"id": "L-1", "name": "Wind line", "park": "P-1",
-                                                     "generation_meters": ["W-1"], "consumer_meters": ["C-1"],
-                                                     "valid_from": START}),
-        park.sign("trade.green_power", "G-1", {"id": "T-1", "seller": "G-1", "seller_meters": ["S-1"],
-                                               "buyer": "E-1", "buyer_meters": ["C-1"], "first_month": "2026-01",
-                                               "last_month": "2026-01", "mwh": 100}),
-    ])
-    park.ledger.append([park.sign("trade.settle", "G-1", {"contract": "T-1", "month": "2026-01",
-                                                          "wh": 100_000_000})])
+    park.ledger.append(
+        [
+            park.sign(
+                "readings.batch", owners[m], {"meter": m, "start": START, "resolution": "PT1H", "values": v}
+            )
+            for m, v in values.items()
+        ]
+    )
+    park.ledger.append(
+        [
+            park.sign(
+                "supply.direct_link",
+                "operator",
+                {
+                    "id": "L-1",
+                    "name": "Wind line",
+                    "park": "P-1",
+                    "generation_meters": ["W-1"],
+                    "consumer_meters": ["C-1"],
+                    "valid_from": START,
+                },
+            ),
+            park.sign(
+                "trade.green_power",
+                "G-1",
+                {
+                    "id": "T-1",
+                    "seller": "G-1",
+                    "seller_meters": ["S-1"],
+                    "buyer": "E-1",
+                    "buyer_meters": ["C-1"],
+                    "first_month": "2026-01",
+                    "last_month": "2026-01",
+                    "mwh": 100,
+                },
+            ),
+        ]
+    )
+    park.ledger.append(
+        [park.sign("trade.settle", "G-1", {"contract": "T-1", "month": "2026-01", "wh": 100_000_000})]
+    )
     run_attribution(park.ledger, "operator", park.keys["operator"], "2026-01", ["C-1"])
     return park
 
@@ -82,22 +127,39 @@ def smelter_park(park: Park) -> Park:
 
 
 def _goods(cn: str, grid_mwh: str = "100", direct_mwh: str = "50", ppa_mwh: str = "25") -> CbamGoods:
-    return CbamGoods("P-1/E-1", "Smelter", "E-1", "Smelter Co", "CN", cn, "metal", "2026-01-01", "2027-01-01",
-                     None, D("10"), D("16"),
-                     (ElectricitySource("grid_default", D(grid_mwh)),
-                      ElectricitySource("direct_technical_link", D(direct_mwh), D(0), "actual"),
-                      ElectricitySource("ppa", D(ppa_mwh), D(0), "actual")))
+    return CbamGoods(
+        "P-1/E-1",
+        "Smelter",
+        "E-1",
+        "Smelter Co",
+        "CN",
+        cn,
+        "metal",
+        "2026-01-01",
+        "2027-01-01",
+        None,
+        D("10"),
+        D("16"),
+        (
+            ElectricitySource("grid_default", D(grid_mwh)),
+            ElectricitySource("direct_technical_link", D(direct_mwh), D(0), "actual"),
+            ElectricitySource("ppa", D(ppa_mwh), D(0), "actual"),
+        ),
+    )
 
 
-@pytest.mark.parametrize(("cn", "year", "declare"), [
-    ("76011000", 2025, "direct_and_indirect"),  # transitional period: everything
-    ("76011000", 2026, "direct"),
-    ("7604", 2027, "direct"),
-    ("72081000", 2026, "direct"),  # steel
-    ("72022100", 2026, "direct_and_indirect"),  # ferro-alloys (7202) keep indirect
-    ("72022100", 2025, "direct_and_indirect"),
-    ("25231000", 2026, "direct_and_indirect"),  # cement
-])
+@pytest.mark.parametrize(
+    ("cn", "year", "declare"),
+    [
+        ("76011000", 2025, "direct_and_indirect"),  # transitional period: everything
+        ("76011000", 2026, "direct"),
+        ("7604", 2027, "direct"),
+        ("72081000", 2026, "direct"),  # steel
+        ("72022100", 2026, "direct_and_indirect"),  # ferro-alloys (7202) keep indirect
+        ("72022100", 2025, "direct_and_indirect"),
+        ("25231000", 2026, "direct_and_indirect"),  # cement
+    ],
+)
 def test_direct_only_or_direct_and_indirect_by_cn_and_year(cn: str, year: int, declare: str) -> None:
     r = cbam_record(_goods(cn), year, RULES, GridDefault(D("0.5"), "test", "configured"))
     assert r.declare == declare
@@ -123,8 +185,12 @@ def test_rules_file_names_its_sources_and_unverified_entries() -> None:
     with pytest.raises(CbamError, match="no CBAM rule"):
         RULES.rule("01012100", 2026)
     with pytest.raises(CbamError, match="net mass"):
-        cbam_record(CbamGoods("i", "n", "o", "n", "CN", "7601", "p", "a", "b", None, D(0), D(1), ()), 2026, RULES,
-                    GridDefault(D(1), "s", "configured"))
+        cbam_record(
+            CbamGoods("i", "n", "o", "n", "CN", "7601", "p", "a", "b", None, D(0), D(1), ()),
+            2026,
+            RULES,
+            GridDefault(D(1), "s", "configured"),
+        )
 
 
 def test_example_models_carry_cn_codes() -> None:
@@ -135,13 +201,15 @@ def test_example_models_carry_cn_codes() -> None:
 # --------------------------------------------------------------- from the ledger, by hand
 
 
-def test_smelter_with_grid_direct_link_and_ppa(make_park: Callable[[], Park], tiny_background: Background,
-                                               tmp_path: Path) -> None:
+def test_smelter_with_grid_direct_link_and_ppa(
+    make_park: Callable[[], Park], tiny_background: Background, tmp_path: Path
+) -> None:
     park = smelter_park(make_park())
     models = [parse_model(smelter_model()), parse_model(smelter_model("hs:720221", "fesi"))]
     with park.ledger.db.read_session() as s:
-        export = cbam_records(s, "E-1", 2026, models, grid_factor=D("0.6"), background=tiny_background,
-                              data_dir=tmp_path)
+        export = cbam_records(
+            s, "E-1", 2026, models, grid_factor=D("0.6"), background=tiny_background, data_dir=tmp_path
+        )
     al, fesi = export.records
     # Direct at the installation: 1,500 kg CO2 + 2 GJ x (50 kg CO2 + 0.001 kg CH4 x 29.8) = 1,600.0596 kg/t;
     # the 100 kg/t of material/x (200 kg CO2e) is a purchased input, not a direct emission.
@@ -183,38 +251,98 @@ def test_smelter_with_grid_direct_link_and_ppa(make_park: Callable[[], Park], ti
 
 
 def test_grid_default_falls_back_to_the_public_factor_marked_unverified(
-        make_park: Callable[[], Park], tiny_background: Background, tmp_path: Path) -> None:
+    make_park: Callable[[], Park], tiny_background: Background, tmp_path: Path
+) -> None:
     park = smelter_park(make_park())
     with park.ledger.db.read_session() as s:
-        export = cbam_records(s, "E-1", 2026, [parse_model(smelter_model("hs:720221"))],
-                              background=tiny_background, data_dir=tmp_path)
+        export = cbam_records(
+            s,
+            "E-1",
+            2026,
+            [parse_model(smelter_model("hs:720221"))],
+            background=tiny_background,
+            data_dir=tmp_path,
+        )
         with pytest.raises(CbamError, match="no product model of E-2"):
-            cbam_records(s, "E-2", 2026, [parse_model(smelter_model())], background=tiny_background,
-                         data_dir=tmp_path)
+            cbam_records(
+                s, "E-2", 2026, [parse_model(smelter_model())], background=tiny_background, data_dir=tmp_path
+            )
         with pytest.raises(CbamError, match="CN 760110 is not 7202"):
-            cbam_records(s, "E-1", 2026, [parse_model(smelter_model())], cn="7202", background=tiny_background,
-                         data_dir=tmp_path)
+            cbam_records(
+                s,
+                "E-1",
+                2026,
+                [parse_model(smelter_model())],
+                cn="7202",
+                background=tiny_background,
+                data_dir=tmp_path,
+            )
     assert export.grid.status == "unverified" and export.grid.value == D("0.5366")
     (r,) = export.records
     assert r.see_indirect == D("4.51603")  # 8.416 x 0.5366 = 4.5160256
     assert any("grid default factor: unverified" in u for u in r.unverified)
 
 
-def test_cli_export(make_park: Callable[[], Park], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                    tiny_background: Background) -> None:
+def test_cli_export(
+    make_park: Callable[[], Park],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_background: Background,
+) -> None:
     park = smelter_park(make_park())
     model = tmp_path / "m.json"
     model.write_text(json.dumps(smelter_model()), encoding="utf-8")
-    monkeypatch.setattr("lca.cbam_ledger.load_background", lambda: tiny_background)
+    monkeypatch.setattr("lca.cbam.ledger.load_background", lambda: tiny_background)
     out = tmp_path / "cbam"
-    r = CliRunner().invoke(cli, ["cbam", "export", "--enterprise", "E-1", "--year", "2026", "--cn", "7601",
-                                 "--model", str(model), "--grid-factor", "0.6", "--out", str(out), "--json",
-                                 "--db", park.ledger.db.url, "--home", str(tmp_path)])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "cbam",
+            "export",
+            "--enterprise",
+            "E-1",
+            "--year",
+            "2026",
+            "--cn",
+            "7601",
+            "--model",
+            str(model),
+            "--grid-factor",
+            "0.6",
+            "--out",
+            str(out),
+            "--json",
+            "--db",
+            park.ledger.db.url,
+            "--home",
+            str(tmp_path),
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)  # Brightway's progress bars go to stderr
     assert doc["installations"][0]["specific_direct_embedded_emissions_tco2e_per_t"] == "1.60006"
-    assert sorted(p.name for p in out.iterdir()) == ["cbam-E-1-2026-electricity.csv",
-                                                     "cbam-E-1-2026-installations.csv", "cbam-E-1-2026.xlsx"]
-    r = CliRunner().invoke(cli, ["cbam", "export", "--enterprise", "E-1", "--year", "2025", "--model", str(model),
-                                 "--out", str(out), "--db", park.ledger.db.url, "--home", str(tmp_path)])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cbam-E-1-2026-electricity.csv",
+        "cbam-E-1-2026-installations.csv",
+        "cbam-E-1-2026.xlsx",
+    ]
+    r = CliRunner().invoke(
+        cli,
+        [
+            "cbam",
+            "export",
+            "--enterprise",
+            "E-1",
+            "--year",
+            "2025",
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+            "--db",
+            park.ledger.db.url,
+            "--home",
+            str(tmp_path),
+        ],
+    )
     assert r.exit_code == 2 and "cbam.nothing" in r.output

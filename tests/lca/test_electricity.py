@@ -37,7 +37,7 @@ def test_split_applies_shares_and_classes() -> None:
     assert s.unclaimed_kwh == pytest.approx(450)
     assert s.direct_physical_kwh == pytest.approx(300)
     assert s.claimable_share == pytest.approx(300 / 750)
-    assert s.physical_green_share == pytest.approx(400 / 750)
+    assert s.physical_green_share == pytest.approx(300 / 750)  # direct supply only (DESIGN.md section 4)
     assert s.attribution_seqs == (3, 4)
     assert sum(s.claimable_kwh.values()) + s.unclaimed_kwh == pytest.approx(s.total_kwh)
 

@@ -66,9 +66,7 @@ def test_attribution_of_another_period_does_not_count(
 ) -> None:
     other = MeterElectricity("M1", Period(dt.date(2026, 2, 1), dt.date(2026, 3, 1)), grid_wh=1)
     with pytest.raises(MissingAttribution):
-        compute_footprints(
-            [parse_model(tiny_model())], [other], data_dir, background=tiny_background
-        )
+        compute_footprints([parse_model(tiny_model())], [other], data_dir, background=tiny_background)
 
 
 def test_unknown_technology(

@@ -40,9 +40,7 @@ def approx(x: float) -> Any:
 def test_tiny_product_by_hand(
     tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
 ) -> None:
-    [r] = compute_footprints(
-        [parse_model(tiny_model())], [grid_only()], data_dir, background=tiny_background
-    )
+    [r] = compute_footprints([parse_model(tiny_model())], [grid_only()], data_dir, background=tiny_background)
     expected_market = 2 * PART_PER_KG + ASSEMBLY_NON_ELEC + KWH_PER_KG * 0.6
     assert pytest.approx(6.74098) == PART_PER_KG
     assert r.market.total == approx(expected_market)
@@ -110,9 +108,7 @@ def test_contracted_and_certificate_green_use_their_technology(
         certificate_wh={"solar": 1_000_000},
         grid_wh=2_000_000,
     )
-    [r] = compute_footprints(
-        [parse_model(tiny_model())], [rec], data_dir, background=tiny_background
-    )
+    [r] = compute_footprints([parse_model(tiny_model())], [rec], data_dir, background=tiny_background)
     per_kwh = 0.25 * 0.011 + 0.25 * 0.048 + 0.5 * 0.6
     assert r.electricity.market_kg_co2e_per_kwh == approx(per_kwh)
     assert r.electricity.contracted_kwh == approx(0.5)

@@ -13,21 +13,51 @@ from ledger.errors import LedgerError
 from tests.conftest import Park
 
 
-def payload(footprint_id: str, *, product: str = "AL-INGOT", supersedes: list[str] | None = None,
-            run: int | None = None, total: float = 4.2) -> dict[str, Any]:
+def payload(
+    footprint_id: str,
+    *,
+    product: str = "AL-INGOT",
+    supersedes: list[str] | None = None,
+    run: int | None = None,
+    total: float = 4.2,
+) -> dict[str, Any]:
     ghg = {"total": total, "fossil": total, "biogenic": 0.0, "land_use": 0.0, "biogenic_co2_kg": 0.0}
     return {
-        "footprint_id": footprint_id, "supersedes": supersedes or [],
-        "product_id": product, "product_name": "Aluminium ingot", "product_ids": ["urn:tanji:product:al"],
-        "product_classifications": [], "period_start": "2025-01-01", "period_end": "2026-01-01", "lot": None,
-        "geography_country": "CN", "geography_subdivision": "CN-NM", "declared_unit": "kilogram",
-        "declared_unit_amount": 1.0, "mass_per_declared_unit_kg": 1.0, "fossil_carbon_content_kg": 0.0,
+        "footprint_id": footprint_id,
+        "supersedes": supersedes or [],
+        "product_id": product,
+        "product_name": "Aluminium ingot",
+        "product_ids": ["urn:tanji:product:al"],
+        "product_classifications": [],
+        "period_start": "2025-01-01",
+        "period_end": "2026-01-01",
+        "lot": None,
+        "geography_country": "CN",
+        "geography_subdivision": "CN-NM",
+        "declared_unit": "kilogram",
+        "declared_unit_amount": 1.0,
+        "mass_per_declared_unit_kg": 1.0,
+        "fossil_carbon_content_kg": 0.0,
         "boundary": "cradle-to-gate",
-        "results": {"market": ghg, "location": {**ghg, "total": total * 3}, "by_stage": [],
-                    "electricity": {"total_kwh": 14.0, "claimable_green_kwh": 7.0, "direct_physical_kwh": 7.0,
-                                    "contracted_kwh": 0.0, "certificate_kwh": 0.0, "grid_kwh": 7.0}},
-        "primary_data_share": 80.0, "dqi": None, "model_sha256": "ab" * 32, "attribution_run_seq": run,
-        "background_version": "test", "unverified_factors": [],
+        "results": {
+            "market": ghg,
+            "location": {**ghg, "total": total * 3},
+            "by_stage": [],
+            "electricity": {
+                "total_kwh": 14.0,
+                "claimable_green_kwh": 7.0,
+                "direct_physical_kwh": 7.0,
+                "contracted_kwh": 0.0,
+                "certificate_kwh": 0.0,
+                "grid_kwh": 7.0,
+            },
+        },
+        "primary_data_share": 80.0,
+        "dqi": None,
+        "model_sha256": "ab" * 32,
+        "attribution_run_seq": run,
+        "background_version": "test",
+        "unverified_factors": [],
     }
 
 
@@ -36,7 +66,9 @@ def test_publish_and_supersede(make_park: Callable[[], Park]) -> None:
     park.register("E-1", "enterprise")
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     park.ledger.append([park.sign("footprint.publish", "E-1", payload(first))])
-    park.ledger.append([park.sign("footprint.publish", "E-1", payload(second, supersedes=[first], total=3.9))])
+    park.ledger.append(
+        [park.sign("footprint.publish", "E-1", payload(second, supersedes=[first], total=3.9))]
+    )
     with park.ledger.db.read_session() as s:
         old, new = get_footprint(s, first), get_footprint(s, second)
         assert old is not None and new is not None
@@ -45,16 +77,19 @@ def test_publish_and_supersede(make_park: Callable[[], Park]) -> None:
         assert [f.footprint_id for f in list_footprints(s, actor="E-1")] == [first, second]
 
 
-@pytest.mark.parametrize(("case", "code"), [
-    ("duplicate", "footprint.exists"),
-    ("unknown_supersedes", "footprint.unknown"),
-    ("other_product", "footprint.product_mismatch"),
-    ("other_owner", "footprint.not_owner"),
-    ("twice", "footprint.superseded"),
-    ("not_a_run", "footprint.run_unknown"),
-    ("not_enterprise", "actor.role_forbidden"),
-    ("bad_id", "schema.invalid"),
-])
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("duplicate", "footprint.exists"),
+        ("unknown_supersedes", "footprint.unknown"),
+        ("other_product", "footprint.product_mismatch"),
+        ("other_owner", "footprint.not_owner"),
+        ("twice", "footprint.superseded"),
+        ("not_a_run", "footprint.run_unknown"),
+        ("not_enterprise", "actor.role_forbidden"),
+        ("bad_id", "schema.invalid"),
+    ],
+)
 def test_rules(make_park: Callable[[], Park], case: str, code: str) -> None:
     park = make_park()
     park.register("E-1", "enterprise")

@@ -13,7 +13,7 @@ from lca.errors import InvalidModel
 from lca.kinds import get_footprint
 from lca.ledger_footprints import compute_from_ledger, publish_footprints, with_period
 from lca.model import parse_model
-from ledger.attribution_runner import run_attribution
+from ledger.attribution.runner import run_attribution
 from ledger.errors import LedgerError
 from tests.conftest import Park
 from tests.lca.conftest import ASSEMBLY_NON_ELEC, PART_PER_KG
@@ -30,7 +30,10 @@ def attributed(make_park: Callable[[], Park]) -> Park:
 def _model(tiny_model: Callable[[], dict[str, Any]], meter: str) -> Any:
     doc = tiny_model()
     doc["id"] = f"widget-{meter}"
-    doc["processes"][1]["electricity"] = {"meters": [{"meter": meter, "share": 1.0}], "output_over_period": 1000}
+    doc["processes"][1]["electricity"] = {
+        "meters": [{"meter": meter, "share": 1.0}],
+        "output_over_period": 1000,
+    }
     return parse_model(doc)
 
 
@@ -40,8 +43,11 @@ def test_electricity_follows_the_attribution(
     # C-1: 297,600 Wh, all claimable wind (direct with its GEC retired, the rest covered by that GEC);
     # C-3: 372,000 Wh, 100,000 contracted solar and 272,000 grid (park_fixtures.EXPECTED).
     wind, solar = compute_from_ledger(
-        attributed.ledger, [_model(tiny_model, "C-1"), _model(tiny_model, "C-3")], data_dir,
-        background=tiny_background)
+        attributed.ledger,
+        [_model(tiny_model, "C-1"), _model(tiny_model, "C-3")],
+        data_dir,
+        background=tiny_background,
+    )
     base = 2 * PART_PER_KG + ASSEMBLY_NON_ELEC
     assert wind.result.market.total == pytest.approx(base + 0.2976 * 0.011, rel=1e-12)
     assert wind.result.location.total == pytest.approx(base + 0.2976 * 0.5, rel=1e-12)
@@ -53,14 +59,20 @@ def test_electricity_follows_the_attribution(
 def test_publish_and_recompute_supersedes(
     attributed: Park, tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
 ) -> None:
-    computed = compute_from_ledger(attributed.ledger, [_model(tiny_model, "C-1")], data_dir, background=tiny_background)
+    computed = compute_from_ledger(
+        attributed.ledger, [_model(tiny_model, "C-1")], data_dir, background=tiny_background
+    )
     [first] = publish_footprints(attributed.ledger, computed, "E-1", attributed.keys["E-1"])
     [second] = publish_footprints(attributed.ledger, computed, "E-1", attributed.keys["E-1"])
     assert second.supersedes == (first.footprint_id,)
     with attributed.ledger.db.read_session() as s:
         old, new = get_footprint(s, first.footprint_id), get_footprint(s, second.footprint_id)
     assert old is not None and old.status == "Deprecated"
-    assert new is not None and new.status == "Active" and new.attribution_run_seq == computed[0].attribution_run_seq
+    assert (
+        new is not None
+        and new.status == "Active"
+        and new.attribution_run_seq == computed[0].attribution_run_seq
+    )
     assert attributed.ledger.verify().ok
 
 
@@ -71,9 +83,17 @@ def test_periods_must_be_attributed_whole_months(
 
     model = _model(tiny_model, "C-1")
     with pytest.raises(InvalidModel):
-        compute_from_ledger(attributed.ledger, [with_period(model, dt.date(2026, 1, 5), dt.date(2026, 2, 1))],
-                            data_dir, background=tiny_background)
+        compute_from_ledger(
+            attributed.ledger,
+            [with_period(model, dt.date(2026, 1, 5), dt.date(2026, 2, 1))],
+            data_dir,
+            background=tiny_background,
+        )
     with pytest.raises(LedgerError) as e:  # no run covers February
-        compute_from_ledger(attributed.ledger, [with_period(model, dt.date(2026, 2, 1), dt.date(2026, 3, 1))],
-                            data_dir, background=tiny_background)
+        compute_from_ledger(
+            attributed.ledger,
+            [with_period(model, dt.date(2026, 2, 1), dt.date(2026, 3, 1))],
+            data_dir,
+            background=tiny_background,
+        )
     assert e.value.code == "attribution.no_run"

@@ -60,12 +60,8 @@ def models(tiny: dict[str, Any]) -> list[ProductModel]:
 def same(a: FootprintResult, b: FootprintResult, rel: float) -> None:
     assert a.product_id == b.product_id
     for field in ("total", "fossil", "biogenic", "land_use", "biogenic_co2"):
-        assert getattr(a.market, field) == pytest.approx(
-            getattr(b.market, field), rel=rel, abs=1e-9
-        )
-        assert getattr(a.location, field) == pytest.approx(
-            getattr(b.location, field), rel=rel, abs=1e-9
-        )
+        assert getattr(a.market, field) == pytest.approx(getattr(b.market, field), rel=rel, abs=1e-9)
+        assert getattr(a.location, field) == pytest.approx(getattr(b.location, field), rel=rel, abs=1e-9)
 
 
 def test_one_factorisation_equals_separate_computations(
@@ -78,9 +74,7 @@ def test_one_factorisation_equals_separate_computations(
         [alone] = compute_footprints([m], attribution(), data_dir)
         same(r, alone, rel=1e-12)
         assert sum(s.market.total for s in r.by_stage) == pytest.approx(r.market.total, rel=1e-12)
-        assert sum(s.location.total for s in r.by_stage) == pytest.approx(
-            r.location.total, rel=1e-12
-        )
+        assert sum(s.location.total for s in r.by_stage) == pytest.approx(r.location.total, rel=1e-12)
         assert r.attribution_seqs == (7,)
 
 
@@ -113,9 +107,7 @@ def test_matches_a_fresh_bw2calc_lca_per_product(
 
 
 def test_example_models_compute(tiny_model: Callable[[], dict[str, Any]], data_dir: Path) -> None:
-    results = {
-        r.product_id: r for r in compute_footprints(example_models(), attribution(), data_dir)
-    }
+    results = {r.product_id: r for r in compute_footprints(example_models(), attribution(), data_dir)}
     al = results["example-al-ingot-a00"]
     si = results["example-mg-silicon-553"]
     fesi = results["example-fesi75"]

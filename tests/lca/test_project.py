@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from lca.gases import BIOSPHERE_DATABASE, GASES, METHOD
-from lca.project import BACKGROUND_DATABASE, VERSION_KEY, open_project, setup_project, tanji_home
+from lca.project import BACKGROUND_DATABASE, VERSION_KEY, open_project, setup_project
+from ledger import tanji_home
 
 
 class NetworkUsed(AssertionError):

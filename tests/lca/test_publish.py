@@ -98,9 +98,7 @@ def test_pact_v3_fields(published: FootprintPublish) -> None:
     assert pcf["geographyCountrySubdivision"] == "CN-NM"
     assert "geographyCountry" not in pcf
     assert pcf["dqi"] == {"technologicalDQR": "2", "geographicalDQR": "1.5", "temporalDQR": "1"}
-    assert float(pcf["primaryDataShare"]) == pytest.approx(
-        100 * (2 * 0.738 + 0.27) / 16.95196, abs=0.01
-    )
+    assert float(pcf["primaryDataShare"]) == pytest.approx(100 * (2 * 0.738 + 0.27) / 16.95196, abs=0.01)
     assert f["productFootprint"]["productIds"] == ["urn:tanji:test:widget"]
     assert f["tanji"]["locationBasedPcf"] == "16.75196"
     assert f["tanji"]["attributionRunSeq"] == 41

@@ -34,9 +34,7 @@ def test_both_paths_match_dense(monkeypatch: pytest.MonkeyPatch, max_block: int)
     dense = a.toarray()
     b = np.random.default_rng(0).random((300, 4))
     np.testing.assert_allclose(f.solve(b), np.linalg.solve(dense, b), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(
-        f.solve_transposed(b), np.linalg.solve(dense.T, b), rtol=1e-10, atol=1e-12
-    )
+    np.testing.assert_allclose(f.solve_transposed(b), np.linalg.solve(dense.T, b), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(f.solve(b[:, 0]), np.linalg.solve(dense, b[:, 0]), rtol=1e-10)
 
 

@@ -12,9 +12,7 @@ from lca.calculate import compute_footprints
 from lca.model import parse_model
 
 
-def supplier_model(
-    supplier: dict[str, Any], amount: float = 2.0, unit: str = "kg"
-) -> dict[str, Any]:
+def supplier_model(supplier: dict[str, Any], amount: float = 2.0, unit: str = "kg") -> dict[str, Any]:
     return {
         "schema": "tanji.product-model/1",
         "id": "bought-in",
@@ -51,9 +49,7 @@ PACT = {
 
 
 def test_pact_footprint_passes_through(tiny_background: Background, data_dir: Path) -> None:
-    [r] = compute_footprints(
-        [parse_model(supplier_model(PACT))], [], data_dir, background=tiny_background
-    )
+    [r] = compute_footprints([parse_model(supplier_model(PACT))], [], data_dir, background=tiny_background)
     assert r.market.total == pytest.approx(3.0, rel=1e-12)
     assert r.market.fossil == pytest.approx(2.4, rel=1e-12)
     assert r.market.biogenic == pytest.approx(0.6, rel=1e-12)
@@ -87,9 +83,7 @@ def test_certificate_reference_passes_through(tiny_background: Background, data_
             "primary_data_share": 80,
         }
     }
-    [r] = compute_footprints(
-        [parse_model(supplier_model(cert))], [], data_dir, background=tiny_background
-    )
+    [r] = compute_footprints([parse_model(supplier_model(cert))], [], data_dir, background=tiny_background)
     assert r.market.total == pytest.approx(3.0, rel=1e-12)
     assert r.market.land_use == pytest.approx(0.2, rel=1e-12)
     assert r.primary_data_share == pytest.approx(80.0, rel=1e-12)
@@ -100,6 +94,4 @@ def test_pact_parts_must_add_up(tiny_background: Background, data_dir: Path) -> 
 
     bad = {"pact": dict(PACT["pact"], fossilGhgEmissions=2.0)}
     with pytest.raises(InvalidModel, match="below fossil"):
-        compute_footprints(
-            [parse_model(supplier_model(bad))], [], data_dir, background=tiny_background
-        )
+        compute_footprints([parse_model(supplier_model(bad))], [], data_dir, background=tiny_background)

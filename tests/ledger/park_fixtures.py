@@ -26,12 +26,33 @@ HOURS = 744
 START = "2026-01-01T00:00:00Z"
 
 EXPECTED: dict[str, dict[str, int]] = {
-    "C-1": {"consumption_wh": 297_600, "direct_wh": 178_560, "claimable_direct_wh": 178_560,
-            "contracted_wh": 0, "certificate_wh": 119_040, "grid_wh": 0, "unused_certificate_wh": 702_400},
-    "C-2": {"consumption_wh": 74_400, "direct_wh": 44_640, "claimable_direct_wh": 0,
-            "contracted_wh": 0, "certificate_wh": 0, "grid_wh": 29_760, "unused_certificate_wh": 0},
-    "C-3": {"consumption_wh": 372_000, "direct_wh": 0, "claimable_direct_wh": 0,
-            "contracted_wh": 100_000, "certificate_wh": 0, "grid_wh": 272_000, "unused_certificate_wh": 0},
+    "C-1": {
+        "consumption_wh": 297_600,
+        "direct_wh": 178_560,
+        "claimable_direct_wh": 178_560,
+        "contracted_wh": 0,
+        "certificate_wh": 119_040,
+        "grid_wh": 0,
+        "unused_certificate_wh": 702_400,
+    },
+    "C-2": {
+        "consumption_wh": 74_400,
+        "direct_wh": 44_640,
+        "claimable_direct_wh": 0,
+        "contracted_wh": 0,
+        "certificate_wh": 0,
+        "grid_wh": 29_760,
+        "unused_certificate_wh": 0,
+    },
+    "C-3": {
+        "consumption_wh": 372_000,
+        "direct_wh": 0,
+        "claimable_direct_wh": 0,
+        "contracted_wh": 100_000,
+        "certificate_wh": 0,
+        "grid_wh": 272_000,
+        "unused_certificate_wh": 0,
+    },
 }
 
 
@@ -52,15 +73,52 @@ def build_month_park(park: Park, *, readings: bool = True) -> Park:
     setup_energy_park(park)
     led = park.ledger
     if readings:
-        led.append([park.sign("readings.batch", owner, hourly(m, profile(m)))
-                    for m, owner in (("C-1", "E-1"), ("C-2", "E-1"), ("C-3", "E-2"), ("W-1", "G-1"),
-                                     ("S-1", "G-1"))])
-    led.append([park.sign("supply.direct_link", "operator", {
-        "id": "L-1", "name": "Wind line", "park": "P-1", "generation_meters": ["W-1"],
-        "consumer_meters": ["C-1", "C-2"], "valid_from": START})])
-    led.append([park.sign("trade.green_power", "G-1", {
-        "id": "T-1", "seller": "G-1", "seller_meters": ["S-1"], "buyer": "E-2", "buyer_meters": ["C-3"],
-        "first_month": MONTH, "last_month": MONTH, "mwh": 1})])
+        led.append(
+            [
+                park.sign("readings.batch", owner, hourly(m, profile(m)))
+                for m, owner in (
+                    ("C-1", "E-1"),
+                    ("C-2", "E-1"),
+                    ("C-3", "E-2"),
+                    ("W-1", "G-1"),
+                    ("S-1", "G-1"),
+                )
+            ]
+        )
+    led.append(
+        [
+            park.sign(
+                "supply.direct_link",
+                "operator",
+                {
+                    "id": "L-1",
+                    "name": "Wind line",
+                    "park": "P-1",
+                    "generation_meters": ["W-1"],
+                    "consumer_meters": ["C-1", "C-2"],
+                    "valid_from": START,
+                },
+            )
+        ]
+    )
+    led.append(
+        [
+            park.sign(
+                "trade.green_power",
+                "G-1",
+                {
+                    "id": "T-1",
+                    "seller": "G-1",
+                    "seller_meters": ["S-1"],
+                    "buyer": "E-2",
+                    "buyer_meters": ["C-3"],
+                    "first_month": MONTH,
+                    "last_month": MONTH,
+                    "mwh": 1,
+                },
+            )
+        ]
+    )
     if readings:
         add_trade_and_gec(park)
     return park
@@ -68,11 +126,33 @@ def build_month_park(park: Park, *, readings: bool = True) -> Park:
 
 def add_trade_and_gec(park: Park) -> None:
     """Settle T-1, issue GEC 1..100 of W-1 and retire unit 1 for C-1 (needs the readings)."""
-    park.ledger.append([
-        park.sign("trade.settle", "G-1", {"contract": "T-1", "month": MONTH, "wh": 100_000}),
-        park.sign("gec.issue", "R-1", {"first": 1, "last": 100, "mwh": 100, "generator_meter": "W-1",
-                                       "technology": "wind", "vintage": MONTH}),
-        park.sign("gec.transfer", "G-1", {"first": 1, "last": 1, "to": "E-1"}),
-        park.sign("gec.retire", "E-1", {"first": 1, "last": 1, "beneficiary": "E-1", "consumer_meters": ["C-1"],
-                                        "period_start": START, "period_end": "2026-02-01T00:00:00Z"}),
-    ])
+    park.ledger.append(
+        [
+            park.sign("trade.settle", "G-1", {"contract": "T-1", "month": MONTH, "wh": 100_000}),
+            park.sign(
+                "gec.issue",
+                "R-1",
+                {
+                    "first": 1,
+                    "last": 100,
+                    "mwh": 100,
+                    "generator_meter": "W-1",
+                    "technology": "wind",
+                    "vintage": MONTH,
+                },
+            ),
+            park.sign("gec.transfer", "G-1", {"first": 1, "last": 1, "to": "E-1"}),
+            park.sign(
+                "gec.retire",
+                "E-1",
+                {
+                    "first": 1,
+                    "last": 1,
+                    "beneficiary": "E-1",
+                    "consumer_meters": ["C-1"],
+                    "period_start": START,
+                    "period_end": "2026-02-01T00:00:00Z",
+                },
+            ),
+        ]
+    )

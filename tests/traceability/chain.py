@@ -167,6 +167,4 @@ RAW: list[tuple[str, str, dict[str, Any]]] = [
 
 
 def chain_entries() -> list[Entry]:
-    return [
-        Entry(seq, kind, actor, payload) for seq, (kind, actor, payload) in enumerate(RAW, start=1)
-    ]
+    return [Entry(seq, kind, actor, payload) for seq, (kind, actor, payload) in enumerate(RAW, start=1)]

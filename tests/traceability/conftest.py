@@ -8,13 +8,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _CANDIDATES = (
-    REPO_ROOT.parent
-    / "shared"
-    / "data"
-    / "epcis-examples",  # /work/main -> /work/shared, CI ../shared
-    Path(
-        "../shared/data/epcis-examples"
-    ).resolve(),  # relative to the working directory (repo root)
+    REPO_ROOT.parent / "shared" / "data" / "epcis-examples",  # /work/main -> /work/shared, CI ../shared
+    Path("../shared/data/epcis-examples").resolve(),  # relative to the working directory (repo root)
 )
 
 

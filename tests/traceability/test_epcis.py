@@ -45,15 +45,11 @@ def test_transformation_event(epcis_examples: Path) -> None:
     assert [e.kind for e in result.entries] == ["lot.produce"] * 4
     produced = [e.payload for e in result.entries]
     assert all(isinstance(p, LotProduce) for p in produced)
-    assert [p.lot_id for p in produced] == [
-        f"urn:epc:id:sgtin:4012345.077889.{n}" for n in (25, 26, 27, 28)
-    ]
+    assert [p.lot_id for p in produced] == [f"urn:epc:id:sgtin:4012345.077889.{n}" for n in (25, 26, 27, 28)]
     first = produced[0]
     assert isinstance(first, LotProduce)
     assert first.product == "urn:epc:idpat:sgtin:4012345.077889.*"
-    assert first.source_event is not None and first.source_event.startswith(
-        "ni:///sha-256;e65c3a99"
-    )
+    assert first.source_event is not None and first.source_event.startswith("ni:///sha-256;e65c3a99")
     assert first.period_end - first.period_start == timedelta(seconds=1)
     assert first.period_start.isoformat() == "2013-10-31T14:58:56+00:00"
     # inputs split over the four outputs: 10 KGM -> 2,500 g each; 30 EA -> 8, 8, 7, 7
@@ -89,10 +85,7 @@ def test_aggregation_receiving_needs_a_supplier(epcis_examples: Path) -> None:
         ("urn:epc:id:sgtin:0614141.107346.2018", 1, "EA"),
         ("urn:epc:class:lgtin:4012345.012345.998877", 200_500, "g"),
     ]
-    assert (
-        replay_lots(received).balances["urn:epc:class:lgtin:4012345.012345.998877"].available
-        == 200_500
-    )  # type: ignore[arg-type]
+    assert replay_lots(received).balances["urn:epc:class:lgtin:4012345.012345.998877"].available == 200_500
 
 
 def test_combination_reports_each_unsupported_event(epcis_examples: Path) -> None:
@@ -166,9 +159,7 @@ def test_object_event_commissioning_shipping_receiving() -> None:
                     epcList=["urn:epc:id:sgtin:1.2.3"],
                     sourceList=[{"type": "possessing_party", "source": "urn:epc:id:pgln:7.1"}],
                 ),
-                event(
-                    action="DELETE", bizStep="decommissioning", epcList=["urn:epc:id:sgtin:1.2.3"]
-                ),
+                event(action="DELETE", bizStep="decommissioning", epcList=["urn:epc:id:sgtin:1.2.3"]),
             ]
         },
     }
@@ -176,9 +167,7 @@ def test_object_event_commissioning_shipping_receiving() -> None:
     kinds = [e.kind for e in result.entries]
     assert kinds == ["lot.produce", "lot.ship", "lot.receive"]
     produced, shipped, received = (e.payload for e in result.entries)
-    assert (
-        isinstance(produced, LotProduce) and produced.quantity == 2_500_000 and produced.unit == "g"
-    )
+    assert isinstance(produced, LotProduce) and produced.quantity == 2_500_000 and produced.unit == "g"
     assert produced.period_start.utcoffset() == timedelta(hours=8)
     assert isinstance(shipped, LotShip) and shipped.customer == "urn:epc:id:pgln:6900000.00001"
     assert isinstance(received, LotReceive) and received.supplier == "urn:epc:id:pgln:7.1"
@@ -199,9 +188,7 @@ def test_object_event_commissioning_shipping_receiving() -> None:
         (
             event(
                 action="ADD",
-                quantityList=[
-                    {"epcClass": "urn:epc:class:lgtin:1.2.3", "quantity": 1, "uom": "XYZ"}
-                ],
+                quantityList=[{"epcClass": "urn:epc:class:lgtin:1.2.3", "quantity": 1, "uom": "XYZ"}],
             ),
             "no lot",
         ),
@@ -232,9 +219,7 @@ def test_bad_events_are_reported(bad_event: Any, reason: str) -> None:
         "{not json",
         "42",
         json.dumps({"type": "Foo"}),
-        json.dumps(
-            {"type": "EPCISDocument", "schemaVersion": "1.2", "epcisBody": {"eventList": []}}
-        ),
+        json.dumps({"type": "EPCISDocument", "schemaVersion": "1.2", "epcisBody": {"eventList": []}}),
         json.dumps({"type": "EPCISDocument", "epcisBody": {}}),
     ],
 )
@@ -247,10 +232,6 @@ def test_helpers() -> None:
     assert cbv_short("cbv:BizStep-shipping", "BizStep") == "shipping"
     assert cbv_short("ext1:summarising_discharge", "BizStep") == "ext1:summarising_discharge"
     assert (
-        product_of("https://id.gs1.org/01/09521141012345/21/2017")
-        == "https://id.gs1.org/01/09521141012345"
+        product_of("https://id.gs1.org/01/09521141012345/21/2017") == "https://id.gs1.org/01/09521141012345"
     )
-    assert (
-        product_of("urn:epc:class:lgtin:4012345.012345.998877")
-        == "urn:epc:idpat:sgtin:4012345.012345.*"
-    )
+    assert product_of("urn:epc:class:lgtin:4012345.012345.998877") == "urn:epc:idpat:sgtin:4012345.012345.*"

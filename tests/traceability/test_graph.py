@@ -158,9 +158,7 @@ def test_impact(graph: EvidenceGraph) -> None:
     assert by_batch.footprints == ("footprint:FP-AL-1", "footprint:FP-EXT-1")
     # the correction came after every footprint: it affects lots, no footprint rested on it
     late = graph.impact(24)
-    assert (
-        late.footprints == () and late.certificates == () and late.lots == ("lot:AL-1", "lot:EXT-1")
-    )
+    assert late.footprints == () and late.certificates == () and late.lots == ("lot:AL-1", "lot:EXT-1")
     assert graph.impact("lot:EXT-1").lots == ()
 
 
@@ -185,9 +183,7 @@ def test_genealogy(graph: EvidenceGraph) -> None:
     assert g.descendants == () and g.lot.produced == 950_000
     al = graph.genealogy("lot:AL-1")
     assert [(d.source, d.target) for d in al.descendants] == [("AL-1", "EXT-1")]
-    assert [(s.node_id, s.quantity, s.customer) for s in al.shipments] == [
-        ("ship:18", 1_000_000, "A-BUY")
-    ]
+    assert [(s.node_id, s.quantity, s.customer) for s in al.shipments] == [("ship:18", 1_000_000, "A-BUY")]
     assert al.lots["AL-1"].consumed == 1_000_000 and al.lots["AL-1"].shipped == 1_000_000
     assert al.lots["ALUMINA-1"].received == 4_000_000 and al.lots["ALUMINA-1"].supplier == "A-SUP"
 
@@ -197,8 +193,7 @@ def test_explain(graph: EvidenceGraph) -> None:
     assert "lot AL-1 ← attribution run 19 ← direct link DL-1 ← wind meter W-2" in lines
     assert "lot AL-1 ← consumption meter M-7 [share 1]" in lines
     assert any(
-        line.startswith("lot AL-1 ← lot ALUMINA-1 [3900000 g] ← footprint " + PACT_ID)
-        for line in lines
+        line.startswith("lot AL-1 ← lot ALUMINA-1 [3900000 g] ← footprint " + PACT_ID) for line in lines
     )
     assert all(line.startswith("lot AL-1 ← ") for line in lines)
     assert graph.explain("lot:AL-1", limit=1) == lines[:1]
@@ -298,9 +293,7 @@ def test_supplier_footprint_cycle() -> None:
         ("certificate.issue", {"id": "C"}, "footprint"),
     ],
 )
-def test_malformed_entries_name_seq_and_field(
-    kind: str, payload: dict[str, Any], field: str
-) -> None:
+def test_malformed_entries_name_seq_and_field(kind: str, payload: dict[str, Any], field: str) -> None:
     graph = EvidenceGraph()
     with pytest.raises(MalformedEntry) as info:
         graph.apply([Entry(1, kind, "A", payload)])
@@ -342,9 +335,7 @@ def test_subgraph_exports(graph: EvidenceGraph) -> None:
     data = to_node_link(sub)
     node = next(n for n in data["nodes"] if n["id"] == "lot:AL-1")
     assert node["kind"] == "lot" and node["seqs"] == [17] and node["label"] == "lot AL-1"
-    assert any(
-        link["source"] == "lot:AL-1" and link["target"] == "lot:EXT-1" for link in data["links"]
-    )
+    assert any(link["source"] == "lot:AL-1" and link["target"] == "lot:EXT-1" for link in data["links"])
     assert to_json(sub) == to_json(graph.subgraph("certificate:C-1", "up"))
     text = to_graphml(graph.subgraph("lot:AL-1", "both"))
     back = nx.read_graphml(__import__("io").BytesIO(text.encode()))
@@ -365,11 +356,7 @@ def test_lenient_apply_lists_rejected_entries() -> None:
     before = snapshot(graph)
     assert graph.apply([bad, late], strict=False) == 2
     (rejected,) = graph.stats().rejected
-    assert (
-        rejected[0] == 27
-        and rejected[1] == "traceability.entry_malformed"
-        and "'start'" in rejected[2]
-    )
+    assert rejected[0] == 27 and rejected[1] == "traceability.entry_malformed" and "'start'" in rejected[2]
     assert graph.last_seq == 28 and "actor:A-LATE" in graph
     strict = EvidenceGraph.from_entries(ENTRIES)
     with pytest.raises(MalformedEntry):

@@ -41,7 +41,5 @@ def test_interval_index_matches_brute_force(
     for n, (start, end) in enumerate(rows):
         index.add(start, end, n, n)
     found = sorted(item for *_, item in index.overlapping(*query))
-    expected = sorted(
-        n for n, (start, end) in enumerate(rows) if start < query[1] and end > query[0]
-    )
+    expected = sorted(n for n, (start, end) in enumerate(rows) if start < query[1] and end > query[0])
     assert found == expected

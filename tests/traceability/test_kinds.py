@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ledger.attribution_runner import run_attribution
+from ledger.attribution.runner import run_attribution
 from ledger.errors import LedgerError
-from ledger.replay import replay_check
+from ledger.store.replay import replay_check
 from tests.conftest import Park
 from tests.ledger.energy_helpers import state
 from tests.traceability.ledger_chain import JAN_1, PACT_ID, build_chain, produce, ship
@@ -30,8 +30,10 @@ def chain(make_energy_park: Callable[[], Park]) -> Park:
 
 def _rows(park: Park) -> tuple[int, ...]:
     with park.ledger.db.read_session() as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) or 0
-                     for t in (LotRow, LotHoldingRow, LotInputRow, ShipmentRow))
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) or 0
+            for t in (LotRow, LotHoldingRow, LotInputRow, ShipmentRow)
+        )
 
 
 def test_chain_projection(chain: Park) -> None:
@@ -57,8 +59,16 @@ def test_chain_graph(chain: Park) -> None:
     graph = build_graph(chain.ledger)
     assert graph.stats().rejected == ()
     up = {r.id for r in graph.upstream("lot:EXT-1")}
-    assert {"lot:AL-1", "lot:ALUMINA-1", f"footprint:{PACT_ID}", "meter:C-3", "meter:C-1", "batch:16",
-            "batch:17", "actor:SUP-1"} <= up
+    assert {
+        "lot:AL-1",
+        "lot:ALUMINA-1",
+        f"footprint:{PACT_ID}",
+        "meter:C-3",
+        "meter:C-1",
+        "batch:16",
+        "batch:17",
+        "actor:SUP-1",
+    } <= up
     assert "batch:15" not in up and "link:L-1" not in up  # wind reaches a lot only through a run
     down = {r.id for r in graph.downstream("batch:16")}
     assert down == {"lot:AL-1", "lot:EXT-1", "ship:20", "ship:22"}
@@ -70,7 +80,9 @@ def test_chain_graph(chain: Park) -> None:
     assert graph.impact(f"footprint:{PACT_ID}").lots == ("lot:AL-1", "lot:ALUMINA-1", "lot:EXT-1")
     g = graph.genealogy("EXT-1")
     assert [(a.source, a.target, a.quantity, a.depth) for a in g.ancestors] == [
-        ("AL-1", "EXT-1", 1_000_000, 1), ("ALUMINA-1", "AL-1", 3_900_000, 2)]
+        ("AL-1", "EXT-1", 1_000_000, 1),
+        ("ALUMINA-1", "AL-1", 3_900_000, 2),
+    ]
     assert [(s.lot_id, s.quantity, s.customer) for s in g.shipments] == [("EXT-1", 900_000, "B-1")]
     assert g.lots["AL-1"].shipped == 1_000_000 and g.lots["AL-1"].consumed == 1_000_000
 
@@ -101,12 +113,21 @@ RULE_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("E-1", "lot.ship", ship("NOPE", 1, "B-1"), "lot.unknown"),
     ("E-1", "lot.produce", produce("X-2", 1, [], [("AL-1", 1)], unit="EA"), "lot.unit_mismatch"),
     ("E-1", "lot.ship", ship("AL-1", 1, "B-1", unit="EA"), "lot.unit_mismatch"),
-    ("E-1", "lot.receive", {"lot_id": "ALUMINA-1", "supplier": "SUP-1", "quantity": 1, "unit": "mL"},
-     "lot.unit_mismatch"),
+    (
+        "E-1",
+        "lot.receive",
+        {"lot_id": "ALUMINA-1", "supplier": "SUP-1", "quantity": 1, "unit": "mL"},
+        "lot.unit_mismatch",
+    ),
     ("E-1", "lot.produce", produce("ALUMINA-1", 1, [], [("AL-1", 1)]), "lot.cycle"),
     ("E-1", "lot.produce", produce("AL-1", 1, [], [("AL-1", 1)]), "lot.cycle"),
     ("E-2", "lot.produce", produce("AL-1", 1, [], []), "lot.not_owner"),
-    ("E-2", "lot.receive", {"lot_id": "AL-1", "supplier": "E-1", "quantity": 1, "unit": "g"}, "lot.not_owner"),
+    (
+        "E-2",
+        "lot.receive",
+        {"lot_id": "AL-1", "supplier": "E-1", "quantity": 1, "unit": "g"},
+        "lot.not_owner",
+    ),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-3", "1")], []), "lot.meter_not_owned"),
     ("E-1", "lot.produce", produce("X-2", 1, [("C-404", "1")], []), "lot.meter_unknown"),
     ("operator", "lot.produce", produce("X-2", 1, [("W-1", "1")], []), "lot.meter_not_consumer"),
@@ -143,17 +164,21 @@ def test_batch_is_atomic_and_sees_its_own_entries(chain: Park) -> None:
     """Entries of one batch see the earlier ones; a rejected one rolls back the whole batch."""
     before, rows = state(chain.ledger), _rows(chain)
     with pytest.raises(LedgerError) as e:
-        chain.ledger.append([
-            chain.sign("lot.produce", "E-1", produce("AL-2", 500, [], [("ALUMINA-1", 100_000)])),
-            chain.sign("lot.ship", "E-1", ship("AL-2", 501, "B-1")),
-        ])
+        chain.ledger.append(
+            [
+                chain.sign("lot.produce", "E-1", produce("AL-2", 500, [], [("ALUMINA-1", 100_000)])),
+                chain.sign("lot.ship", "E-1", ship("AL-2", 501, "B-1")),
+            ]
+        )
     assert e.value.code == "lot.mass_balance" and e.value.details["index"] == 1
     assert state(chain.ledger) == before and _rows(chain) == rows
-    placed = chain.ledger.append([
-        chain.sign("lot.produce", "E-1", produce("AL-2", 500, [], [("ALUMINA-1", 100_000)])),
-        chain.sign("lot.ship", "E-1", ship("AL-2", 500, "B-1")),
-        chain.sign("lot.produce", "E-1", produce("AL-2", 10, [], [])),  # a second shift adds to the lot
-    ])
+    placed = chain.ledger.append(
+        [
+            chain.sign("lot.produce", "E-1", produce("AL-2", 500, [], [("ALUMINA-1", 100_000)])),
+            chain.sign("lot.ship", "E-1", ship("AL-2", 500, "B-1")),
+            chain.sign("lot.produce", "E-1", produce("AL-2", 10, [], [])),  # a second shift adds to the lot
+        ]
+    )
     assert [p.seq for p in placed] == [23, 24, 25]
     with chain.ledger.db.read_session() as s:
         lot = get_lot(s, "AL-2")
@@ -172,17 +197,37 @@ def test_operator_may_name_any_meter(chain: Park) -> None:
 
 def test_meter_shares_stay_within_one(chain: Park) -> None:
     """C-3 gives 0.5 to EXT-1 over 10:00-12:00; shares of overlapping lots add up hour by hour."""
+
     def c3(lot: str, share: str, start: str, end: str) -> Any:
-        return chain.sign("lot.produce", "E-2", produce(lot, 1, [("C-3", share)], [], start=f"2026-01-01T{start}+08:00",
-                                                         end=f"2026-01-01T{end}+08:00", product="extrusion"))
-    chain.ledger.append([c3("EXT-2", "0.5", "11:00:00", "13:00:00"),  # 1.0 over 11-12
-                         c3("EXT-3", "0.5", "12:00:00", "14:00:00"),
-                         c3("EXT-4", "1", "14:00:00", "15:00:00")])  # adjacent periods do not overlap
+        return chain.sign(
+            "lot.produce",
+            "E-2",
+            produce(
+                lot,
+                1,
+                [("C-3", share)],
+                [],
+                start=f"2026-01-01T{start}+08:00",
+                end=f"2026-01-01T{end}+08:00",
+                product="extrusion",
+            ),
+        )
+
+    chain.ledger.append(
+        [
+            c3("EXT-2", "0.5", "11:00:00", "13:00:00"),  # 1.0 over 11-12
+            c3("EXT-3", "0.5", "12:00:00", "14:00:00"),
+            c3("EXT-4", "1", "14:00:00", "15:00:00"),
+        ]
+    )  # adjacent periods do not overlap
     before = state(chain.ledger)
     with pytest.raises(LedgerError) as e:
         chain.ledger.append([c3("EXT-5", "0.25", "09:00:00", "11:30:00")])
     assert e.value.code == "lot.meter_overallocated"
-    assert (e.value.details["start"], e.value.details["end"]) == ("2026-01-01T03:00:00Z", "2026-01-01T03:30:00Z")
+    assert (e.value.details["start"], e.value.details["end"]) == (
+        "2026-01-01T03:00:00Z",
+        "2026-01-01T03:30:00Z",
+    )
     assert e.value.details["lots"] == ["EXT-1", "EXT-2"] and e.value.details["total"] == "1.25"
     assert "meter 'C-3'" in e.value.message and state(chain.ledger) == before
     chain.ledger.append([c3("EXT-5", "0.5", "09:00:00", "10:00:00")])
@@ -190,14 +235,15 @@ def test_meter_shares_stay_within_one(chain: Park) -> None:
 
 
 def test_migrations_match_the_models(make_park: Callable[[], Park]) -> None:
-    """The hand-written traceability migrations equal the ORM models (columns, types, nullability, indexes)."""
+    """The hand-written traceability migrations equal the ORM models (columns, types, nullability,
+    indexes)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from ledger.tables import Base
+    from ledger import ProjectionBase
 
     park = make_park()
     with park.ledger.db.engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), ProjectionBase.metadata)
     ours = [d for d in diffs if "trace_" in repr(d)]
     assert ours == []

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.attribution_runner import run_attribution
-from ledger.db import Database
+from ledger.attribution.runner import run_attribution
 from ledger.errors import LedgerError
-from ledger.keys import generate_key
-from ledger.log import Ledger
+from ledger.log.keys import generate_key
+from ledger.store.append import Ledger
+from ledger.store.db import Database
 from tests.conftest import Park
 from tests.ledger.energy_helpers import state
 from tests.traceability.ledger_chain import build_chain, produce, ship, snapshot
@@ -34,8 +34,12 @@ def chain(make_energy_park: Callable[[], Park]) -> Park:
 def test_incremental_equals_full_rebuild(chain: Park) -> None:
     park = chain
     run_attribution(park.ledger, "E-1", park.keys["E-1"], "2026-01", ["C-1"], on_missing="gap")
-    park.ledger.append([park.sign("lot.produce", "E-1", produce("AL-2", 10, [("C-2", "0.5")], [("AL-1", 5)])),
-                        park.sign("lot.ship", "E-1", ship("AL-2", 10, "SOME-GLN"))])
+    park.ledger.append(
+        [
+            park.sign("lot.produce", "E-1", produce("AL-2", 10, [("C-2", "0.5")], [("AL-1", 5)])),
+            park.sign("lot.ship", "E-1", ship("AL-2", 10, "SOME-GLN")),
+        ]
+    )
     size = park.ledger.size()
     full = snapshot(build_graph(park.ledger))
     rng = random.Random(5)
@@ -92,7 +96,9 @@ def test_queries_while_the_log_grows(chain: Park) -> None:
         t.start()
     try:
         for n in range(8):
-            park.ledger.append([park.sign("lot.produce", "E-1", produce(f"AL-{n + 10}", 1, [], [("AL-1", 1)]))])
+            park.ledger.append(
+                [park.sign("lot.produce", "E-1", produce(f"AL-{n + 10}", 1, [], [("AL-1", 1)]))]
+            )
     finally:
         done.set()
         for t in threads:
@@ -113,12 +119,19 @@ def _receive_inputs(park: Park, document: bytes) -> None:
         for i in getattr(e.payload, "inputs", ()):
             qty, _ = needed.get(i.lot_id, (0, i.unit))
             needed[i.lot_id] = (qty + i.quantity, i.unit)
-    park.ledger.append([park.sign("lot.receive", "E-1", {"lot_id": lot, "supplier": "SUP-EPCIS",
-                                                         "quantity": qty, "unit": unit})
-                        for lot, (qty, unit) in sorted(needed.items())])
+    park.ledger.append(
+        [
+            park.sign(
+                "lot.receive", "E-1", {"lot_id": lot, "supplier": "SUP-EPCIS", "quantity": qty, "unit": unit}
+            )
+            for lot, (qty, unit) in sorted(needed.items())
+        ]
+    )
 
 
-def test_epcis_transformation_onto_the_ledger(make_energy_park: Callable[[], Park], epcis_examples: Path) -> None:
+def test_epcis_transformation_onto_the_ledger(
+    make_energy_park: Callable[[], Park], epcis_examples: Path
+) -> None:
     park = make_energy_park()
     doc = _example(epcis_examples, "TransformationEvent.json")
     before = state(park.ledger)
@@ -139,8 +152,11 @@ def test_epcis_transformation_onto_the_ledger(make_energy_park: Callable[[], Par
     graph = build_graph(park.ledger)
     g = graph.genealogy("urn:epc:id:sgtin:4012345.077889.25")
     assert {(a.source, a.quantity) for a in g.ancestors} == {
-        ("urn:epc:id:sgtin:4012345.011122.25", 1), ("urn:epc:id:sgtin:4000001.065432.99886655", 1),
-        ("urn:epc:class:lgtin:4012345.011111.4444", 2500), ("urn:epc:class:lgtin:0614141.077777.987", 8)}
+        ("urn:epc:id:sgtin:4012345.011122.25", 1),
+        ("urn:epc:id:sgtin:4000001.065432.99886655", 1),
+        ("urn:epc:class:lgtin:4012345.011111.4444", 2500),
+        ("urn:epc:class:lgtin:0614141.077777.987", 8),
+    }
     lgtin = graph.genealogy("urn:epc:class:lgtin:4012345.011111.4444").lot
     assert (lgtin.received, lgtin.consumed) == (10_000, 10_000)
 
@@ -148,17 +164,22 @@ def test_epcis_transformation_onto_the_ledger(make_energy_park: Callable[[], Par
 def test_epcis_receiving_and_combination(make_energy_park: Callable[[], Park], epcis_examples: Path) -> None:
     park = make_energy_park()
     agg = _example(epcis_examples, "AggregationEvent.json")
-    received = import_epcis_document(park.ledger, agg, "E-1", park.keys["E-1"],
-                                     options=ImportOptions(counterparty="SUP-1"))
+    received = import_epcis_document(
+        park.ledger, agg, "E-1", park.keys["E-1"], options=ImportOptions(counterparty="SUP-1")
+    )
     assert len(received.appended) == 3
-    assert build_graph(park.ledger).node("lot:urn:epc:class:lgtin:4012345.012345.998877").attrs["received"] == 200_500
+    assert (
+        build_graph(park.ledger).node("lot:urn:epc:class:lgtin:4012345.012345.998877").attrs["received"]
+        == 200_500
+    )
     combo = _example(epcis_examples, "Combination_of_different_event.json")
     _receive_inputs(park, combo)
     result = import_epcis_document(park.ledger, combo, "E-1", park.keys["E-1"])
     unsupported = [i for i in result.report.issues if not i.mapped]
     assert len(result.appended) == 4 and result.report.events_seen == 6 and len(unsupported) == 5
-    invalid = import_epcis_document(park.ledger, _example(epcis_examples, "ObjectEvent_with_invalid_action.json"),
-                                    "E-1", park.keys["E-1"])
+    invalid = import_epcis_document(
+        park.ledger, _example(epcis_examples, "ObjectEvent_with_invalid_action.json"), "E-1", park.keys["E-1"]
+    )
     assert invalid.appended == () and len(invalid.report.issues) == 1
     json.dumps(result.to_json())  # JSON-ready
 
@@ -168,12 +189,18 @@ def test_resolve_node() -> None:
     from traceability.plan import Entry
     from traceability.queries import resolve_node
 
-    graph = EvidenceGraph.from_entries([
-        Entry(1, "meter.register", "E-1", {"id": "X", "owner": "E-1", "kind": "consumption"}),
-        Entry(2, "lot.receive", "E-1", {"lot_id": "X", "supplier": "S", "quantity": 1, "unit": "g"}),
-        Entry(3, "lot.receive", "E-1", {"lot_id": "urn:epc:id:sgtin:1.2.3", "supplier": "S", "quantity": 1,
-                                        "unit": "EA"}),
-    ])
+    graph = EvidenceGraph.from_entries(
+        [
+            Entry(1, "meter.register", "E-1", {"id": "X", "owner": "E-1", "kind": "consumption"}),
+            Entry(2, "lot.receive", "E-1", {"lot_id": "X", "supplier": "S", "quantity": 1, "unit": "g"}),
+            Entry(
+                3,
+                "lot.receive",
+                "E-1",
+                {"lot_id": "urn:epc:id:sgtin:1.2.3", "supplier": "S", "quantity": 1, "unit": "EA"},
+            ),
+        ]
+    )
     assert resolve_node(graph, "lot:X") == "lot:X"
     assert resolve_node(graph, "urn:epc:id:sgtin:1.2.3") == "lot:urn:epc:id:sgtin:1.2.3"
     with pytest.raises(UnknownReference, match="ambiguous: lot:X, meter:X") as e:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -31,9 +31,7 @@ from traceability.units import to_base
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def produce(
-    lot: str, qty: int, inputs: list[tuple[str, int]] | None = None, unit: str = "g"
-) -> LotProduce:
+def produce(lot: str, qty: int, inputs: list[tuple[str, int]] | None = None, unit: str = "g") -> LotProduce:
     data: dict[str, Any] = {
         "lot_id": lot,
         "product": "aluminium",
@@ -143,9 +141,7 @@ def test_ship_overdraw_names_lot_available_and_requested() -> None:
     with pytest.raises(MassBalanceViolation) as info:
         check_ship(ship("L-1", 71), balances)
     assert info.value.details == {"lot_id": "L-1", "available": 70, "requested": 71, "unit": "g"}
-    assert (
-        "'L-1'" in info.value.message and "70" in info.value.message and "71" in info.value.message
-    )
+    assert "'L-1'" in info.value.message and "70" in info.value.message and "71" in info.value.message
     assert check_ship(ship("L-1", 70), balances)["L-1"].available == 0
 
 
@@ -177,9 +173,7 @@ def test_direct_self_consumption_is_a_cycle() -> None:
 
 
 def test_indirect_cycle_through_inputs() -> None:
-    result = replay_lots(
-        [receive("A", 100), produce("B", 50, [("A", 10)]), produce("C", 20, [("B", 10)])]
-    )
+    result = replay_lots([receive("A", 100), produce("B", 50, [("A", 10)]), produce("C", 20, [("B", 10)])])
     with pytest.raises(CycleDetected, match="A <- C <- B <- A"):
         check_produce(produce("A", 5, [("C", 1)]), result.balances, result.inputs_of)
 
@@ -223,7 +217,7 @@ def test_to_base(value: float | str, uom: str | None, expected: tuple[int, str])
 )
 def test_to_base_rejects(value: object, uom: str | None) -> None:
     with pytest.raises(InvalidQuantity):
-        to_base(value, uom)  # type: ignore[arg-type]
+        to_base(cast(int, value), uom)  # deliberately also values of other types
 
 
 @given(st.lists(st.tuples(st.sampled_from(["ship", "use"]), st.integers(1, 60)), max_size=30))

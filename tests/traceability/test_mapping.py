@@ -153,16 +153,12 @@ def test_entries_must_increase() -> None:
 
 
 def test_epcis_import_feeds_the_graph(epcis_examples: Any) -> None:
-    result = import_epcis(
-        (epcis_examples / "TransformationEvent.json").read_text(), ImportOptions()
-    )
+    result = import_epcis((epcis_examples / "TransformationEvent.json").read_text(), ImportOptions())
     log = [Entry(n, e.kind, "A-1", e.payload_json()) for n, e in enumerate(result.entries, start=1)]
     graph = EvidenceGraph.from_entries(log)
     up = {r.id for r in graph.upstream("lot:urn:epc:id:sgtin:4012345.077889.25")}
     assert "lot:urn:epc:class:lgtin:4012345.011111.4444" in up
-    assert graph.node(
-        "lot:urn:epc:class:lgtin:4012345.011111.4444"
-    ).placeholder  # never produced or received
+    assert graph.node("lot:urn:epc:class:lgtin:4012345.011111.4444").placeholder  # never produced or received
     assert graph.genealogy("urn:epc:class:lgtin:4012345.011111.4444").lot.consumed == 10_000
 
 
@@ -217,9 +213,7 @@ def random_log(seed: int, n_lots: int) -> list[Entry]:
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 40), st.lists(st.integers(0, 200), max_size=4))
-def test_random_logs_incremental_and_upstream_oracle(
-    seed: int, n_lots: int, cuts: list[int]
-) -> None:
+def test_random_logs_incremental_and_upstream_oracle(seed: int, n_lots: int, cuts: list[int]) -> None:
     log = random_log(seed, n_lots)
     full = EvidenceGraph.from_entries(log)
     step = EvidenceGraph()
@@ -239,9 +233,7 @@ def test_random_logs_incremental_and_upstream_oracle(
         then = nx.DiGraph()
         then.add_nodes_from(g.nodes(data=True))
         then.add_edges_from((u, v) for u, v, d in g.edges(data=True) if d["seq"] <= recorded)
-        expected = {
-            s for n in nx.ancestors(then, fp) | {fp} for s in g.nodes[n]["seqs"] if s <= recorded
-        }
+        expected = {s for n in nx.ancestors(then, fp) | {fp} for s in g.nodes[n]["seqs"] if s <= recorded}
         assert full.evidence(fp) == sorted(expected)
 
 
@@ -262,9 +254,7 @@ def test_lifecycle_kinds_add_their_seqs() -> None:
         )
     )
     assert graph.node("actor:A-1").seqs == (1, 3)
-    assert (
-        graph.node("meter:M-1").seqs == (2, 6) and graph.node("meter:M-1").attrs["retired"] is True
-    )
+    assert graph.node("meter:M-1").seqs == (2, 6) and graph.node("meter:M-1").attrs["retired"] is True
     assert graph.node("gec:5-10").attrs["expired"] is True
     assert set(graph.graph.predecessors("gec:5-10")) == {"gec:1-10", "actor:A-1"}
     run = graph.node("run:7").attrs
@@ -319,9 +309,7 @@ def test_attribution_run_scoped_by_park_or_enterprise() -> None:
     assert graph.node("run:5").attrs["meters"] == ["C-1", "C-2"]
     assert graph.node("run:5").attrs["input_to"] == 4
     assert graph.node("run:6").attrs["meters"] == ["C-1", "C-9"]
-    assert [(seq, code) for seq, code, _ in graph.stats().rejected] == [
-        (7, "traceability.entry_malformed")
-    ]
+    assert [(seq, code) for seq, code, _ in graph.stats().rejected] == [(7, "traceability.entry_malformed")]
 
 
 def test_gec_issue_holder_defaults_to_the_meter_owner() -> None:

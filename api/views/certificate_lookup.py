@@ -1,0 +1,127 @@
+"""The verification page's certificate lookup, from the ledger (``certificates.kinds``).
+
+The ledger records that a certificate exists (``certificate.issue``: its id,
+footprint, the SHA-256 of its signed bytes, the checkpoint it is pinned to,
+the verification statement it cites) and whether it was revoked; the footprint
+figures come from the ``footprint.publish`` entry it certifies. The signed
+document itself travels with its holder: when a copy is kept in
+``documents`` (``<id>.json``) and its digest matches the ledger's, the page
+offers it for download.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from api.views.certificate import CertificateView, EvidenceItem
+from ledger import GreenShares, Ledger, get_actor, green_shares
+
+#: The three shares (DESIGN.md section 4) as the page labels them.
+SHARE_LABELS = {
+    "claimable": "claimable (certificates retired)",
+    "physical": "physical (direct supply)",
+    "hourly_matched": "hourly-matched (direct supply and trades, hour by hour)",
+}
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:.1f} %"
+
+
+def _shares(electricity: dict[str, Any], run_payload: dict[str, Any] | None) -> GreenShares:
+    """The shares of the certified footprint, as ``certificates.figures`` puts them on the certificate."""
+    from certificates.figures import hourly_matched_share
+
+    def kwh(name: str) -> float:
+        return float(electricity.get(name) or 0)
+
+    shares = green_shares(
+        total=kwh("total_kwh"), direct=kwh("direct_physical_kwh"), gec_backed=kwh("claimable_green_kwh")
+    )
+    return GreenShares(shares.physical, hourly_matched_share(run_payload), shares.claimable)
+
+
+def _document(documents: Path | None, certificate_id: str, digest: str) -> dict[str, Any] | None:
+    if documents is None:
+        return None
+    path = documents / f"{certificate_id}.json"
+    if not path.is_file():
+        return None
+    from certificates.document import Certificate
+
+    try:
+        cert = Certificate.from_bytes(path.read_bytes())
+    except Exception:  # noqa: BLE001 - a bad file is simply not offered
+        return None
+    return cert.data if cert.content_digest() == digest else None
+
+
+def ledger_certificate_lookup(ledger: Ledger, documents: Path | None = None) -> Any:
+    """A ``certificate_id -> CertificateView | None`` function over ``ledger``."""
+    from certificates.kinds import certificate_status, get_certificate
+    from lca.kinds import get_footprint
+
+    def lookup(certificate_id: str) -> CertificateView | None:
+        with ledger.db.read_session() as s:
+            record = get_certificate(s, certificate_id)
+            if record is None:
+                return None
+            status = certificate_status(s, certificate_id)
+            footprint = get_footprint(s, record.footprint_id)
+            issuer = get_actor(s, record.issuer)
+        publish = ledger.entry(footprint.seq) if footprint is not None else None
+        issue = ledger.entry(record.seq)
+        payload: dict[str, Any] = publish.payload if publish is not None else {}
+        electricity = (payload.get("results") or {}).get("electricity") or {}
+        run_payload = None
+        evidence = [EvidenceItem(issue.seq, issue.kind, issue.hash, "the certificate's record")]
+        if publish is not None:
+            evidence.append(EvidenceItem(publish.seq, publish.kind, publish.hash, "the certified footprint"))
+        verifier = None
+        if record.statement_seq is not None:
+            statement = ledger.entry(record.statement_seq)
+            verifier = statement.actor
+            evidence.append(
+                EvidenceItem(statement.seq, statement.kind, statement.hash, "verification statement")
+            )
+        if footprint is not None and footprint.attribution_run_seq is not None:
+            run = ledger.entry(footprint.attribution_run_seq)
+            run_payload = run.payload
+            evidence.append(EvidenceItem(run.seq, run.kind, run.hash, "hourly green-power attribution"))
+        shares = _shares(electricity, run_payload)
+        unit = f"{payload.get('declared_unit_amount', '')} {payload.get('declared_unit', '')}".strip()
+        reason = (
+            record.revoke_reason
+            if status == "revoked"
+            else (
+                "the footprint was recomputed; a newer certificate supersedes this one"
+                if status == "superseded"
+                else None
+            )
+        )
+        return CertificateView(
+            certificate_id=certificate_id,
+            status=status,
+            product=str(payload.get("product_name") or (footprint.product_id if footprint else "")),
+            declared_unit=unit or "—",
+            period=f"{footprint.period_start} – {footprint.period_end}" if footprint else "—",
+            market_based=f"{footprint.pcf_market:.4g} kgCO2e" if footprint else "—",
+            location_based=f"{footprint.pcf_location:.4g} kgCO2e" if footprint else "—",
+            green_shares={label: _pct(getattr(shares, name)) for name, label in SHARE_LABELS.items()},
+            issuer=f"{issuer.name} ({issuer.actor_id})" if issuer else record.issuer,
+            verifier=verifier,
+            evidence=evidence,
+            status_reason=reason,
+            document=_document(documents, certificate_id, record.sha256),
+            checkpoint=_checkpoint(ledger, record.checkpoint_size),
+        )
+
+    return lookup
+
+
+def _checkpoint(ledger: Ledger, size: int) -> str | None:
+    try:
+        return ledger.checkpoint(size)
+    except Exception:  # noqa: BLE001 - an unpinned size just shows no checkpoint
+        return None

@@ -1,0 +1,267 @@
+"""The ``attribution.run`` kind: a recorded, reproducible attribution.
+
+Payload: the period (``first_month..last_month``, UTC calendar months), the
+scope (a list of consumer meters, or every consumer meter of a park or of an
+enterprise), the range of the log that was read (``log_start`` = 0,
+``log_end`` = the log size when the inputs were read), the method version,
+the ``on_missing`` policy, the SHA-256 of every month's canonical result and
+the period hash over them (:func:`ledger.attribution.encoding.period_hash`).
+
+Rule, inside the append transaction (so every recorded run is reproducible):
+the attribution is re-run month by month from the current projections and
+every month hash must equal the recorded one. On a difference the entry is
+rejected with ``attribution.hash_mismatch`` when ``log_end`` is the current
+log size (the inputs are the ones claimed, the hash is wrong), and with
+``attribution.log_moved`` when the log has grown since ``log_end`` (the
+inputs may have changed: re-run and resubmit). A run whose ``log_end`` is
+behind the log is accepted only when its hashes match *and* no projected
+input of its meters and months (reading batches overlapping the period,
+corrections, links, settlements, retirements, meter registrations) carries
+a ``seq >= log_end`` (:func:`ledger.attribution.inputs.changed_since`): then
+the state at ``log_end`` and now are the same inputs, and a re-run from log
+``[0, log_end)`` reproduces the hash. Failures of the inputs keep their own codes
+(``attribution.unknown_meter``, ``attribution.not_consumer``,
+``attribution.missing_readings``, ``attribution.meter_not_owned``, ...).
+
+Who may submit: the operator and verifiers for any scope; an enterprise for
+meters it owns or for itself; a park actor for meters of parks it
+administers or for such a park (``attribution.not_authorised`` otherwise).
+
+The projection (:mod:`ledger.attribution.store`) is computed by the rule and
+written by the projection step; the rows of a run are held zlib-compressed
+between the two (a few KiB per meter-month).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from ledger.attribution.encoding import result_hash
+from ledger.attribution.engine import PeriodRun, attribute_period
+from ledger.attribution.inputs import Scope, changed_since, load_month, resolve_scope
+from ledger.attribution.records import MonthInputs
+from ledger.attribution.result import METHOD_VERSION, MonthResult
+from ledger.attribution.store import TABLES, AttributionRunRow, month_rows
+from ledger.energy.meters import all_meters
+from ledger.energy.parks import RecordId, get_park
+from ledger.energy.periods import months_between
+from ledger.errors import RuleViolation
+from ledger.kinds.actors import ActorId
+from ledger.log.entry import Entry
+from ledger.store.actors import require_actor
+from ledger.store.registry import REGISTRY, AppendContext, EntryKind
+
+__all__ = ["AttributionRunPayload", "MAX_MONTHS", "RUN", "compute", "scope_of"]
+
+MAX_MONTHS = 1200  # a century of months; keeps the payload small
+_HEX64 = r"^[0-9a-f]{64}$"
+_ROWS = "attribution.rows"
+
+
+class AttributionRunPayload(BaseModel):
+    """Payload of ``attribution.run``. Exactly one of ``meters``, ``park``, ``enterprise``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    first_month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    last_month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    meters: list[RecordId] | None = Field(default=None, min_length=1, max_length=10_000)
+    park: RecordId | None = None
+    enterprise: ActorId | None = None
+    log_start: int = Field(default=0, ge=0)
+    log_end: int = Field(ge=1)
+    method: str = Field(min_length=1, max_length=64)
+    on_missing: Literal["raise", "gap"] = "raise"
+    month_sha256: list[str] = Field(min_length=1, max_length=MAX_MONTHS)
+    sha256: str = Field(pattern=_HEX64)
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> AttributionRunPayload:
+        if sum(x is not None for x in (self.meters, self.park, self.enterprise)) != 1:
+            raise ValueError("exactly one of meters, park, enterprise is required")
+        return self
+
+
+def scope_of(p: AttributionRunPayload) -> Scope:
+    """The payload's scope."""
+    return Scope(meters=None if p.meters is None else tuple(p.meters), park=p.park, enterprise=p.enterprise)
+
+
+Sink = Callable[[MonthInputs, MonthResult, str, tuple[str, ...]], None]
+
+
+def compute(
+    session: Session,
+    scope: Scope,
+    months: tuple[str, ...],
+    on_missing: Literal["raise", "gap"],
+    sink: Sink | None = None,
+) -> PeriodRun:
+    """Attribute ``months`` for ``scope`` from the projections visible in ``session``.
+
+    One month in memory at a time. ``sink(inputs, result, month_hash,
+    requested)`` sees every month. Raises the inputs' named errors.
+    """
+    requested_of: dict[str, tuple[str, ...]] = {}
+    hashes: list[str] = []
+
+    def load(month: str) -> MonthInputs:
+        requested_of[month] = resolve_scope(session, scope, month)
+        return load_month(session, month, requested_of[month])
+
+    def collect(inputs: MonthInputs, result: MonthResult) -> None:
+        h = result_hash(result)  # the driver hashes too; this one feeds the sink
+        hashes.append(h)
+        if sink is not None:
+            sink(inputs, result, h, requested_of[inputs.month])
+
+    run = attribute_period(months, load, on_missing=on_missing, sink=collect)
+    assert tuple(hashes) == run.month_hashes  # the driver hashes the same results
+    return run
+
+
+def _authorise(session: Session, actor_id: str, scope: Scope) -> None:
+    role = require_actor(session, actor_id).role
+    if role in ("operator", "verifier"):
+        return
+    meters = all_meters(session)
+
+    def administers(park_id: str) -> bool:
+        park = get_park(session, park_id)
+        return park is not None and park.admin == actor_id
+
+    if scope.meters is not None:
+        known = [meters[m] for m in scope.meters if m in meters]
+        ok = all(m.owner == actor_id if role == "enterprise" else administers(m.park_id) for m in known)
+    elif scope.park is not None:
+        ok = role == "park" and administers(scope.park)
+    else:
+        ok = role == "enterprise" and scope.enterprise == actor_id
+    if not ok:
+        raise RuleViolation(
+            f"actor {actor_id!r} ({role}) may not record an attribution of {scope.describe()}",
+            code="attribution.not_authorised",
+            actor=actor_id,
+        )
+
+
+def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
+    if p.method != METHOD_VERSION:
+        raise RuleViolation(
+            f"method {p.method!r} is not this ledger's {METHOD_VERSION!r}",
+            code="attribution.method_unsupported",
+            method=p.method,
+        )
+    months = months_between(p.first_month, p.last_month)
+    if len(months) > MAX_MONTHS or len(months) != len(p.month_sha256):
+        raise RuleViolation(
+            f"{len(p.month_sha256)} month hashes for {len(months)} months "
+            f"{p.first_month}..{p.last_month} (at most {MAX_MONTHS})",
+            code="attribution.bad_period",
+        )
+    if p.log_start != 0 or p.log_end > ctx.seq:
+        raise RuleViolation(
+            f"log range [{p.log_start}, {p.log_end}) must start at 0 and end by {ctx.seq}",
+            code="attribution.bad_range",
+            log_end=p.log_end,
+            log_size=ctx.seq,
+        )
+    scope = scope_of(p)
+    _authorise(ctx.session, entry.actor, scope)
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES}
+
+    def sink(inputs: MonthInputs, result: MonthResult, h: str, requested: tuple[str, ...]) -> None:
+        i = len(rows["months"])
+        if h != p.month_sha256[i]:
+            moved = p.log_end < ctx.seq
+            raise RuleViolation(
+                f"month {inputs.month}: re-run gives sha256 {h}, the entry says {p.month_sha256[i]}"
+                + (
+                    f"; the log grew from {p.log_end} to {ctx.seq} entries: re-run and resubmit"
+                    if moved
+                    else ""
+                ),
+                code="attribution.log_moved" if moved else "attribution.hash_mismatch",
+                month=inputs.month,
+                expected=p.month_sha256[i],
+                actual=h,
+            )
+        for key, new in month_rows(entry.seq, inputs, result, h, frozenset(requested)).items():
+            rows[key].extend(new)
+
+    run = compute(ctx.session, scope, months, p.on_missing, sink)
+    if p.log_end < ctx.seq:
+        # Same hashes now; but were they those of log [0, log_end)? Only if no input changed since.
+        meters = {
+            m for r in rows["months"] for col in ("consumer_ids", "generator_ids") for m in json.loads(r[col])
+        }
+        moved = changed_since(ctx.session, p.log_end, months, sorted(meters))
+        if moved is not None:
+            raise RuleViolation(
+                f"the inputs changed at seq {moved}, after the run's log_end {p.log_end}: "
+                "re-run and resubmit",
+                code="attribution.log_moved",
+                changed_seq=moved,
+                log_end=p.log_end,
+            )
+    if run.sha256 != p.sha256:
+        raise RuleViolation(
+            f"period sha256 {run.sha256} differs from the entry's {p.sha256}",
+            code="attribution.hash_mismatch",
+            expected=p.sha256,
+            actual=run.sha256,
+        )
+    ctx.cache[_ROWS] = (entry.seq, rows)
+
+
+def _apply(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
+    seq, rows = ctx.cache.pop(_ROWS)
+    assert seq == entry.seq  # computed by _check for this very entry
+    scope = scope_of(p)
+    ctx.session.execute(
+        insert(cast(Table, AttributionRunRow.__table__)),
+        [
+            {
+                "seq": entry.seq,
+                "actor": entry.actor,
+                "first_month": p.first_month,
+                "last_month": p.last_month,
+                "scope": json.dumps(
+                    {
+                        "meters": None if scope.meters is None else list(scope.meters),
+                        "park": scope.park,
+                        "enterprise": scope.enterprise,
+                    },
+                    sort_keys=True,
+                    separators=(",", ":"),
+                ),
+                "log_end": p.log_end,
+                "method": p.method,
+                "on_missing": p.on_missing,
+                "sha256": p.sha256,
+            }
+        ],
+    )
+    for key, model in TABLES.items():
+        table: Table = model.__table__  # type: ignore[assignment]
+        batch = rows[key]
+        for i in range(0, len(batch), 1000):  # bounded statement size on both backends
+            ctx.session.execute(insert(table), batch[i : i + 1000])
+
+
+RUN = REGISTRY.register(
+    EntryKind(
+        "attribution.run",
+        AttributionRunPayload,
+        _check,
+        _apply,
+        roles=frozenset({"operator", "verifier", "enterprise", "park"}),
+        summary="A reproducible attribution: period, meters, log range read, method, result SHA-256.",
+    )
+)

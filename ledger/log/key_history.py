@@ -1,0 +1,38 @@
+"""Actor keys replayed from the entries alone, for verifying a log without its projections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ledger.log.entry import Entry
+
+
+@dataclass
+class KeyHistory:
+    """Pure replay of actor keys, for verifying a log (or a certificate's evidence) without projections.
+
+    Feed entries in seq order: ``key_for`` the entry (the key it must be signed
+    with), then ``apply`` it. ``keys`` holds each actor's current key and
+    ``since`` the seq of the entry that set it. A second ``actor.register`` of
+    an actor does not replace its key (only ``actor.rotate_key`` does).
+    """
+
+    keys: dict[str, str] = field(default_factory=dict)
+    since: dict[str, int] = field(default_factory=dict)
+
+    def key_for(self, entry: Entry) -> str | None:
+        """The key ``entry`` must be signed with, or None when its actor is unknown."""
+        if entry.seq == 0 and entry.kind == "actor.register":
+            return str(entry.payload.get("public_key"))
+        return self.keys.get(entry.actor)
+
+    def apply(self, entry: Entry) -> None:
+        """Update keys after ``entry`` (only actor kinds with a string actor id change them)."""
+        if entry.kind == "actor.register":
+            actor = entry.payload.get("id")
+            if isinstance(actor, str) and actor not in self.keys:
+                self.keys[actor], self.since[actor] = str(entry.payload.get("public_key")), entry.seq
+        elif entry.kind == "actor.rotate_key":
+            actor = entry.payload.get("actor_id")
+            if isinstance(actor, str):
+                self.keys[actor], self.since[actor] = str(entry.payload.get("public_key")), entry.seq

@@ -1,0 +1,403 @@
+"""Verify a log from its stored rows alone: bodies, hashes, chain, signatures, tree, checkpoints.
+
+The core works on plain rows, so the same code checks a live database and an
+exported ``log.jsonl``. Signatures (the costly part) are checked in worker
+processes when ``workers > 1``; everything else runs in one ordered pass. The
+report names the first bad ``seq`` (or checkpoint), a stable ``code`` and why.
+
+Beyond recomputing what the rows claim, three rules catch what a database
+writer could do without breaking any hash (DESIGN.md section 3):
+
+- the newest checkpoint must cover the end of the log (``checkpoint.unsealed_tail``):
+  deleting checkpoints or appending rows without one is found;
+- signed content appears once (``entry.replayed``): a copy of a signed entry
+  appended with a correct chain is found;
+- with ``against`` (a checkpoint saved earlier by a buyer, a verifier or a
+  witness) the log must extend it, shown by an RFC 9162 consistency proof
+  from it to the newest checkpoint (``log.rollback``, ``log.fork``);
+- with ``policy``, the newest checkpoint must carry a quorum of witness
+  cosignatures (``policy.not_satisfied``, ``cosignature.*``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from ledger.errors import IntegrityFailure, LedgerError
+from ledger.log import merkle
+from ledger.log.checkpoint import Checkpoint, check_checkpoint, parse_note
+from ledger.log.consistency import check_extends
+from ledger.log.entry import GENESIS_PREV, Entry, signed_bytes_of_body
+from ledger.log.keys import Ed25519PublicKey, public_key_from_b64
+from ledger.log.policy import Policy
+
+_CHUNK = 4000
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """A log row as stored: seq, kind column, canonical body text, hash column (hex)."""
+
+    seq: int
+    kind: str
+    body: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A stored checkpoint note for ``size`` entries."""
+
+    size: int
+    note: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The outcome of a verification. ``ok`` only when every check passed.
+
+    On failure ``code`` names the rule (``entry.hash_mismatch``, ``chain.broken``,
+    ``checkpoint.unsealed_tail``, ``entry.replayed``, ``log.rollback``, ``log.fork``,
+    ``policy.not_satisfied`` …) and ``first_bad_seq`` or ``bad_checkpoint_size``
+    where. ``against_size`` is the size of the saved checkpoint the log was shown
+    to extend; ``witnesses`` the policy witnesses that cosigned the newest checkpoint.
+    """
+
+    ok: bool
+    size: int
+    checkpoints_checked: int
+    first_bad_seq: int | None = None
+    bad_checkpoint_size: int | None = None
+    reason: str | None = None
+    code: str | None = None
+    against_size: int | None = None
+    witnesses: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        """JSON-ready form (the CLI's ``--json`` output)."""
+        out = asdict(self)
+        out["witnesses"] = list(self.witnesses)
+        return out
+
+
+_Bad = tuple[int, str, str]  # (seq, code, reason)
+
+
+def _entry_problem(seq: int, body: str, key_b64: str | None) -> tuple[str, str] | None:
+    """Per-entry checks that need no order: canonical body and signature. (code, reason) or None."""
+    try:
+        entry = Entry.from_body(body)
+    except LedgerError as e:
+        return "entry.malformed", f"body malformed: {e.message}"
+    if key_b64 is None:
+        return "entry.actor_unknown", f"actor {entry.actor!r} is not registered before seq {seq}"
+    try:
+        key = public_key_from_b64(key_b64)
+    except LedgerError:
+        return "entry.actor_key_malformed", f"actor {entry.actor!r} has a malformed registered key"
+    if not entry.submission().signature_valid(key):
+        return (
+            "entry.signature_invalid",
+            f"signature by {entry.actor!r} does not verify against its key at seq {seq}",
+        )
+    return None
+
+
+def _check_chunk(tasks: Sequence[tuple[int, str, str | None]]) -> _Bad | None:
+    for seq, body, key in tasks:
+        problem = _entry_problem(seq, body, key)
+        if problem is not None:
+            return seq, problem[0], problem[1]
+    return None
+
+
+def verify_log(
+    rows: Iterable[StoredEntry],
+    checkpoints: Sequence[StoredCheckpoint],
+    *,
+    origin: str,
+    operator_key: Ed25519PublicKey,
+    merkle_nodes: Iterable[tuple[int, int, bytes]] | None = None,
+    workers: int = 1,
+    against: str | None = None,
+    policy: Policy | None = None,
+) -> VerifyReport:
+    """Recompute everything the log claims and report the first failure.
+
+    Checks, in log order: contiguous seq from 0; stored hash = leaf hash of the
+    body; body canonical and well formed with the row's seq and kind; ``prev``
+    = previous hash (genesis: 64 zeros); signature against the key the actor
+    held at that seq; signed content not seen before; then every checkpoint's
+    signature (by ``origin`` with ``operator_key``) and root; that the newest
+    checkpoint covers every entry; when given, every stored Merkle node; that
+    the log extends ``against`` (a signed checkpoint note saved earlier); that
+    the newest checkpoint meets ``policy``.
+    """
+    from ledger.log.key_history import KeyHistory
+
+    history = KeyHistory()
+    leaves: list[bytes] = []
+    expected_prev = GENESIS_PREV
+    first_bad: _Bad | None = None
+    tasks: list[tuple[int, str, str | None]] = []
+    seen: dict[bytes, int] = {}
+
+    for expected_seq, row in enumerate(rows):
+        problem = _ordered_problem(expected_seq, row, expected_prev)
+        if problem is not None:
+            first_bad = (expected_seq, *problem)
+            break
+        signed = signed_bytes_of_body(row.body)
+        if signed is not None:  # None: not canonical, which the body check reports
+            digest = hashlib.sha256(signed).digest()
+            if digest in seen:
+                first_bad = (
+                    row.seq,
+                    "entry.replayed",
+                    (f"signed content of seq {seen[digest]} appears again (a replayed signature)"),
+                )
+                break
+            seen[digest] = row.seq
+        entry_obj = json.loads(row.body)
+        light = Entry(
+            seq=row.seq,
+            kind=entry_obj["kind"],
+            actor=entry_obj["actor"],
+            recorded_at="",
+            payload=entry_obj["payload"],
+            prev=entry_obj["prev"],
+            sig=str(entry_obj.get("sig")),
+        )
+        tasks.append((row.seq, row.body, history.key_for(light)))
+        history.apply(light)
+        leaves.append(bytes.fromhex(row.hash))
+        expected_prev = row.hash
+    del seen
+
+    # Signatures: the earliest failure among the entries before any ordered failure.
+    sig_bad = _check_signatures(tasks, workers)
+    if sig_bad is not None and (first_bad is None or sig_bad[0] < first_bad[0]):
+        first_bad = sig_bad
+    if first_bad is not None:
+        return VerifyReport(
+            False, len(leaves), 0, first_bad_seq=first_bad[0], code=first_bad[1], reason=first_bad[2]
+        )
+
+    size = len(leaves)
+    report, newest = _verify_tree(leaves, checkpoints, origin, operator_key, merkle_nodes, size)
+    if not report.ok or newest is None:
+        return report
+    if against is not None:
+        report = _verify_against(report, leaves, newest, against, origin, operator_key)
+        if not report.ok:
+            return report
+    if policy is not None:
+        result = policy.check(newest.note)
+        if not result.ok:
+            return VerifyReport(
+                False,
+                size,
+                report.checkpoints_checked,
+                bad_checkpoint_size=newest.size,
+                code=result.code,
+                reason=f"witness policy: {result.reason}",
+                against_size=report.against_size,
+                witnesses=result.cosigned,
+            )
+        report = VerifyReport(
+            True,
+            size,
+            report.checkpoints_checked,
+            against_size=report.against_size,
+            witnesses=result.cosigned,
+        )
+    return report
+
+
+def _ordered_problem(expected_seq: int, row: StoredEntry, expected_prev: str) -> tuple[str, str] | None:
+    if row.seq != expected_seq:
+        return "entry.seq_gap", f"seq gap: expected {expected_seq}, found {row.seq}"
+    actual = merkle.leaf_hash(row.body.encode("utf-8")).hex()
+    if actual != row.hash:
+        return (
+            "entry.hash_mismatch",
+            f"stored hash {row.hash[:16]}… does not match the body's hash {actual[:16]}…",
+        )
+    try:
+        obj = json.loads(row.body)
+    except json.JSONDecodeError as e:
+        return "entry.malformed", f"body is not JSON: {e}"
+    if not isinstance(obj, dict) or obj.get("seq") != row.seq:
+        seq = obj.get("seq") if isinstance(obj, dict) else None
+        return "entry.seq_mismatch", f"body seq {seq!r} differs from row seq {row.seq}"
+    if obj.get("kind") != row.kind:
+        return "entry.kind_mismatch", f"body kind {obj.get('kind')!r} differs from row kind {row.kind!r}"
+    if obj.get("prev") != expected_prev:
+        return (
+            "chain.broken",
+            f"chain broken: prev {str(obj.get('prev'))[:16]}… is not the hash of seq {row.seq - 1}",
+        )
+    if not isinstance(obj.get("payload"), dict) or not isinstance(obj.get("actor"), str):
+        return "entry.malformed", "body lacks actor or payload"
+    if not isinstance(obj.get("kind"), str):
+        return "entry.malformed", "body lacks a kind"
+    return None
+
+
+def _check_signatures(tasks: list[tuple[int, str, str | None]], workers: int) -> _Bad | None:
+    chunks = [tasks[i : i + _CHUNK] for i in range(0, len(tasks), _CHUNK)]
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            bad = _check_chunk(chunk)
+            if bad is not None:
+                return bad
+        return None
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for bad in pool.map(_check_chunk, chunks):
+            if bad is not None:
+                return bad  # chunks come back in order, so this is the earliest
+    return None
+
+
+def _verify_tree(
+    leaves: list[bytes],
+    checkpoints: Sequence[StoredCheckpoint],
+    origin: str,
+    operator_key: Ed25519PublicKey,
+    merkle_nodes: Iterable[tuple[int, int, bytes]] | None,
+    size: int,
+) -> tuple[VerifyReport, StoredCheckpoint | None]:
+    """Every checkpoint's signature and root, the sealed end, the stored nodes; and the newest checkpoint."""
+    ordered = sorted(checkpoints, key=lambda c: c.size)
+    frontier: list[bytes] = []
+    built = 0
+    all_nodes: dict[tuple[int, int], bytes] = {}
+
+    def bad(cp: StoredCheckpoint, code: str, reason: str) -> tuple[VerifyReport, None]:
+        return VerifyReport(False, size, 0, bad_checkpoint_size=cp.size, code=code, reason=reason), None
+
+    for cp in ordered:
+        check = check_checkpoint(cp.note, origin, operator_key)
+        if not check.ok or check.checkpoint is None:
+            return bad(cp, "checkpoint.invalid", f"checkpoint: {check.reason}")
+        if check.checkpoint.size != cp.size or check.checkpoint.origin != origin:
+            return bad(
+                cp,
+                "checkpoint.mismatch",
+                f"checkpoint note says size {check.checkpoint.size}, origin {check.checkpoint.origin!r}",
+            )
+        if cp.size > size:
+            return bad(
+                cp, "checkpoint.beyond_log", f"checkpoint for size {cp.size} but the log has {size} entries"
+            )
+        nodes, frontier = merkle.append_leaves(frontier, built, leaves[built : cp.size])
+        if merkle_nodes is not None:
+            all_nodes.update(((lv, ix), h) for lv, ix, h in nodes)
+        built = cp.size
+        if merkle.root_from_frontier(frontier) != check.checkpoint.root_hash:
+            return bad(
+                cp,
+                "checkpoint.root_mismatch",
+                f"checkpoint root does not match the log's first {cp.size} entries",
+            )
+    covered = ordered[-1].size if ordered else 0
+    if covered < size:
+        where = f"the newest checkpoint covers {covered}" if ordered else "there is no checkpoint"
+        return VerifyReport(
+            False,
+            size,
+            len(ordered),
+            first_bad_seq=covered,
+            code="checkpoint.unsealed_tail",
+            reason=(
+                f"unsealed tail of {size - covered} entries: the log has {size} entries "
+                f"but {where} (deleted checkpoints, or rows added without one)"
+            ),
+        ), None
+    if merkle_nodes is not None:
+        nodes, frontier = merkle.append_leaves(frontier, built, leaves[built:])
+        all_nodes.update(((lv, ix), h) for lv, ix, h in nodes)
+        stored = 0
+        for lv, ix, h in merkle_nodes:
+            stored += 1
+            if all_nodes.get((lv, ix)) != h:
+                first = ix << lv
+                return VerifyReport(
+                    False,
+                    size,
+                    len(ordered),
+                    first_bad_seq=first,
+                    code="merkle.node_mismatch",
+                    reason=f"stored Merkle node (level {lv}, index {ix}) does not match the entries",
+                ), None
+        if stored != len(all_nodes):
+            return VerifyReport(
+                False,
+                size,
+                len(ordered),
+                code="merkle.node_missing",
+                reason=f"{len(all_nodes) - stored} Merkle nodes missing from storage",
+            ), None
+    return VerifyReport(True, size, len(ordered)), (ordered[-1] if ordered else None)
+
+
+def _verify_against(
+    report: VerifyReport,
+    leaves: list[bytes],
+    newest: StoredCheckpoint,
+    against: str,
+    origin: str,
+    operator_key: Ed25519PublicKey,
+) -> VerifyReport:
+    """Whether the log (whose newest checkpoint is ``newest``) extends the saved checkpoint ``against``."""
+    size, n_cp = report.size, report.checkpoints_checked
+    saved_check = check_checkpoint(against, origin, operator_key)
+    if not saved_check.ok or saved_check.checkpoint is None:
+        # Not ours: name another log's checkpoint as such, anything else as a bad note.
+        try:
+            other = parse_note(against)[0].origin
+        except LedgerError:
+            other = None
+        code = "log.other_origin" if other is not None and other != origin else "against.invalid"
+        return VerifyReport(
+            False,
+            size,
+            n_cp,
+            code=code,
+            reason=f"saved checkpoint is not a checkpoint of {origin!r} signed by the operator: "
+            f"{saved_check.reason}",
+        )
+    saved = saved_check.checkpoint
+    latest = Checkpoint(origin, newest.size, merkle.root(leaves[: newest.size]))
+    proof = merkle.consistency_proof(leaves[: newest.size], saved.size) if saved.size <= newest.size else []
+    result = check_extends(saved, latest, proof)
+    if not result.ok:
+        code, reason = result.code or "log.fork", result.reason or ""
+        if code == "log.inconsistent":  # we built the proof from the log itself: its prefix differs
+            code = "log.fork"
+            reason = (
+                f"fork: the log's first {saved.size} entries are not the ones the saved checkpoint "
+                f"signed (history rewritten); no consistency proof from {saved.size} to {newest.size} exists"
+            )
+        return VerifyReport(False, size, n_cp, bad_checkpoint_size=saved.size, code=code, reason=reason)
+    return VerifyReport(True, size, n_cp, against_size=saved.size)
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterable[StoredEntry]:
+    """Rows from an exported ``log.jsonl`` (one ``{"seq","kind","body","hash"}`` object a line).
+
+    ``IntegrityFailure(export.malformed)`` naming the line when one is not such an object.
+    """
+    for n, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                obj = json.loads(line)
+                yield StoredEntry(int(obj["seq"]), str(obj["kind"]), str(obj["body"]), str(obj["hash"]))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise IntegrityFailure(
+                    f"log line {n} is not a stored row: {e}", code="export.malformed", line=n
+                ) from e

@@ -1,0 +1,109 @@
+"""The registry of entry kinds.
+
+Each kind has a pydantic payload schema, an optional rule check run inside the
+append transaction, and an optional projection step. Later packages add their
+kinds by registering them here (see ``ledger.store.plugins`` for how they are found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from ledger.errors import RuleViolation, SchemaViolation
+from ledger.log.entry import Entry
+
+
+@dataclass
+class AppendContext:
+    """What rules and projections see: the open transaction and where the entry lands.
+
+    ``session`` is the append's own transaction; projections write through it,
+    so a rejected batch leaves nothing behind. ``cache`` lets a kind keep
+    per-batch state (e.g. loaded holdings) between entries of one batch.
+    """
+
+    session: Session
+    seq: int
+    recorded_at: datetime
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+Rule = Callable[[AppendContext, Entry, Any], None]
+Projector = Callable[[AppendContext, Entry, Any], None]
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """One kind of ledger entry.
+
+    ``check`` raises ``RuleViolation`` (with a stable code) when the entry
+    breaks a domain rule; ``apply`` updates projections. Both receive the
+    validated payload model. ``roles``, when given, are the actor roles that
+    may submit the kind.
+    """
+
+    name: str
+    payload: type[BaseModel]
+    check: Rule | None = None
+    apply: Projector | None = None
+    roles: frozenset[str] | None = None
+    summary: str = ""
+
+    def validate(self, payload: dict[str, Any]) -> BaseModel:
+        """Validate a payload against the schema; ``SchemaViolation`` names every error."""
+        try:
+            return self.payload.model_validate(payload)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(payload)'}: {err['msg']}" for err in e.errors()
+            )
+            raise SchemaViolation(
+                f"{self.name} payload invalid: {problems}",
+                code="schema.invalid",
+                kind=self.name,
+                errors=[{"loc": [str(p) for p in err["loc"]], "msg": err["msg"]} for err in e.errors()],
+            ) from e
+
+
+class KindRegistry:
+    """Name → ``EntryKind``. Registering a name twice with a different kind is an error."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, EntryKind] = {}
+
+    def register(self, kind: EntryKind) -> EntryKind:
+        """Add ``kind``; idempotent for the same object (modules may be re-imported)."""
+        existing = self._kinds.get(kind.name)
+        if existing is not None and existing is not kind and existing.payload is not kind.payload:
+            raise ValueError(f"entry kind {kind.name!r} is registered already")
+        self._kinds[kind.name] = kind
+        return kind
+
+    def get(self, name: str) -> EntryKind:
+        """The kind called ``name``; ``RuleViolation`` (``kind.unknown``) if there is none."""
+        try:
+            return self._kinds[name]
+        except KeyError:
+            raise RuleViolation(
+                f"unknown entry kind {name!r}; known kinds: {', '.join(sorted(self._kinds))}",
+                code="kind.unknown",
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+    def __iter__(self) -> Iterator[EntryKind]:
+        return iter(sorted(self._kinds.values(), key=lambda k: k.name))
+
+    def names(self) -> list[str]:
+        """Registered kind names, sorted."""
+        return sorted(self._kinds)
+
+
+REGISTRY = KindRegistry()

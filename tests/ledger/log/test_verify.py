@@ -1,0 +1,132 @@
+"""Tamper evidence: any changed byte of a stored body, hash or checkpoint is found where it is."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from ledger.log.keys import generate_key, public_key_b64
+from ledger.store.append import Ledger
+from ledger.store.export import export_ledger, verify_export
+from ledger.store.tables import CheckpointRow, LedgerEntryRow, MerkleNodeRow
+from tests.conftest import Park
+
+
+def _build(park: Park, n: int = 12) -> Ledger:
+    for i in range(n):
+        park.register(f"E-{i}", "enterprise")
+    park.ledger.append(
+        [
+            park.sign(
+                "actor.rotate_key",
+                "E-3",
+                {"actor_id": "E-3", "public_key": public_key_b64(generate_key().public_key())},
+            )
+        ]
+    )
+    return park.ledger
+
+
+def _flip(text: str, pos: int) -> str:
+    ch = text[pos]
+    repl = "0" if ch != "0" else "1"
+    if ch.isalpha():
+        repl = "x" if ch != "x" else "y"
+    return text[:pos] + repl + text[pos + 1 :]
+
+
+def _set(ledger: Ledger, column: str, seq: int, value: str) -> None:
+    with ledger.db.write_session() as s:
+        s.execute(update(LedgerEntryRow).where(LedgerEntryRow.seq == seq).values({column: value}))
+
+
+def test_every_body_and_hash_flip_is_found_at_its_seq(make_park: Callable[[], Park]) -> None:
+    ledger = _build(make_park())
+    assert ledger.verify().ok
+    rng = random.Random(7)
+    rows = list(ledger.stored_rows())
+    for row in rows:
+        for column, original in (("body", row.body), ("hash", row.hash)):
+            pos = rng.randrange(len(original))
+            _set(ledger, column, row.seq, _flip(original, pos))
+            report = ledger.verify()
+            assert not report.ok
+            assert report.first_bad_seq == row.seq, (column, pos, report)
+            _set(ledger, column, row.seq, original)
+    assert ledger.verify().ok
+
+
+def test_body_and_hash_rewritten_together_break_the_chain_or_checkpoint(
+    make_park: Callable[[], Park],
+) -> None:
+    ledger = _build(make_park())
+    rows = list(ledger.stored_rows())
+    from ledger.log import merkle
+
+    for row in (rows[2], rows[-1]):
+        body = (
+            row.body.replace('"name":"E-', '"name":"F-', 1)
+            if '"name":"E-' in row.body
+            else row.body.replace('"v":1', '"v":1 ', 1)
+        )
+        _set(ledger, "body", row.seq, body)
+        _set(ledger, "hash", row.seq, merkle.leaf_hash(body.encode()).hex())
+        report = ledger.verify()
+        assert not report.ok
+        # a forged middle entry breaks its signature; a forged last entry also breaks the checkpoints
+        assert report.first_bad_seq == row.seq or report.bad_checkpoint_size is not None
+        _set(ledger, "body", row.seq, row.body)
+        _set(ledger, "hash", row.seq, row.hash)
+    assert ledger.verify().ok
+
+
+def test_every_checkpoint_flip_is_found_at_its_size(make_park: Callable[[], Park]) -> None:
+    ledger = _build(make_park(), n=4)
+    rng = random.Random(11)
+    with ledger.db.read_session() as s:
+        notes = list(s.execute(select(CheckpointRow.size, CheckpointRow.note)))
+    for size, note in notes:
+        for pos in rng.sample(range(len(note)), 5):
+            if note[pos] == "\n":
+                continue
+            with ledger.db.write_session() as s:
+                s.execute(
+                    update(CheckpointRow).where(CheckpointRow.size == size).values(note=_flip(note, pos))
+                )
+            report = ledger.verify()
+            assert not report.ok and report.bad_checkpoint_size == size, (size, pos, report)
+            with ledger.db.write_session() as s:
+                s.execute(update(CheckpointRow).where(CheckpointRow.size == size).values(note=note))
+    assert ledger.verify().ok
+
+
+def test_stored_merkle_node_flip_is_found(make_park: Callable[[], Park]) -> None:
+    ledger = _build(make_park())
+    with ledger.db.write_session() as s:
+        level, idx, h = s.execute(
+            select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash).limit(1)
+        ).one()
+        s.execute(
+            update(MerkleNodeRow)
+            .where(MerkleNodeRow.level == level, MerkleNodeRow.idx == idx)
+            .values(hash=bytes([h[0] ^ 1]) + h[1:])
+        )
+    report = ledger.verify()
+    assert not report.ok and report.first_bad_seq == idx << level
+
+
+def test_export_verifies_offline_and_detects_tampering(make_park: Callable[[], Park], tmp_path: Path) -> None:
+    park = make_park()
+    ledger = _build(park, n=5)
+    export_ledger(ledger, tmp_path)
+    trust = park.keys["operator"].public_key()
+    assert verify_export(tmp_path / "log.jsonl", trust, workers=2).ok
+    assert not verify_export(tmp_path / "log.jsonl", generate_key().public_key()).ok
+    lines = (tmp_path / "log.jsonl").read_text().splitlines()
+    lines[3] = lines[3].replace("E-2", "E-9")
+    (tmp_path / "log.jsonl").write_text("\n".join(lines) + "\n")
+    report = verify_export(tmp_path / "log.jsonl", trust)
+    assert not report.ok and report.first_bad_seq == 3
