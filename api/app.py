@@ -13,7 +13,9 @@ from api.routes import (
     attribution,
     auth,
     certificates,
+    docs,
     entries,
+    identity,
     ledger,
     pact,
     readings,
@@ -24,6 +26,7 @@ from api.routes import (
 )
 from api.service import Service
 from api.settings import Settings
+from lca.warm import warm_background
 
 DESCRIPTION = """Tanji (碳迹): product carbon footprints and green-power traceability on a verifiable ledger.
 
@@ -42,7 +45,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.dispatcher.start_if_pending()  # PACT answers left unsent by an earlier run
+        if settings.operator_key is not None:
+            # the ledger re-computes every footprint.publish it accepts: Brightway's background is set
+            # up once here, so a publish costs milliseconds (lca.warm)
+            warm_background()
         yield
+        service.dispatcher.close()
         if service.collector is not None:
             service.collector.close()
         service.db.dispose()
@@ -52,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc with local assets: api.routes.docs
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -71,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         verify_page,
         schemas,
         transparency,
+        identity,
+        docs,
     ):
         app.include_router(module.router)
     app.include_router(

@@ -209,7 +209,7 @@ def problem(exc: BaseException) -> JSONResponse:
 
 PACT_CODES = {
     400: "BadRequest",
-    401: "TokenExpired",
+    401: "BadRequest",  # v3: an invalid or expired token
     403: "AccessDenied",
     404: "NotFound",
     500: "InternalError",
@@ -229,13 +229,14 @@ def pact_error(
 
 
 def pact_from_exception(exc: BaseException) -> JSONResponse:
-    """The PACT error for ``exc``: the spec's codes, invalid tokens as AccessDenied."""
+    """The PACT error for ``exc`` (v3): a missing, invalid or expired token is 401 ``BadRequest``; a valid
+    token without the right is 403 ``AccessDenied``."""
     status, _title_, _code = classify(exc)
     headers = dict(getattr(exc, "headers", {}) or {})
     message = getattr(exc, "message", None) or str(exc)
-    if isinstance(exc, TokenExpired):
-        return pact_error(401, message, "TokenExpired", headers)
-    if isinstance(exc, Unauthenticated | Forbidden):
+    if isinstance(exc, Unauthenticated):  # TokenExpired included
+        return pact_error(401, message, "BadRequest", headers)
+    if isinstance(exc, Forbidden):
         return pact_error(403, message, "AccessDenied", headers)
     if status >= 500:
         log.error("unhandled error", exc_info=exc)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
 from api.auth.tokens import Principal, TokenService
+from api.errors import BadRequest
+from api.pact.delivery import EventDispatcher
 from api.pact.footprints import (
     DEFAULT_SCHEMA_BASE,
     Footprint,
@@ -20,6 +24,8 @@ from api.pact.footprints import (
     SourceResult,
     assemble,
 )
+from api.pact.outbox import OutboxItem, enqueue
+from api.pact.requests import answer_request
 from api.pact.source import ledger_records, ledger_version
 from api.settings import Settings
 from api.views.certificate_lookup import ledger_certificate_lookup
@@ -103,6 +109,7 @@ class Service:
     tokens: TokenService
     catalog: FootprintCatalog
     templates: Jinja2Templates
+    dispatcher: EventDispatcher
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
     collector: CosignCollector | None = None
     _grants: dict[str, tuple[float, list[Grant]]] = field(default_factory=dict)
@@ -127,7 +134,8 @@ class Service:
         if policy is not None and policy.urls() and settings.operator_key is not None:
             collector = CosignCollector(ledger, policy)
             ledger.add_append_listener(collector.notify)
-        return cls(settings, db, ledger, tokens, catalog, templates, collector=collector)
+        dispatcher = EventDispatcher(db, settings.pact_requesters, settings.pact_retry, settings.pact_sender)
+        return cls(settings, db, ledger, tokens, catalog, templates, dispatcher, collector=collector)
 
     def grants(self, grantee: str) -> list[Grant]:
         """Grants in force to ``grantee``, cached for ``settings.access_cache_seconds``.
@@ -170,3 +178,33 @@ class Service:
             g.grantor == footprint.owner and (g.scope == "trail" or g.covers(list(footprint.product_ids)))
             for g in grants
         )
+
+    def accept_request(self, who: Principal, event: dict[str, Any], answer_source: str) -> OutboxItem:
+        """Answer ``who``'s checked ``RequestCreatedEvent``: build the follow-up event now, store it in
+        the outbox and wake the dispatcher (PACT: the answer is sent asynchronously).
+
+        ``BadRequest`` when no endpoint of ``who`` may receive the answer (nothing is stored). A request
+        sent again (same source and id) keeps its first answer.
+        """
+        try:
+            destination = self.settings.pact_requesters.destination(who.actor, str(event["source"]))
+        except ValueError as e:
+            raise BadRequest(f"cannot answer this request: {e}", code="pact.callback_unregistered") from None
+        now = datetime.now(UTC)
+        answer = answer_request(
+            event,
+            [f.body for f in self.visible_footprints(who)],
+            event_id=str(uuid.uuid4()),
+            source=answer_source,
+            now=now,
+        )
+        item, _new = enqueue(
+            self.db,
+            requester=who.actor,
+            request=event,
+            destination=destination,
+            event=answer.event,
+            now_ms=int(now.timestamp() * 1000),
+        )
+        self.dispatcher.wake()
+        return item

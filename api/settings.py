@@ -9,11 +9,14 @@ certificates plug their real implementations in here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.pact.delivery import RetryPolicy, Sender
 from api.pact.footprints import FootprintRecord, SourceResult
+from api.pact.requesters import REQUESTERS_FILE, Requesters
 from api.views.certificate import CertificateView
 from ledger import (
     Ed25519PrivateKey,
@@ -29,6 +32,7 @@ SERVICE_KEY = "keys/service.pem"
 OPERATOR_KEY = "keys/operator.pem"
 # Signed certificate documents the verification page may offer for download (``<id>.json``).
 CERTIFICATE_DOCUMENTS = "certificates"
+CREDENTIAL_DOCUMENTS = "credentials"
 WITNESS_POLICY = "witnesses/policy"
 
 FootprintSource = Callable[[], Iterable[FootprintRecord] | SourceResult]
@@ -59,9 +63,18 @@ class Settings:
     certificates: CertificateLookup | None = None
     upload_dir: Path | None = None
     certificate_documents: Path | None = None
+    # W3C/UNTP credentials served at /credentials/{name} (``TANJI_HOME/credentials``), and the did:web
+    # host of actors' DID documents at /actors/{id}/did.json (None: the request's host).
+    credential_documents: Path | None = None
+    did_host: str | None = None
     # Witness policy (``TANJI_HOME/witnesses/policy``): the service serves the newest checkpoint
     # meeting it at /transparency/checkpoint and asks its witnesses with URLs to cosign after appends.
     witness_policy: Policy | None = None
+    # PACT requesters (``TANJI_HOME/pact-requesters.json``): where buyers' requests may be answered, and
+    # how; ``pact_retry`` the outbox's back-off; ``pact_sender`` replaces HTTP (tests).
+    pact_requesters: Requesters = field(default_factory=Requesters)
+    pact_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    pact_sender: Sender | None = None
     max_upload_bytes: int = 512 * 1024 * 1024
     max_body_bytes: int = 16 * 1024 * 1024
     extra: dict[str, object] = field(default_factory=dict)
@@ -95,11 +108,15 @@ class Settings:
         operator_key = load_private_key(operator_path, passphrase) if operator_path.exists() else None
         policy_path = home_dir / WITNESS_POLICY
         policy = Policy.from_text(policy_path.read_text(encoding="utf-8")) if policy_path.exists() else None
+        requesters = home_dir / REQUESTERS_FILE
         return cls(
             db_url=db_url or default_url(home_dir),
             service_key=service_key,
             operator_key=operator_key,
             issuer=issuer,
             certificate_documents=home_dir / CERTIFICATE_DOCUMENTS,
+            credential_documents=home_dir / CREDENTIAL_DOCUMENTS,
+            did_host=os.environ.get("TANJI_DID_HOST") or None,
             witness_policy=policy,
+            pact_requesters=Requesters.from_file(requesters) if requesters.exists() else Requesters(),
         )

@@ -23,7 +23,6 @@ import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +38,7 @@ from ledger.attribution.records import (
     Retirement,
     Trade,
 )
-from ledger.energy.periods import month_hours, month_start, months_between
+from ledger.energy.periods import format_instant, month_hours, months_between, parse_month
 from tests.ledger.attribution.oracle import naive_attribute
 
 if TYPE_CHECKING:
@@ -174,6 +173,7 @@ def _same(inputs: MonthInputs) -> bool:
             "direct_by_generator",
             "contracted_by_generator",
             "claimable_direct_by_generator",
+            "claimable_contracted_by_generator",
             "retirement_unused_wh",
         )
     )
@@ -258,8 +258,7 @@ def _load_ledger(ledger_park: _Signer, park: Park, months: tuple[str, ...], ente
     serial = 1
     for month in months:
         inputs = month_inputs(park, month)
-        start = f"{month}-01T00:00:00Z"
-        end = (month_start(month) + timedelta(hours=month_hours(month))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        start, end = (format_instant(t) for t in parse_month(month))  # the park's local month
         batch = [
             sign(
                 "readings.batch",

@@ -11,7 +11,7 @@ too, which does not depend on what else runs. Printed per scenario:
 requests, errors, requests per second, p50 and p99 latency, against the aim
 of issue 7 (>= 500 reads per second at p99 < 50 ms).
 
-Everything is real: 1,000 ``footprint.publish`` entries (lca's payload)
+Everything is real: 1,000 ``footprint.publish`` entries (the ledger re-computes each from its model)
 shared with the buyer by an ``access.grant``, a certificate issued by
 ``certificates.issue`` for the verification page, and a meter for uploads.
 """
@@ -46,49 +46,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _publish_payload(footprint_id: str, i: int) -> dict[str, Any]:
-    """A ``footprint.publish`` payload (``lca.kinds.FootprintPublishEntry``) for product ``i``."""
-    total = 8.0 + (i % 50) / 100
-    ghg = {"total": total, "fossil": total, "biogenic": 0.0, "land_use": 0.0, "biogenic_co2_kg": 0.0}
-    return {
-        "footprint_id": footprint_id,
-        "supersedes": [],
-        "product_id": f"AL-{i}",
-        "product_name": f"Aluminium ingot {i}",
-        "product_ids": [f"urn:tanji:product:al-{i}"],
-        "product_classifications": [],
-        "period_start": "2025-01-01",
-        "period_end": "2026-01-01",
-        "lot": None,
-        "geography_country": "CN",
-        "geography_subdivision": "CN-NM",
-        "declared_unit": "kilogram",
-        "declared_unit_amount": 1.0,
-        "mass_per_declared_unit_kg": 1.0,
-        "fossil_carbon_content_kg": 0.0,
-        "boundary": "cradle-to-gate",
-        "results": {
-            "market": ghg,
-            "location": {**ghg, "total": total * 2.4},
-            "by_stage": [],
-            "electricity": {
-                "total_kwh": 14.0,
-                "claimable_green_kwh": 7.5,
-                "direct_physical_kwh": 6.0,
-                "contracted_kwh": 1.0,
-                "certificate_kwh": 0.5,
-                "grid_kwh": 6.5,
-            },
-        },
-        "primary_data_share": 80.0,
-        "dqi": {"technological": 1.5, "geographical": 1.2, "temporal": 1.0},
-        "model_sha256": "ab" * 32,
-        "attribution_run_seq": None,
-        "background_version": "bench",
-        "unverified_factors": [],
-    }
-
-
 def serve(home: str, port: str) -> None:
     """Child process: run the service for ``home`` on ``port``."""
     import uvicorn
@@ -110,10 +67,12 @@ def prepare(home: Path) -> tuple[dict[str, str], list[str], str]:
 
     Returns the clients' ``id:secret``, the footprint ids and the certificate id.
     """
-    import uuid
 
     from api.auth.clients import create_client
+    from bench.common import emission_model
     from certificates.issue import issue_certificate
+    from lca.ledger_footprints import publish_models
+    from lca.warm import configure as configure_warm
     from ledger.log.entry import Submission
     from ledger.log.keys import generate_key, public_key_b64, save_private_key
     from ledger.store.append import Ledger
@@ -155,13 +114,11 @@ def prepare(home: Path) -> tuple[dict[str, str], list[str], str]:
             ),
         ]
     )
-    ids = [str(uuid.uuid4()) for _ in range(N_FOOTPRINTS)]
-    ledger.append(
-        [
-            Submission.create("footprint.publish", ENTERPRISE, _publish_payload(fid, i), keys[ENTERPRISE])
-            for i, fid in enumerate(ids)
-        ]
-    )
+    configure_warm(home)  # the ledger re-computes each footprint.publish (issue 14)
+    models = [
+        emission_model(f"AL-{i}", 8.0 + (i % 50) / 100, f"Aluminium ingot {i}") for i in range(N_FOOTPRINTS)
+    ]
+    ids = [p.footprint_id for p in publish_models(ledger, models, ENTERPRISE, keys[ENTERPRISE])]
     certificate = issue_certificate(ledger, ids[0], keys[ENTERPRISE]).certificate.id
     creds = {}
     for actor in (ENTERPRISE, BUYER):

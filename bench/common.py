@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -60,3 +60,35 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+def emission_model(product_id: str, total: float, name: str = "Aluminium ingot 铝锭") -> Any:
+    """A product model (``lca.model.ProductModel``) whose footprint is ``total`` kg CO2e per kg: one
+    process emitting that much fossil CO2, no background input, no metered electricity. Benchmarks
+    publish footprints of it: the ledger re-computes every ``footprint.publish`` (issue 14)."""
+    from lca.model import parse_model
+
+    return parse_model(
+        {
+            "schema": "tanji.product-model/1",
+            "id": product_id,
+            "product": {
+                "name": name,
+                "ids": [f"urn:tanji:product:{product_id.lower()}"],
+                "declared_unit": {"unit": "kilogram", "amount": 1},
+                "mass_per_declared_unit_kg": 1,
+            },
+            "reference_period": {"start": "2025-01-01", "end": "2026-01-01"},
+            "geography": {"country": "CN", "subdivision": "CN-NM"},
+            "reference_process": "make",
+            "processes": [
+                {
+                    "id": "make",
+                    "name": "Making",
+                    "stage": "production",
+                    "output": {"amount": 1, "unit": "kg"},
+                    "emissions": [{"gas": "co2_fossil", "amount": total}],
+                }
+            ],
+        }
+    )

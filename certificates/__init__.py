@@ -12,8 +12,18 @@ Public surface:
 - :mod:`certificates.kinds`: the ``certificate.issue`` / ``certificate.revoke`` kinds, the
   ``certificates`` projection, ``certificate_status`` (valid / revoked / superseded);
 - :mod:`certificates.revoke`: ``revoke_certificate``;
-- :mod:`certificates.labels`: ``label_data``, ``render_html``, ``render_pdf``, ``write_labels``;
-- :mod:`certificates.evidence`: which entries a certificate rests on (traceability graph + keys);
+- :mod:`certificates.labels`: ``label_data``, ``render_html``, ``render_pdf``, ``write_labels``
+  (fonts embedded: :mod:`certificates.fonts`; periods: ``format_period``);
+- :mod:`certificates.evidence`: ``select_evidence`` — the compact, private evidence (entries the
+  claims rest on, the issuer's committed rows, multiproofs, key closure);
+- :mod:`certificates.green`: ``derive_green`` — the lot's green electricity from its rows (issuer
+  and verifier alike); :mod:`certificates.derivation`: the offline checks that re-derive it,
+  ``explain_certificate``;
+- :mod:`certificates.site`: the public base URL, ``did:web`` host and GS1 Digital Link paths;
+  :mod:`certificates.resolve`: which certificate a Digital Link resolves to;
+- :mod:`certificates.status`: online status, the ``revocation`` check;
+- :mod:`certificates.credentials`: W3C VC 2.0 / UNTP 0.6.1 passports, conformity credentials and
+  traceability events, secured with ``eddsa-jcs-2022`` and VC-JOSE; ``did:web`` documents;
 - :mod:`certificates.errors`: ``CertificateError`` and its subclasses.
 
 Modules are imported where used (``certificates.kinds`` is a ``tanji.plugins`` entry

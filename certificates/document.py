@@ -2,14 +2,22 @@
 
 A certificate is one JSON object (written as RFC 8785 canonical JSON)::
 
-    {"type": "tanji.certificate/1", "id": <uuid>, "issued_at": <UTC timestamp>,
+    {"type": "tanji.certificate/2", "id": <uuid>, "issued_at": <UTC timestamp>,
      "issuer": {...}, "product": {...}, "lot": …, "period": {...},
-     "declared_unit": {...}, "geography": {...}, "footprint": {...},
-     "green_electricity": {...}, "method": {...}, "boundary": …,
-     "verification": {...} | null,
-     "evidence": {"checkpoint": <signed note>, "entries": [{seq, kind, body, leaf_hash, proof}, …]},
+     "declared_unit": {...}, "geography": {...},
+     "footprint": {..., "electricity": {kWh per declared unit}},
+     "green_electricity": {"basis": "lot", "lot", "meters", "months", "kwh": {...}, <three shares>},
+     "method": {...}, "boundary": …, "verification": {...} | null,
+     "evidence": {"checkpoint": <cosigned note>,
+                  "entries": [{seq, kind, body}, …], "proof": [<multiproof, hex>],
+                  "rows": {"run_seq", "items": [{index, row}, …], "proof": [<multiproof, hex>]}},
      "signature": {"alg": "Ed25519", "key_seq": <seq>, "value": <base64>},
      "upgrade": {...}                      # optional, added later, not signed}
+
+The evidence is compact and private (``certificates.evidence``): the entries
+the claims rest on, each proven by one shared multiproof against one
+checkpoint, and the issuer's own attribution rows proven into the cited run's
+``rows_root`` — never another enterprise's readings or meters.
 
 The **signed bytes** (``signed_bytes``) are the canonical bytes of the object
 without ``signature`` and ``upgrade``: everything the issuer vouches for,
@@ -45,12 +53,14 @@ __all__ = [
     "CertificateBody",
     "ContentDigest",
     "EvidenceEntry",
+    "ProvenRow",
+    "RowsEvidence",
     "Upgrade",
     "content_digest",
     "signed_bytes",
 ]
 
-FORMAT = "tanji.certificate/1"
+FORMAT = "tanji.certificate/2"
 UNSIGNED_KEYS = frozenset({"signature", "upgrade"})
 STANDARDS = ("ISO 14067:2018", "GB/T 24067-2024")
 GWP = "IPCC AR6 GWP100"
@@ -59,7 +69,6 @@ FIGURE_UNIT = "kg CO2e per declared unit"
 ContentDigest = NewType("ContentDigest", str)
 """Hex SHA-256 of a certificate's signed bytes."""
 
-_HEX64 = r"^[0-9a-f]{64}$"
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
@@ -110,6 +119,18 @@ class Stage(_Model):
     location: float
 
 
+class Electricity(_Model):
+    """Electricity per declared unit (kWh) as the ledger re-computed it for the footprint entry."""
+
+    total_kwh: float
+    claimable_green_kwh: float
+    direct_physical_kwh: float
+    contracted_kwh: float
+    certificate_kwh: float
+    grid_kwh: float
+    hourly_matched_kwh: float | None = None  # from the run's result rows (issue 14)
+
+
 class Footprint(_Model):
     id: str = Field(pattern=_UUID)
     seq: int = Field(ge=0)
@@ -117,19 +138,38 @@ class Footprint(_Model):
     market: Ghg
     location: Ghg
     by_stage: list[Stage]
+    electricity: Electricity
 
 
-class Electricity(_Model):
-    total_kwh: float
-    claimable_green_kwh: float
-    direct_physical_kwh: float
-    contracted_kwh: float
-    certificate_kwh: float
-    grid_kwh: float
+class LotMeter(_Model):
+    meter: str
+    share: float
+
+
+class GreenKwh(_Model):
+    """kWh of the lot by class (``certificates.green.CLASSES``)."""
+
+    consumption: float
+    direct: float
+    claimable_direct: float
+    contracted: float
+    claimable_contracted: float
+    certificate: float
+    grid: float
+    hourly_matched: float
+    gec_backed: float
 
 
 class GreenElectricity(_Model):
-    electricity: Electricity
+    """The green electricity behind the certificate (``certificates.green``): of the lot, re-derived
+    from its meters' committed attribution rows (``basis`` ``lot``), or the shares of the footprint's
+    per-declared-unit electricity when there is no lot (``basis`` ``declared_unit``)."""
+
+    basis: Literal["lot", "declared_unit"]
+    lot: str | None = None
+    meters: list[LotMeter] | None = None
+    months: list[str] | None = None
+    kwh: GreenKwh | None = None
     physical_share: float | None
     claimable_share: float | None
     hourly_matched_share: float | None
@@ -144,6 +184,7 @@ class Method(_Model):
     primary_data_share: float
     attribution_run_seq: int | None
     unverified_factors: list[str]
+    supplier_declared_share: float | None = None  # share of the total on supplier-declared figures
 
 
 class Verification(_Model):
@@ -155,18 +196,37 @@ class Verification(_Model):
 
 
 class EvidenceEntry(_Model):
-    """One ledger entry the certificate rests on, with its inclusion proof."""
+    """One ledger entry the certificate rests on: its canonical body (its leaf hash is computed)."""
 
     seq: int = Field(ge=0)
     kind: str
     body: str
-    leaf_hash: str = Field(pattern=_HEX64)
+
+
+class ProvenRow(_Model):
+    """One committed attribution row, on the wire (``certificates.green.row_to_wire``), and its leaf
+    index in the run."""
+
+    index: int = Field(ge=0)
+    row: list[Any]
+
+
+class RowsEvidence(_Model):
+    """The issuer's committed rows of the cited run and one multiproof of them into its ``rows_root``."""
+
+    run_seq: int = Field(ge=0)
+    items: list[ProvenRow]
     proof: list[str]
 
 
 class Evidence(_Model):
+    """The evidence entries, one multiproof of them (``ledger.log.multiproof``, hex) against the
+    checkpoint, and the rows the green figures are re-derived from."""
+
     checkpoint: str
     entries: list[EvidenceEntry]
+    proof: list[str]
+    rows: RowsEvidence | None = None
 
 
 class Signature(_Model):
@@ -175,23 +235,19 @@ class Signature(_Model):
     value: str
 
 
-class UpgradeProof(_Model):
-    seq: int = Field(ge=0)
-    proof: list[str]
-
-
 class Upgrade(_Model):
-    """A newer checkpoint, the consistency proof from the evidence checkpoint, new inclusion proofs."""
+    """A newer checkpoint, the consistency proof from the evidence checkpoint and, optionally, one
+    multiproof of the evidence entries against the newer checkpoint (``None``: not given)."""
 
     checkpoint: str
     consistency: list[str]
-    proofs: list[UpgradeProof] = Field(default_factory=list)
+    proof: list[str] | None = None
 
 
 class CertificateBody(_Model):
     """The signed part of a certificate (everything but ``signature`` and ``upgrade``)."""
 
-    type: Literal["tanji.certificate/1"]
+    type: Literal["tanji.certificate/2"]
     id: str = Field(pattern=_UUID)
     issued_at: str
     issuer: Issuer

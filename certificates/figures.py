@@ -5,12 +5,11 @@ the certificate and by the verifier to recompute it from the footprint entry in
 the evidence and compare field by field (``differing_fields``). So the figures
 on a certificate are, by construction, the figures the ledger holds.
 
-Green-electricity shares are per declared unit's metered electricity, as the
-ledger defines them (``ledger.green_shares``, DESIGN.md section 4): physical =
-direct-supply kWh / total kWh, claimable = claimable (GEC-backed) green kWh /
-total kWh (both rounded to 6 decimals; ``None`` when no electricity was
-metered). The hourly-matched share is taken from the cited ``attribution.run``
-entry when that entry carries ``hourly_matched_share``; otherwise it is ``None``.
+The footprint's electricity per declared unit (kWh by class, as the ledger
+re-computed it from the cited run's committed rows and the model) is restated
+in ``footprint.electricity``. The certificate's ``green_electricity`` — the
+lot's electricity and the three shares — is not a restatement: the verifier
+re-derives it from the evidence's rows (``certificates.green``).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from certificates.document import FIGURE_UNIT, GWP, STANDARDS
-from ledger import green_shares
 
 __all__ = ["CLAIM_KEYS", "claims_from_footprint", "differing_fields", "hourly_matched_share", "share"]
 
@@ -30,7 +28,6 @@ CLAIM_KEYS = (
     "declared_unit",
     "geography",
     "footprint",
-    "green_electricity",
     "method",
     "boundary",
 )
@@ -63,6 +60,9 @@ def claims_from_footprint(
 ) -> dict[str, Any]:
     """The certificate fields (``CLAIM_KEYS``) that restate a ``footprint.publish`` payload.
 
+    ``run_payload`` is no longer read (the shares moved to ``certificates.green``); callers may
+    still pass it.
+
     Precondition: ``payload`` is a valid ``footprint.publish`` payload as stored in
     the ledger (JSON values, fields with schema defaults possibly absent: those
     take the default); ``KeyError``/``TypeError`` otherwise — the verifier turns
@@ -70,11 +70,8 @@ def claims_from_footprint(
     """
     results = payload["results"]
     elec = dict(results["electricity"])
-    shares = green_shares(
-        total=float(elec["total_kwh"]),
-        direct=float(elec["direct_physical_kwh"]),
-        gec_backed=float(elec["claimable_green_kwh"]),
-    )
+    if elec.get("hourly_matched_kwh") is None:
+        elec.pop("hourly_matched_kwh", None)
     return {
         "product": {
             "id": payload["product_id"],
@@ -100,12 +97,7 @@ def claims_from_footprint(
             "market": dict(results["market"]),
             "location": dict(results["location"]),
             "by_stage": [dict(s) for s in results["by_stage"]],
-        },
-        "green_electricity": {
             "electricity": elec,
-            "physical_share": share(shares.physical),
-            "claimable_share": share(shares.claimable),
-            "hourly_matched_share": hourly_matched_share(run_payload),
         },
         "method": {
             "standards": list(STANDARDS),
@@ -116,6 +108,11 @@ def claims_from_footprint(
             "primary_data_share": payload["primary_data_share"],
             "attribution_run_seq": payload.get("attribution_run_seq"),
             "unverified_factors": list(payload["unverified_factors"]),
+            **(
+                {}
+                if results.get("supplier_declared_share") is None
+                else {"supplier_declared_share": results["supplier_declared_share"]}
+            ),
         },
         "boundary": payload["boundary"],
     }

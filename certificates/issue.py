@@ -1,7 +1,9 @@
 """Issuing a certificate from a ``footprint.publish`` entry.
 
 ``build_certificate`` assembles the unsigned document (pure over what it reads
-from the ledger: entries, one checkpoint and inclusion proofs against it);
+from the ledger: the compact evidence of ``certificates.evidence`` — entries,
+rows and their multiproofs against one checkpoint — and the green figures
+``certificates.green`` derives from the rows);
 ``sign_certificate`` signs its signed bytes; ``issue_certificate`` does both and
 records a ``certificate.issue`` entry, signed by the same key, in one append.
 """
@@ -15,8 +17,10 @@ from typing import Any
 
 from certificates.document import FORMAT, Certificate, signed_bytes
 from certificates.errors import NotIssuable
-from certificates.evidence import evidence_seqs
+from certificates.evidence import select_evidence
 from certificates.figures import claims_from_footprint
+from certificates.green import declared_unit_green, derive_green, row_to_wire
+from certificates.statements import statement_covers
 from lca.kinds import get_footprint
 from ledger import (
     Ed25519PrivateKey,
@@ -49,7 +53,9 @@ def publisher_of(ledger: Ledger, footprint_id: str) -> str:
     return fp.actor
 
 
-def _statement(entries: dict[int, Entry], seq: int, issuer: str) -> dict[str, Any]:
+def _statement(
+    entries: dict[int, Entry], seq: int, issuer: str, footprint_id: str, footprint_seq: int
+) -> dict[str, Any]:
     e = entries.get(seq)
     if e is None or e.kind != "verification.statement":
         raise NotIssuable(
@@ -59,6 +65,12 @@ def _statement(entries: dict[int, Entry], seq: int, issuer: str) -> dict[str, An
         raise NotIssuable(
             f"the statement at seq {seq} is about {e.payload.get('subject')!r}, not {issuer!r}",
             code="certificate.statement_unknown",
+        )
+    covers, why = statement_covers(e.payload, footprint_id, footprint_seq, issuer)
+    if not covers:
+        raise NotIssuable(
+            f"the statement at seq {seq} does not cover footprint {footprint_id}: {why}",
+            code="certificate.statement_not_covering",
         )
     return {
         "seq": seq,
@@ -93,7 +105,8 @@ def build_certificate(
 
     Pins the evidence to the ledger's latest checkpoint. Preconditions
     (``NotIssuable`` otherwise): the footprint is published and not replaced; a
-    given ``statement_seq`` is a ``verification.statement`` about the publisher.
+    given ``statement_seq`` is a ``verification.statement`` about the publisher that
+    covers the footprint (``certificate.statement_not_covering``).
     """
     with ledger.db.read_session() as s:
         fp = get_footprint(s, footprint_id)
@@ -112,24 +125,28 @@ def build_certificate(
         issuer = {"actor": publisher.actor_id, "name": publisher.name, "uscc": publisher.uscc}
     note = ledger.latest_checkpoint()
     size = parse_note(note)[0].size
-    seqs, entries = evidence_seqs(ledger, footprint_id, size, statement_seq=statement_seq)
+    selected = select_evidence(ledger, footprint_id, size, statement_seq=statement_seq)
+    entries = selected.entries
     fp_entry = entries[fp.seq]
-    run_seq = fp_entry.payload.get("attribution_run_seq")
-    run = entries.get(run_seq) if isinstance(run_seq, int) else None
-    claims = claims_from_footprint(fp_entry.payload, fp.seq, run.payload if run is not None else None)
-    evidence = []
-    for seq in seqs:
-        proof = ledger.inclusion_proof(seq, size)
-        e = entries[seq]
-        evidence.append(
-            {
-                "seq": seq,
-                "kind": e.kind,
-                "body": e.body,
-                "leaf_hash": e.hash,
-                "proof": [h.hex() for h in proof.path],
-            }
-        )
+    claims = claims_from_footprint(fp_entry.payload, fp.seq)
+    green = (
+        derive_green(selected.basis, [r for _, r in selected.rows])
+        if selected.basis is not None
+        else declared_unit_green(fp_entry.payload["results"]["electricity"])
+    )
+    evidence: dict[str, Any] = {
+        "checkpoint": note,
+        "entries": [
+            {"seq": seq, "kind": entries[seq].kind, "body": entries[seq].body} for seq in selected.seqs
+        ],
+        "proof": [h.hex() for h in selected.proof],
+    }
+    if selected.basis is not None and selected.run_seq is not None:
+        evidence["rows"] = {
+            "run_seq": selected.run_seq,
+            "items": [{"index": i, "row": row_to_wire(r)} for i, r in selected.rows],
+            "proof": [h.hex() for h in selected.row_proof],
+        }
     stamp = format_timestamp(issued_at or datetime.now(UTC))
     document: dict[str, Any] = {
         "type": FORMAT,
@@ -137,8 +154,13 @@ def build_certificate(
         "issued_at": stamp,
         "issuer": issuer,
         **claims,
-        "verification": None if statement_seq is None else _statement(entries, statement_seq, fp.actor),
-        "evidence": {"checkpoint": note, "entries": evidence},
+        "green_electricity": green,
+        "verification": (
+            None
+            if statement_seq is None
+            else _statement(entries, statement_seq, fp.actor, footprint_id, fp.seq)
+        ),
+        "evidence": evidence,
     }
     return document, _key_seq(entries, fp.actor)
 

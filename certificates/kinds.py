@@ -12,8 +12,9 @@ statement the certificate cites, if it cites one) withdraws it, with a reason.
 Rules (``RuleViolation`` codes): ``certificate.exists``,
 ``certificate.footprint_unknown``, ``certificate.not_publisher``,
 ``certificate.footprint_superseded``, ``certificate.checkpoint_out_of_range``,
-``certificate.statement_unknown``, ``certificate.statement_other_subject``, ``certificate.unknown``,
-``certificate.revoked_already``, ``certificate.not_authorised``.
+``certificate.statement_unknown``, ``certificate.statement_other_subject``,
+``certificate.statement_not_covering`` (``certificates.statements.statement_covers``),
+``certificate.unknown``, ``certificate.revoked_already``, ``certificate.not_authorised``.
 
 A ``tanji.plugins`` entry point: importing it registers the kinds, and
 ``MIGRATIONS`` adds the ``certificates`` Alembic branch.
@@ -30,7 +31,10 @@ from sqlalchemy import BigInteger, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from certificates.errors import CertificateNotFound
+from certificates.statements import statement_covers
+from certificates.supplier import check_supplier_certificate
 from lca.kinds import FootprintRow
+from lca.model_kind import SUPPLIER_CERTIFICATE_RULES
 from ledger import (
     REGISTRY,
     AppendContext,
@@ -208,6 +212,12 @@ def _check_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:
                 f"the statement at seq {p.statement_seq} is about {subject!r}, not {entry.actor!r}",
                 code="certificate.statement_other_subject",
             )
+        covers, why = statement_covers(found.payload, p.footprint, fp.seq, fp.actor)
+        if not covers:
+            raise RuleViolation(
+                f"the statement at seq {p.statement_seq} does not cover footprint {p.footprint}: {why}",
+                code="certificate.statement_not_covering",
+            )
 
 
 def _apply_issue(ctx: AppendContext, entry: Entry, p: CertificateIssue) -> None:
@@ -279,3 +289,7 @@ REVOKE = REGISTRY.register(
         summary="Revoke a certificate, with a reason (its issuer or its verifier).",
     )
 )
+
+if check_supplier_certificate not in SUPPLIER_CERTIFICATE_RULES:
+    # a footprint.model input carrying one of this ledger's certificates is checked against it
+    SUPPLIER_CERTIFICATE_RULES.append(check_supplier_certificate)

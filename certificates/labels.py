@@ -1,23 +1,31 @@
-"""Product labels: HTML and PDF, in Chinese and English, with a QR code to the verification page.
+"""Product labels: HTML and PDF, in Chinese and English, with a QR code resolving to the verification page.
 
 A label shows the headline figure (market-based kg CO2e per declared unit), the
-claimable green-electricity share, and a QR code (segno) that opens
-``{base_url}/verify/{certificate_id}``. ``LabelData`` is what a label shows; it
-comes from a certificate document (``LabelData.from_certificate``) or from the
-ledger (``label_data``: the footprint entry the certificate records, plus the
-certificate's current status). Rendering is pure: ``render_html`` and
+claimable green-electricity share, and a QR code (segno). The QR code opens the
+service's identity resolver under the ledger's public base URL
+(:class:`certificates.site.Site`, refused when local or private): the GS1 Digital
+Link ``{base}/01/{gtin}/10/{lot}`` when the product has a GTIN and the lot is an
+AI (10) value, else ``{base}/verify/{certificate id}``. ``LabelData`` is what a
+label shows; it comes from a certificate document (``LabelData.from_certificate``)
+or from the ledger (``label_data``: the footprint entry the certificate records,
+plus the certificate's current status). Rendering is pure: ``render_html`` and
 ``render_pdf`` return text and bytes.
 
-The PDF uses reportlab's built-in CID font ``STSong-Light`` for Chinese (no
-font file needed) and Helvetica for English; the QR modules are drawn as
-vector squares, with a link annotation to the same URL.
+Periods are shown one way everywhere (:func:`format_period`): park-local dates,
+half-open, the end stated as excluded (``2025-01-01 – 2026-01-01 (end exclusive)``).
+
+The PDF embeds every font it uses: one TrueType font built for the label from the
+installed CJK font (:mod:`certificates.fonts`, Noto Sans CJK SC from Debian's
+``fonts-noto-cjk``) for both languages, no standard-14 font; the QR modules are
+drawn as vector squares, with a link annotation to the same URL.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,8 +34,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from certificates.document import Certificate
 from certificates.errors import CertificateNotFound, LabelError
+from certificates.evidence import green_of_footprint
 from certificates.figures import claims_from_footprint
+from certificates.fonts import BuiltFont, label_font
 from certificates.kinds import Status, certificate_status, get_certificate
+from certificates.site import Site
 from lca.kinds import get_footprint
 from ledger import Ledger, get_actor
 
@@ -35,6 +46,7 @@ __all__ = [
     "LANGS",
     "LabelData",
     "format_figure",
+    "format_period",
     "format_share",
     "label_data",
     "qr_code",
@@ -46,7 +58,6 @@ __all__ = [
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
-DEFAULT_BASE_URL = "http://localhost:8000"
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {
@@ -60,13 +71,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "physical": "物理绿电占比",
         "hourly": "逐时匹配占比",
         "period": "核算期",
+        "period_text": "{start} 至 {end}（不含 {end}，园区当地日期）",
         "lot": "批次",
         "issuer": "签发方",
         "status": "状态",
         "valid": "有效",
         "revoked": "已撤销",
         "superseded": "已被取代",
-        "scan": "扫码离线验证本证书：",
+        "scan": "扫码打开在线验证页面：",
+        "offline": "证书文件（JSON）可用 tanji cert verify 离线验证。",
         "na": "无数据",
     },
     "en": {
@@ -80,13 +93,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "physical": "Physical green share",
         "hourly": "Hourly-matched share",
         "period": "Period",
+        "period_text": "{start} – {end} (end exclusive, park-local dates)",
         "lot": "Lot",
         "issuer": "Issuer",
         "status": "Status",
         "valid": "valid",
         "revoked": "revoked",
         "superseded": "superseded",
-        "scan": "Scan to verify this certificate:",
+        "scan": "Scan to open the verification page:",
+        "offline": "The certificate file (JSON) verifies offline with tanji cert verify.",
         "na": "n/a",
     },
 }
@@ -115,9 +130,18 @@ def format_share(value: float | None, na: str = "n/a") -> str:
     return na if value is None else f"{value * 100:.1f} %"
 
 
+def format_period(start: str, end: str, lang: str = "en") -> str:
+    """A half-open period of park-local dates as every face shows it: both dates as recorded, the end
+    stated as excluded. ``start``/``end`` are ISO dates (``2025-01-01``)."""
+    first, after = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
+    return _texts(lang)["period_text"].format(start=first.isoformat(), end=after.isoformat())
+
+
 @dataclass(frozen=True)
 class LabelData:
-    """What a label shows. ``market``/``location`` are kg CO2e per declared unit."""
+    """What a label shows. ``market``/``location`` are kg CO2e per declared unit; ``period_start`` and
+    ``period_end`` the half-open period's park-local dates; ``qr_url`` what the QR code opens (the
+    identity resolver's link), ``verify_url`` the verification page."""
 
     certificate_id: str
     product_name: str
@@ -127,23 +151,28 @@ class LabelData:
     claimable_share: float | None
     physical_share: float | None
     hourly_matched_share: float | None
-    period: str
+    period_start: str
+    period_end: str
     lot: str | None
     issuer: str
     status: Status
     verify_url: str
+    qr_url: str
+
+    def period(self, lang: str) -> str:
+        """The period as ``lang`` shows it (:func:`format_period`)."""
+        return format_period(self.period_start, self.period_end, lang)
 
     @classmethod
     def from_claims(
-        cls, certificate_id: str, claims: dict[str, Any], issuer: str, status: Status, base_url: str
+        cls, certificate_id: str, claims: dict[str, Any], issuer: str, status: Status, site: Site
     ) -> LabelData:
         """From the certificate fields of ``certificates.figures.claims_from_footprint``."""
         unit = claims["declared_unit"]
         amount = unit["amount"]
         amount_text = format_figure(float(amount))
         green = claims["green_electricity"]
-        start = date.fromisoformat(claims["period"]["start"])
-        last = date.fromisoformat(claims["period"]["end"]) - timedelta(days=1)  # periods are half-open
+        lot = claims.get("lot")
         return cls(
             certificate_id=certificate_id,
             product_name=claims["product"]["name"],
@@ -153,25 +182,26 @@ class LabelData:
             claimable_share=green["claimable_share"],
             physical_share=green["physical_share"],
             hourly_matched_share=green["hourly_matched_share"],
-            period=f"{start.isoformat()} – {last.isoformat()}",
-            lot=claims.get("lot"),
+            period_start=claims["period"]["start"],
+            period_end=claims["period"]["end"],
+            lot=lot,
             issuer=issuer,
             status=status,
-            verify_url=verify_url(base_url, certificate_id),
+            verify_url=site.verify_url(certificate_id),
+            qr_url=site.label_url(certificate_id, claims["product"]["ids"], lot),
         )
 
     @classmethod
-    def from_certificate(
-        cls, cert: Certificate, *, base_url: str = DEFAULT_BASE_URL, status: Status = "valid"
-    ) -> LabelData:
+    def from_certificate(cls, cert: Certificate, *, site: Site, status: Status = "valid") -> LabelData:
         """From a certificate document (its figures as signed; ``status`` as known to the caller)."""
-        return cls.from_claims(cert.id, cert.data, cert.body.issuer.name, status, base_url)
+        return cls.from_claims(cert.id, cert.data, cert.body.issuer.name, status, site)
 
 
-def label_data(ledger: Ledger, certificate_id: str, *, base_url: str = DEFAULT_BASE_URL) -> LabelData:
+def label_data(ledger: Ledger, certificate_id: str, *, site: Site) -> LabelData:
     """The label of an issued certificate, from the ledger: its footprint entry and current status.
 
-    ``CertificateNotFound`` if no certificate with that id was issued.
+    ``site`` is the public base URL the QR code resolves under (``Site.of`` refuses local and
+    private ones). ``CertificateNotFound`` if no certificate with that id was issued.
     """
     with ledger.db.read_session() as s:
         record = get_certificate(s, certificate_id)
@@ -187,11 +217,10 @@ def label_data(ledger: Ledger, certificate_id: str, *, base_url: str = DEFAULT_B
             f"footprint {record.footprint_id} of certificate {certificate_id} is missing"
         )
     entry = ledger.entry(fp.seq)
-    run_seq = entry.payload.get("attribution_run_seq")
-    run = ledger.entry(run_seq).payload if isinstance(run_seq, int) else None
-    claims = claims_from_footprint(entry.payload, fp.seq, run)
+    claims = claims_from_footprint(entry.payload, fp.seq)
+    claims["green_electricity"] = green_of_footprint(ledger, record.footprint_id)
     return LabelData.from_claims(
-        certificate_id, claims, issuer.name if issuer else record.issuer, status, base_url
+        certificate_id, claims, issuer.name if issuer else record.issuer, status, site
     )
 
 
@@ -211,8 +240,8 @@ def render_html(label: LabelData, lang: str = "zh") -> str:
     """A self-contained HTML label (inline CSS and SVG QR code; nothing loaded from elsewhere)."""
     t = _texts(lang)
     buf = io.BytesIO()
-    qr_code(label.verify_url).save(
-        buf, kind="svg", xmldecl=False, svgns=True, scale=4, border=2, title=label.verify_url
+    qr_code(label.qr_url).save(
+        buf, kind="svg", xmldecl=False, svgns=True, scale=4, border=2, title=label.qr_url
     )
     share = label.claimable_share
     return (
@@ -228,6 +257,7 @@ def render_html(label: LabelData, lang: str = "zh") -> str:
             green_width=0 if share is None else round(share * 100, 1),
             physical=format_share(label.physical_share, t["na"]),
             hourly=format_share(label.hourly_matched_share, t["na"]),
+            period=label.period(lang),
         )
     )
 
@@ -240,40 +270,52 @@ QR_MODULE = 3.0  # points per module
 QR_BORDER = 2  # quiet-zone modules
 
 
-def _fonts(lang: str) -> tuple[str, str]:
-    """(text font, bold font) for ``lang``; registers STSong-Light on first use."""
-    if lang == "zh":
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-        try:
-            pdfmetrics.getFont("STSong-Light")
-        except KeyError:
-            pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        return "STSong-Light", "STSong-Light"
-    return "Helvetica", "Helvetica-Bold"
+# Characters every label may draw besides its own fields: ASCII and the punctuation of both languages.
+_ALWAYS = "".join(chr(c) for c in range(32, 127)) + "…–—·（）：，。、%"
 
 
-def _font_for(text: str, font: str) -> str:
-    """``font``, or STSong-Light when ``text`` has characters Helvetica lacks (a Chinese product name)."""
-    if font.startswith("Helvetica"):
-        try:
-            text.encode("cp1252")  # WinAnsi, the standard fonts' encoding
-        except UnicodeEncodeError:
-            return _fonts("zh")[0]
-    return font
+def _register(built: BuiltFont) -> str:
+    """Register ``built`` with reportlab (once per name); returns the font name."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    try:
+        pdfmetrics.getFont(built.name)
+    except KeyError:
+        pdfmetrics.registerFont(TTFont(built.name, io.BytesIO(built.data)))
+    return built.name
+
+
+def _fonts(label: LabelData, lang: str) -> tuple[str, str]:
+    """(text font, bold font): TrueType fonts built for this label's characters, both embedded."""
+    t = _texts(lang)
+    strings = [
+        _ALWAYS,
+        *t.values(),
+        label.product_name,
+        label.declared_unit,
+        label.issuer,
+        label.lot or "",
+        label.period(lang),
+        label.qr_url,
+        label.certificate_id,
+    ]
+    return _register(label_font(strings, "regular")), _register(label_font(strings, "bold"))
 
 
 def render_pdf(label: LabelData, lang: str = "zh") -> bytes:
-    """A one-page PDF label (100 mm x 140 mm). Page streams are not compressed, so the
-    QR modules can be read back (``tests/certificates/test_labels.py`` does)."""
+    """A one-page PDF label (100 mm x 140 mm) embedding every font it uses. Page streams are not
+    compressed, so the QR modules can be read back (``tests/certificates/test_labels.py`` does).
+
+    ``LabelError`` ``label.font_missing`` when no CJK font is installed (:mod:`certificates.fonts`).
+    """
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
 
     t = _texts(lang)
-    font, bold = _fonts(lang)
+    font, bold = _fonts(label, lang)
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=PDF_SIZE, pageCompression=0)
+    c = Canvas(buf, pagesize=PDF_SIZE, pageCompression=0, initialFontName=font, initialFontSize=8)
     c.setTitle(f"{t['title']} {label.certificate_id}")
     w, h = PDF_SIZE
     green = HexColor("#17643a")
@@ -285,12 +327,12 @@ def render_pdf(label: LabelData, lang: str = "zh") -> bytes:
         """Draw ``s``, shrinking it (down to 6 pt, then cutting it) to fit inside the border."""
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
-        font_name, room = _font_for(s, f), w - 16 - x
-        while size > 6 and stringWidth(s, font_name, size) > room:
+        room = w - 16 - x
+        while size > 6 and stringWidth(s, f, size) > room:
             size -= 0.5
-        while len(s) > 1 and stringWidth(s, font_name, size) > room:
+        while len(s) > 1 and stringWidth(s, f, size) > room:
             s = s[:-2] + "…"
-        c.setFont(font_name, size)
+        c.setFont(f, size)
         c.drawString(x, y, s)
 
     c.setFillColor(green)
@@ -304,7 +346,7 @@ def render_pdf(label: LabelData, lang: str = "zh") -> bytes:
     rows = [
         (t["physical"], format_share(label.physical_share, t["na"])),
         (t["hourly"], format_share(label.hourly_matched_share, t["na"])),
-        (t["period"], label.period),
+        (t["period"], label.period(lang)),
         *([(t["lot"], label.lot)] if label.lot else []),
         (t["issuer"], label.issuer),
         (t["status"], t[label.status]),
@@ -313,19 +355,38 @@ def render_pdf(label: LabelData, lang: str = "zh") -> bytes:
     for name, value in rows:
         text(22, y, f"{name}: {value}", font, 8)
         y -= 12
-    _draw_qr(c, label.verify_url)
-    size = _qr_size(label.verify_url)
+    _draw_qr(c, label.qr_url)
+    size = _qr_size(label.qr_url)
     qx = QR_ORIGIN[0] + size + 10
     text(qx, QR_ORIGIN[1] + size - 12, t["scan"], font, 7)
-    c.setFont("Helvetica", 5.5)
-    for i in range(0, len(label.verify_url), 38):
-        c.drawString(qx, QR_ORIGIN[1] + size - 24 - (i // 38) * 8, label.verify_url[i : i + 38])
+    c.setFont(font, 5.5)
+    for i in range(0, len(label.qr_url), 38):
+        c.drawString(qx, QR_ORIGIN[1] + size - 24 - (i // 38) * 8, label.qr_url[i : i + 38])
+    y = QR_ORIGIN[1] + size - 28 - (1 + (len(label.qr_url) - 1) // 38) * 8
+    for line in _wrap(t["offline"], font, 5.5, w - 16 - qx):
+        text(qx, y, line, font, 5.5)
+        y -= 7
     c.linkURL(
-        label.verify_url, (QR_ORIGIN[0], QR_ORIGIN[1], QR_ORIGIN[0] + size, QR_ORIGIN[1] + size), relative=0
+        label.qr_url, (QR_ORIGIN[0], QR_ORIGIN[1], QR_ORIGIN[0] + size, QR_ORIGIN[1] + size), relative=0
     )
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def _wrap(s: str, font: str, size: float, room: float) -> list[str]:
+    """``s`` cut into lines no wider than ``room``: between words where there are spaces, else
+    between characters (Chinese)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"\S+\s*|\s+", s) if " " in s else list(s):
+        if line and stringWidth(line + token.rstrip(), font, size) > room:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    return [*lines, line.rstrip()] if line.strip() else lines
 
 
 def _qr_size(url: str) -> float:

@@ -10,18 +10,31 @@ same id without recording it).
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from certificates.checks import Check
 from certificates.document import Certificate
 from certificates.errors import MalformedCertificate
 from certificates.kinds import certificate_status, get_certificate
 from ledger.store.append import Ledger
 
-__all__ = ["OnlineStatus", "online_status", "online_status_of_file"]
+__all__ = [
+    "OnlineStatus",
+    "ledger_revocation",
+    "online_status",
+    "online_status_of_file",
+    "revocation_check",
+    "service_revocation",
+]
 
 OnlineState = Literal["valid", "revoked", "superseded", "unrecorded", "mismatch"]
 
@@ -78,3 +91,44 @@ def read_certificate_file(path: Path) -> bytes:
         raise MalformedCertificate(
             f"cannot read certificate {path}: {e.strerror}", code="certificate.unreadable"
         ) from e
+
+
+def revocation_check(status: OnlineStatus) -> Check:
+    """``revocation``: the online status as a named check (valid passes; revoked, superseded,
+    unrecorded or another document fail, with the reason)."""
+    detail = "" if status.ok else f"{status.state}" + (f": {status.detail}" if status.detail else "")
+    return Check("revocation", status.ok, detail)
+
+
+def ledger_revocation(ledger: Ledger) -> Callable[[Certificate], Check]:
+    """A ``revocation`` check of certificates against ``ledger`` (read at each call)."""
+
+    def check(cert: Certificate) -> Check:
+        with ledger.db.read_session() as s:
+            return revocation_check(online_status(s, cert))
+
+    return check
+
+
+def service_revocation(base_url: str, *, timeout: float = 10.0) -> Callable[[Certificate], Check]:
+    """A ``revocation`` check of certificates against a Tanji service's public
+    ``GET {base_url}/certificates/{id}/status`` (standard-library HTTP); an unreachable service fails
+    the check with the transport error, never silently passes."""
+
+    def check(cert: Certificate) -> Check:
+        url = f"{base_url.rstrip('/')}/certificates/{quote(cert.id, safe='')}/status"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - https/http only
+                body = json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            state: OnlineState = "unrecorded" if e.code == 404 else "mismatch"
+            return revocation_check(OnlineStatus(cert.id, state, f"{url}: HTTP {e.code}"))
+        except (OSError, ValueError) as e:
+            return Check("revocation", False, f"status not known: {url}: {e}")
+        value = body.get("status") if isinstance(body, dict) else None
+        if value not in ("valid", "revoked", "superseded"):
+            return Check("revocation", False, f"status not known: {url} answered {value!r}")
+        reason = str(body.get("revoke_reason") or "")
+        return revocation_check(OnlineStatus(cert.id, value, reason))
+
+    return check

@@ -3,8 +3,8 @@
 The issuer's signature covers the evidence pinned to the checkpoint the
 certificate was issued against. A holder can later attach an ``upgrade``
 (unsigned, replaceable): a newer signed checkpoint, the RFC 9162 consistency
-proof from the evidence checkpoint to it, and optionally fresh inclusion proofs
-of the evidence entries against it. The verifier checks all three
+proof from the evidence checkpoint to it, and optionally one fresh multiproof
+of the evidence entries against it (``ledger.log.multiproof``). The verifier checks all three
 (``upgrade.*`` checks) besides the original evidence, so a buyer who trusts a
 newer checkpoint (say, one a witness co-signed) can see the certificate's log
 is a prefix of it.
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from certificates.document import Certificate, Upgrade, UpgradeProof
+from certificates.document import Certificate, Upgrade
 from certificates.errors import UpgradeError
 from ledger.errors import LedgerError
 from ledger.log import merkle
 from ledger.log.checkpoint import parse_note
+from ledger.log.entry import Entry
+from ledger.log.multiproof import multiproof_from_paths, verify_multiproof
 from ledger.store.append import Ledger
 
 __all__ = ["attach_upgrade", "upgrade_certificate"]
@@ -36,11 +38,12 @@ def attach_upgrade(
 ) -> Certificate:
     """``cert`` carrying an upgrade to ``new_checkpoint``.
 
-    Preconditions (``UpgradeError`` otherwise): both checkpoints parse; the new
-    one is at least as large; the consistency proof links their roots; every
-    new inclusion proof is for an evidence seq and reaches the new root.
-    Signatures on the checkpoints are not checked here (that needs the trusted
-    key: ``check_certificate`` does it).
+    ``new_inclusion_proofs`` (evidence seq → RFC 9162 inclusion path against the newer
+    checkpoint), when given, must cover every evidence entry; they are carried as one multiproof.
+    Preconditions (``UpgradeError`` otherwise): both checkpoints parse; the new one is at least as
+    large; the consistency proof links their roots; the inclusion proofs reach the new root.
+    Signatures on the checkpoints are not checked here (that needs the trusted key:
+    ``check_certificate`` does it).
     """
     try:
         old, _ = parse_note(cert.body.evidence.checkpoint)
@@ -57,22 +60,36 @@ def attach_upgrade(
             old_size=old.size,
             new_size=new.size,
         )
-    leaves = {e.seq: bytes.fromhex(e.leaf_hash) for e in cert.body.evidence.entries}
-    proofs: list[UpgradeProof] = []
-    for seq, path in sorted((new_inclusion_proofs or {}).items()):
-        if seq not in leaves:
-            raise UpgradeError(f"seq {seq} is not part of the certificate's evidence", seq=seq)
-        if not merkle.verify_inclusion(leaves[seq], seq, new.size, list(path), new.root_hash):
-            raise UpgradeError(f"inclusion proof of seq {seq} does not reach the newer root", seq=seq)
-        proofs.append(UpgradeProof(seq=seq, proof=[h.hex() for h in path]))
+    proof: list[str] | None = None
+    if new_inclusion_proofs is not None:
+        try:
+            leaves = {e.seq: bytes.fromhex(Entry.from_body(e.body).hash) for e in cert.body.evidence.entries}
+        except LedgerError as e:
+            raise UpgradeError(f"an evidence entry is malformed: {e.message}") from e
+        extra = sorted(set(new_inclusion_proofs) - set(leaves))
+        if extra:
+            raise UpgradeError(f"seq {extra[0]} is not part of the certificate's evidence", seq=extra[0])
+        if set(new_inclusion_proofs) != set(leaves):
+            raise UpgradeError("fresh inclusion proofs must cover every evidence entry")
+        try:
+            nodes = multiproof_from_paths(new.size, {s: list(p) for s, p in new_inclusion_proofs.items()})
+        except LedgerError as e:
+            raise UpgradeError(f"inclusion proofs malformed: {e.message}") from e
+        if not verify_multiproof(leaves, new.size, nodes, new.root_hash):
+            raise UpgradeError("the inclusion proofs do not reach the newer root")
+        proof = [h.hex() for h in nodes]
     return cert.with_upgrade(
-        Upgrade(checkpoint=new_checkpoint, consistency=[h.hex() for h in consistency_proof], proofs=proofs)
+        Upgrade(checkpoint=new_checkpoint, consistency=[h.hex() for h in consistency_proof], proof=proof)
     )
 
 
-def upgrade_certificate(cert: Certificate, ledger: Ledger, *, with_inclusion: bool = True) -> Certificate:
-    """``cert`` upgraded to ``ledger``'s latest checkpoint (with fresh inclusion proofs unless told not
-    to)."""
+def upgrade_certificate(cert: Certificate, ledger: Ledger, *, with_inclusion: bool = False) -> Certificate:
+    """``cert`` upgraded to ``ledger``'s latest checkpoint.
+
+    The consistency proof alone shows the evidence checkpoint's tree is a prefix of the newer one,
+    so every entry proven against the older root is in the newer tree: a fresh multiproof
+    (``with_inclusion``) is redundant and left out by default (it would add kilobytes).
+    """
     note = ledger.latest_checkpoint()
     new_size = parse_note(note)[0].size
     old_size = parse_note(cert.body.evidence.checkpoint)[0].size

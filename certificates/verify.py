@@ -10,9 +10,9 @@ The checks, by stable name:
 - ``checkpoint.signature`` — the evidence checkpoint is signed by the trusted key;
 - ``evidence.canonical`` — every body is canonical RFC 8785 JSON of a well-formed
   entry whose ``seq`` and ``kind`` are the ones listed, each seq once;
-- ``evidence.leaf_hash`` — every body hashes (SHA-256 of 0x00 ‖ body) to its leaf hash;
-- ``evidence.inclusion`` — every inclusion proof leads from its leaf to the checkpoint root
-  (the root as written: whether the trusted key signed it is ``checkpoint.signature``);
+- ``evidence.inclusion`` — one multiproof (``ledger.log.multiproof``) leads from every
+  entry's leaf hash (SHA-256 of 0x00 ‖ body) at its seq to the checkpoint root (the root as
+  written: whether the trusted key signed it is ``checkpoint.signature``);
 - ``evidence.signatures`` — every entry's submitter signature verifies against the
   key its actor held at that seq, replayed from the ``actor.*`` entries in the evidence;
 - ``issuer.key`` — the issuer's ``actor.register`` (and any ``actor.rotate_key``) is in
@@ -21,13 +21,19 @@ The checks, by stable name:
 - ``issuer.signature`` — the Ed25519 signature over the signed bytes verifies;
 - ``footprint.entry`` — the ``footprint.publish`` entry is in the evidence, by the issuer,
   and so is the ``attribution.run`` it cites, if any;
-- ``footprint.figures`` — every figure equals what that entry's payload says;
+- ``footprint.figures`` — every figure equals what that entry's payload says (the ledger
+  re-computed the payload on append: model, the run's rows, background);
+- ``rows.inclusion``, ``green.lot``, ``rows.coverage``, ``green.derivation``, ``green.gec`` —
+  the green electricity re-derived from the issuer's committed rows and the lot's meter shares
+  (``certificates.derivation``);
 - ``verification.statement`` — a cited statement is a ``verification.statement``
-  entry in the evidence, by an actor registered as a verifier, about the issuer;
+  entry in the evidence, by an actor registered as a verifier, about the issuer,
+  and it covers the certified footprint (``certificates.statements.statement_covers``:
+  the footprint is in its scope, or in the issuer's trail before its tree size);
 - ``upgrade.checkpoint`` / ``upgrade.consistency`` / ``upgrade.inclusion`` — only
   when the certificate carries an ``upgrade``: the newer checkpoint is signed by
-  the trusted key, the evidence checkpoint is a prefix of it, and any new
-  inclusion proofs lead to its root.
+  the trusted key, the evidence checkpoint is a prefix of it, and a new multiproof,
+  when given, leads the evidence entries to its root.
 - ``checkpoint.witnesses`` — only when the trust carries a witness policy: the newest
   checkpoint the certificate carries (the upgrade's, else the evidence's) is cosigned
   by a quorum of the policy's witnesses (``ledger.log.policy``).
@@ -37,7 +43,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,9 +52,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from certificates.checks import Check
+from certificates.derivation import green_checks
 from certificates.document import Certificate, EvidenceEntry
 from certificates.errors import CertificateInvalid, MalformedCertificate
 from certificates.figures import claims_from_footprint, differing_fields
+from certificates.statements import statement_covers
 from ledger import (
     Checkpoint,
     Entry,
@@ -60,6 +68,9 @@ from ledger import (
     parse_verifier_key,
 )
 from ledger.log import merkle
+from ledger.log.entry import signed_bytes_of_body
+from ledger.log.keys import verify_b64
+from ledger.log.multiproof import verify_multiproof
 from ledger.log.policy import Policy
 
 __all__ = [
@@ -72,18 +83,6 @@ __all__ = [
     "check_files",
     "verify_certificate",
 ]
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verification check: its stable name, whether it passed, and why not."""
-
-    name: str
-    ok: bool
-    detail: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -194,38 +193,41 @@ def _fail(name: str, bad: list[int], what: str) -> Check:
     return Check(name, not bad, f"{what} at seq {_seqs(bad)}" if bad else "")
 
 
-def _parse_entries(items: list[EvidenceEntry], memo: _Memo) -> tuple[dict[int, Entry], list[int], list[int]]:
-    """Parsed entries by seq; seqs whose body is bad; seqs whose body does not hash to leaf_hash."""
+def _parse_entries(items: list[EvidenceEntry], memo: _Memo) -> tuple[dict[int, Entry], list[int]]:
+    """Parsed entries by seq; seqs whose body is bad (not canonical, not the listed entry, twice)."""
     parsed: dict[int, Entry] = {}
     bad: list[int] = []
-    wrong_hash: list[int] = []
     for item in items:
         entry = memo.entry(item.body)
-        if entry is None:
+        if entry is None or entry.seq != item.seq or entry.kind != item.kind or item.seq in parsed:
             bad.append(item.seq)
             continue
-        if entry.seq != item.seq or entry.kind != item.kind or item.seq in parsed:
-            bad.append(item.seq)
-            continue
-        if not hmac.compare_digest(entry.hash, item.leaf_hash):
-            wrong_hash.append(item.seq)
         parsed[item.seq] = entry
-    return parsed, bad, wrong_hash
+    return parsed, bad
 
 
-def _inclusion(items: Iterable[tuple[int, str, list[str]]], checkpoint: Checkpoint | None) -> list[int]:
-    """Seqs whose proof does not lead from the leaf hash to the checkpoint root."""
-    bad: list[int] = []
-    for seq, leaf_hex, proof_hex in items:
-        leaf, proof = _hashes([leaf_hex]), _hashes(proof_hex)
-        if (
-            checkpoint is None
-            or leaf is None
-            or proof is None
-            or not merkle.verify_inclusion(leaf[0], seq, checkpoint.size, proof, checkpoint.root_hash)
-        ):
-            bad.append(seq)
-    return bad
+def _inclusion(
+    items: list[EvidenceEntry], proof_hex: list[str], checkpoint: Checkpoint | None, memo: _Memo
+) -> Check:
+    """``evidence.inclusion``: the multiproof leads from every entry's leaf hash to the root."""
+    leaves: dict[int, bytes] = {}
+    for item in items:
+        entry = memo.entry(item.body)
+        if entry is None or item.seq in leaves:
+            return Check("evidence.inclusion", False, f"entry at seq {item.seq} cannot be hashed as listed")
+        leaves[item.seq] = bytes.fromhex(entry.hash)
+    proof = _hashes(proof_hex)
+    ok = (
+        checkpoint is not None
+        and proof is not None
+        and bool(leaves)
+        and verify_multiproof(leaves, checkpoint.size, proof, checkpoint.root_hash)
+    )
+    return Check(
+        "evidence.inclusion",
+        ok,
+        "" if ok else "the multiproof does not lead the entries to the checkpoint root",
+    )
 
 
 @dataclass(frozen=True)
@@ -271,9 +273,12 @@ def _public_key(b64: str) -> Ed25519PublicKey | None:
 
 
 def _signature_ok(entry: Entry, key_b64: str) -> bool:
-    """The entry's signature over the ledger's canonical signed bytes (``ledger.signed_bytes``) verifies."""
+    """The entry's signature over the ledger's signed bytes verifies: the body with its placed fields
+    cut off (``signed_bytes_of_body``, as ``tanji ledger verify`` reads them, no re-canonicalising),
+    which for a canonical body are exactly ``ledger.signed_bytes`` of its submission."""
     key = _public_key(key_b64)
-    return key is not None and entry.submission().signature_valid(key)
+    signed = signed_bytes_of_body(entry.body)
+    return key is not None and signed is not None and verify_b64(key, entry.sig, signed)
 
 
 # --- the checks ---------------------------------------------------------------------
@@ -373,6 +378,12 @@ def _statement_check(cert: Certificate, entries: dict[int, Entry], keys: _Keys) 
         problems.append(f"{entry.actor!r} is not registered as a verifier in the evidence")
     if p.get("subject") != cert.body.issuer.actor:
         problems.append(f"statement is about {p.get('subject')!r}, not the issuer")
+    else:
+        covers, why = statement_covers(
+            p, cert.body.footprint.id, cert.body.footprint.seq, cert.body.issuer.actor
+        )
+        if not covers:
+            problems.append(f"the statement does not cover the footprint: {why}")
     presented = (v.verifier, v.opinion, v.standard, v.tree_size)
     if presented != (entry.actor, p.get("opinion"), p.get("standard"), p.get("tree_size")):
         problems.append("verifier, opinion, standard or tree size differ from the statement entry")
@@ -399,11 +410,11 @@ def _upgrade_checks(cert: Certificate, old: Checkpoint | None, memo: _Memo) -> l
             "" if consistent else "the evidence checkpoint is not shown to be a prefix of the newer one",
         )
     )
-    leaves = {e.seq: e.leaf_hash for e in cert.body.evidence.entries}
-    unknown = [p.seq for p in up.proofs if p.seq not in leaves]
-    bad = _inclusion(((p.seq, leaves[p.seq], p.proof) for p in up.proofs if p.seq in leaves), new)
-    bad = sorted(set(bad) | set(unknown))
-    checks.append(_fail("upgrade.inclusion", bad, "no valid inclusion proof against the newer checkpoint"))
+    if up.proof is not None:
+        found = _inclusion(cert.body.evidence.entries, up.proof, new, memo)
+        checks.append(
+            Check("upgrade.inclusion", found.ok, found.detail.replace("checkpoint", "newer checkpoint"))
+        )
     return checks
 
 
@@ -473,13 +484,9 @@ def _check(certificate: Certificate | bytes | str | dict[str, Any], memo: _Memo)
     ev = cert.body.evidence
     checkpoint, trusted, reason = memo.checkpoint(ev.checkpoint)
     checks.append(Check("checkpoint.signature", trusted, reason))
-    entries, bad_bodies, wrong_hash = _parse_entries(ev.entries, memo)
+    entries, bad_bodies = _parse_entries(ev.entries, memo)
     checks.append(_fail("evidence.canonical", bad_bodies, "body not canonical or not the listed entry"))
-    checks.append(_fail("evidence.leaf_hash", wrong_hash, "body does not hash to its leaf hash"))
-    bad_inclusion = _inclusion(((e.seq, e.leaf_hash, e.proof) for e in ev.entries), checkpoint)
-    checks.append(
-        _fail("evidence.inclusion", bad_inclusion, "inclusion proof does not reach the checkpoint root")
-    )
+    checks.append(_inclusion(ev.entries, ev.proof, checkpoint, memo))
     keys = _replay_keys(entries, memo)
     problems = []
     if keys.bad_signatures:
@@ -489,6 +496,7 @@ def _check(certificate: Certificate | bytes | str | dict[str, Any], memo: _Memo)
     checks.append(Check("evidence.signatures", not problems, "; ".join(problems)))
     checks.extend(_issuer_checks(cert, keys))
     checks.extend(_footprint_checks(cert, entries))
+    checks.extend(green_checks(cert, entries))
     checks.append(_statement_check(cert, entries, keys))
     checks.extend(_upgrade_checks(cert, checkpoint, memo))
     if memo.trust.policy is not None:

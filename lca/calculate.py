@@ -13,9 +13,6 @@ adjoint score ``λ · f``; :func:`textbook_scores` recomputes ``c · B · A⁻¹
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +26,9 @@ from lca.electricity import MeterElectricity, index_attribution
 from lca.errors import BrightwayError, InvalidModel, LcaError
 from lca.footprint import CATEGORIES, FootprintResult, Ghg, assemble_footprint, gas_scores
 from lca.gases import BIOSPHERE_DATABASE, GASES
+from lca.library_output import brightway_output
 from lca.model import ProductModel
-from lca.project import BACKGROUND_DATABASE, FOREGROUND_DATABASE, setup_project
+from lca.project import BACKGROUND_DATABASE, FOREGROUND_DATABASE, brightway_dir, setup_project
 from lca.solver import FloatArray, factorise
 from lca.system import (
     BackgroundSystem,
@@ -86,11 +84,12 @@ def write_foreground(system: ForegroundSystem, data_dir: Path) -> None:
 
     bd = open_project(data_dir)
     try:
-        if FOREGROUND_DATABASE in bd.databases:
-            del bd.databases[FOREGROUND_DATABASE]
-        db = bd.Database(FOREGROUND_DATABASE)
-        db.register(description="Tanji foreground of the last computation (rewritten each time)")
-        db.write(_foreground_data(system))
+        with brightway_output(brightway_dir(data_dir).absolute()):
+            if FOREGROUND_DATABASE in bd.databases:
+                del bd.databases[FOREGROUND_DATABASE]
+            db = bd.Database(FOREGROUND_DATABASE)
+            db.register(description="Tanji foreground of the last computation (rewritten each time)")
+            db.write(_foreground_data(system))
     except Exception as e:
         raise BrightwayError(f"cannot write the foreground to Brightway: {e}") from e
 
@@ -154,21 +153,21 @@ def build_linear_system(
         write_foreground(system, data_dir)
     dp, ids, flow_ids = _datapackage(background_system(background), system)
     try:
-        with warnings.catch_warnings():
-            # bw2calc suggests pypardiso; Tanji solves with SciPy on purpose (bench/bench_lca.py)
-            warnings.filterwarnings("ignore", message=".*pypardiso.*", category=UserWarning)
+        # bw2calc warns at import that pypardiso is missing; Tanji solves with SciPy on purpose
+        # (bench/bench_lca.py). Its warnings go to the Brightway log with the rest of its output.
+        with brightway_output(brightway_dir(data_dir).absolute()):
             import bw2calc as bc
 
-        first = ids[system.plans[0].reference_code]
-        lca = bc.LCA(demand={first: 1.0}, data_objs=[dp])
-        lca.load_lci_data()
-        lca.load_lcia_data()
-        products = {code: lca.dicts.product[i] for code, i in ids.items()}
-        activities = {code: lca.dicts.activity[i] for code, i in ids.items()}
-        rows = {code: lca.dicts.biosphere[i] for code, i in flow_ids.items() if i in lca.dicts.biosphere}
-        bw_cf = np.asarray(lca.characterization_matrix.diagonal(), dtype=np.float64)
-        technosphere = sp.csc_matrix(lca.technosphere_matrix)
-        biosphere = sp.csr_matrix(lca.biosphere_matrix)
+            first = ids[system.plans[0].reference_code] if system.plans else 0  # a background alone
+            lca = bc.LCA(demand={first: 1.0}, data_objs=[dp])
+            lca.load_lci_data()
+            lca.load_lcia_data()
+            products = {code: lca.dicts.product[i] for code, i in ids.items()}
+            activities = {code: lca.dicts.activity[i] for code, i in ids.items()}
+            rows = {code: lca.dicts.biosphere[i] for code, i in flow_ids.items() if i in lca.dicts.biosphere}
+            bw_cf = np.asarray(lca.characterization_matrix.diagonal(), dtype=np.float64)
+            technosphere = sp.csc_matrix(lca.technosphere_matrix)
+            biosphere = sp.csr_matrix(lca.biosphere_matrix)
     except LcaError:
         raise
     except Exception as e:
@@ -285,7 +284,5 @@ def compute_footprints(
     system = compile_system(models, index_attribution(electricity_by_meter), bg)
     if not system.plans:
         return []
-    # Brightway prints feedback on stdout; Tanji's stdout carries results (--json).
-    with contextlib.redirect_stdout(sys.stderr):
-        linear = build_linear_system(system, data_dir or tanji_home(), bg, persist=persist)
+    linear = build_linear_system(system, data_dir or tanji_home(), bg, persist=persist)
     return footprints_from_system(linear, system.plans, bg.version)

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from lca.background import GridChoice
 from lca.gases import GASES
 from lca.system import LinkKind, ProductPlan
 from ledger import claimable_share
@@ -156,6 +157,7 @@ class FootprintResult:
     factors_used: tuple[str, ...]
     unverified_factors: tuple[str, ...]
     attribution_seqs: tuple[int, ...]
+    grid: GridChoice | None = None  # the grid factors of the metered electricity (region, years used)
 
     @property
     def total_kg_co2e(self) -> float:
@@ -265,6 +267,7 @@ def assemble_footprint(
         factors_used=plan.factors_used,
         unverified_factors=plan.unverified_factors,
         attribution_seqs=plan.attribution_seqs,
+        grid=plan.grid,
     )
 
 
@@ -287,6 +290,9 @@ def format_contribution_table(result: FootprintResult, *, top: int = 12) -> str:
             f"  electricity {e.total_kwh:,.1f} kWh: claimable green {100 * e.claimable_green_share:.1f} %"
             f", market {e.market.total:,.3f} / location {e.location.total:,.3f} kg CO2e"
         )
+    if r.grid is not None:
+        lines.append(f"  {r.grid.describe()}")
+        lines.extend(f"    note: {n}" for n in r.grid.notes)
     lines.append("")
     lines.append(f"  {'stage':<28}{'market':>14}{'location':>14}{'share':>8}")
     total = r.market.total or 1.0

@@ -6,6 +6,18 @@ footprints of the same product it replaces. Rules: only an enterprise
 publishes; ids are unique; a replaced footprint must exist, be the same
 actor's, be of the same product and not be replaced already; a cited
 attribution run must be an ``attribution.run`` entry earlier in the log.
+
+Claims derived, not asserted (issue 14): the ledger re-computes every figure
+from the cited ``footprint.model`` (``lca.model_kind``, registered with this
+module), the cited run's committed result rows and the background version
+(``lca.recompute``), and refuses the entry with ``footprint.figures_mismatch``
+naming the first differing field and both values unless every figure is
+equal. The re-computation runs before the writer lock is taken (the kind's
+``prepare``): its inputs are earlier entries, which cannot change, so under
+the lock the check only re-reads the model and re-checks its supplier
+certificates (a revocation may have come in between). When the model or the
+run is in the same batch, or for a dry run or a replay, the check
+re-computes itself.
 """
 
 from __future__ import annotations
@@ -14,13 +26,18 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 from sqlalchemy import BigInteger, Date, Float, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from lca.model import ProductModel
+from lca.model_kind import MODEL_KIND, check_supplier_certificates
 from lca.publish import FootprintPublish
+
+if TYPE_CHECKING:
+    from lca.recompute import Difference
 from ledger import (
     REGISTRY,
     AppendContext,
@@ -28,10 +45,11 @@ from ledger import (
     EntryKind,
     ProjectionBase,
     RuleViolation,
-    entry_at,
+    entry_kind,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+assert MODEL_KIND == "footprint.model"  # importing lca.model_kind registered it with this plugin
 
 Uuid = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 
@@ -142,14 +160,76 @@ def _check(ctx: AppendContext, entry: Entry, p: FootprintPublishEntry) -> None:
                 f"footprint {old_id} was replaced already by {old.superseded_by}", code="footprint.superseded"
             )
     if p.attribution_run_seq is not None:
-        run = entry_at(ctx.session, p.attribution_run_seq)
-        kind = None if run is None else run.kind
+        kind = entry_kind(ctx.session, p.attribution_run_seq)
         if kind != "attribution.run":
             raise RuleViolation(
                 f"attribution_run_seq {p.attribution_run_seq} is not an attribution.run entry "
                 f"(found {kind!r})",
                 code="footprint.run_unknown",
             )
+    _recomputed(ctx, entry, p)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A publish re-computed before the lock: from which inputs (all earlier entries), and the first
+    difference found (raised by the check, after its own cheap rules)."""
+
+    actor: str
+    model_sha256: str
+    run_seq: int | None
+    found: Difference | None = None
+    model: ProductModel | None = None  # the recorded model, for the supplier rules under the lock
+
+
+def _compare(expected: FootprintPublish, p: FootprintPublishEntry) -> None:
+    from lca.recompute import difference
+
+    _refuse(p, difference(expected, p))
+
+
+def _refuse(p: FootprintPublishEntry, d: Difference | None) -> None:
+    if d is not None:
+        raise RuleViolation(
+            f"footprint {p.footprint_id}: the figures differ from the ledger's re-computation; first {d}",
+            code="footprint.figures_mismatch",
+            field=d.field,
+            expected=d.expected,
+            claimed=d.claimed,
+        )
+
+
+def _prepare(session: Session, actor: str, p: FootprintPublishEntry) -> _Prepared | None:
+    from lca.recompute import difference, load_inputs, recompute
+
+    try:
+        inputs = load_inputs(session, actor, p.model_sha256, p.attribution_run_seq)
+        expected = recompute(inputs, lot=p.lot)
+    except RuleViolation:
+        return None  # an input may be in the same batch: the check under the lock decides
+    return _Prepared(
+        actor, p.model_sha256, p.attribution_run_seq, difference(expected, p), inputs.recorded.model
+    )
+
+
+def _recomputed(ctx: AppendContext, entry: Entry, p: FootprintPublishEntry) -> None:
+    from lca.recompute import load_inputs, recompute
+
+    done = ctx.prepared
+    if isinstance(done, _Prepared) and (done.actor, done.model_sha256, done.run_seq) == (
+        entry.actor,
+        p.model_sha256,
+        p.attribution_run_seq,
+    ):
+        # the model was found before the lock (models are never removed); only a supplier certificate
+        # it names may have been revoked since
+        assert done.model is not None
+        check_supplier_certificates(ctx.session, entry.actor, done.model)
+        _refuse(p, done.found)
+        return
+    inputs = load_inputs(ctx.session, entry.actor, p.model_sha256, p.attribution_run_seq)
+    check_supplier_certificates(ctx.session, entry.actor, inputs.recorded.model)
+    _compare(recompute(inputs, lot=p.lot), p)
 
 
 def _apply(ctx: AppendContext, entry: Entry, p: FootprintPublishEntry) -> None:
@@ -183,5 +263,6 @@ PUBLISH = REGISTRY.register(
         _apply,
         roles=frozenset({"enterprise"}),
         summary="Publish a product carbon footprint (ISO 14067, IPCC AR6 GWP100) computed from the ledger.",
+        prepare=_prepare,
     )
 )

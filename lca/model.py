@@ -13,8 +13,11 @@ reference period:
   allocation, and optional metered electricity (a set of meters with the
   product's share of their consumption over the period, plus the process
   output over the period);
-- ``electricity_factors``: which grid factors apply to unclaimed (market-based)
-  and to all (location-based) electricity.
+- ``electricity_factors``: optionally, the grid region of the metered
+  electricity (default: the geography's subdivision, else its country). The
+  factors themselves are not the model's to choose: they come from the
+  ledger's one factor table by region and by the period's year
+  (``ledger.grid_factors``), as in the meter reports and the park accounts.
 
 Amounts are per unit of the process output. ``reference_process`` produces the
 product; its output unit must convert to the declared unit (``t`` to
@@ -29,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -138,10 +142,17 @@ class PactFootprintExcerpt(_Strict):
 
 
 class CertificateReference(_Strict):
-    """A Tanji footprint certificate of a supplier (verified by the caller)."""
+    """A Tanji footprint certificate of a supplier: its figures, as the certificate states them.
+
+    Build it with ``certificates.supplier.supplier_input``, which verifies the certificate offline
+    first; on the ledger a ``footprint.model`` carrying it is refused unless the certificate is
+    issued there, not revoked, and certifies exactly these figures (``sha256``: the certificate's
+    content digest, as ``certificate.issue`` recorded it).
+    """
 
     certificate_id: str
     issuer: str
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     unit: str
     amount: Positive = 1.0
     total_kg_co2e: NonNegative
@@ -276,11 +287,29 @@ class Process(_Strict):
         return self
 
 
-class ElectricityFactors(_Strict):
-    """Background keys of the grid factors for metered electricity."""
+Region = Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,9})*$", max_length=32)]
 
-    location_based: str
-    market_unclaimed: str
+
+class ElectricityFactors(_Strict):
+    """The grid region of the model's metered electricity (``CN``, ``CN-R-NORTH``, ``CN-NM`` …).
+
+    Grid factors are looked up in the ledger's factor table by this region and the
+    period's year; a model cannot name factors of its own (the same kWh gets the same
+    factor in every output).
+    """
+
+    region: Region | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_factor_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and {"location_based", "market_unclaimed"} & data.keys():
+            raise ValueError(
+                "location_based / market_unclaimed are no longer accepted: grid factors come from the "
+                "ledger's factor table by region and year (give electricity_factors.region, or none to "
+                "use the geography)"
+            )
+        return data
 
 
 class DataQuality(_Strict):
@@ -320,11 +349,13 @@ class ProductModel(_Strict):
                     )
                 if i.process == p.id:
                     raise ValueError(f"process {p.id!r} consumes its own output")
-            if p.electricity is not None and self.electricity_factors is None:
-                raise ValueError(
-                    f"process {p.id!r} has metered electricity but the model has no electricity_factors"
-                )
         return self
+
+    @property
+    def grid_region(self) -> str:
+        """The grid region of the metered electricity: given, else the subdivision, else the country."""
+        given = self.electricity_factors.region if self.electricity_factors else None
+        return given or self.geography.subdivision or self.geography.country
 
     def process(self, process_id: str) -> Process:
         for p in self.processes:
@@ -332,13 +363,24 @@ class ProductModel(_Strict):
                 return p
         raise InvalidModel(f"model {self.id!r} has no process {process_id!r}")
 
+    @cached_property
+    def canonical_bytes(self) -> bytes:
+        """:meth:`canonical_json`, computed once (the model is frozen; the ledger re-computes
+        footprints from the same model many times)."""
+        return rfc8785.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+
     def canonical_json(self) -> bytes:
         """RFC 8785 canonical JSON of the model (the bytes that get hashed)."""
-        return rfc8785.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return self.canonical_bytes
+
+    @cached_property
+    def sha256_hex(self) -> str:
+        """:meth:`sha256`, computed once."""
+        return hashlib.sha256(self.canonical_bytes).hexdigest()
 
     def sha256(self) -> str:
         """Hex SHA-256 of :meth:`canonical_json`."""
-        return hashlib.sha256(self.canonical_json()).hexdigest()
+        return self.sha256_hex
 
 
 def parse_model(data: Any) -> ProductModel:
@@ -372,7 +414,21 @@ def example_models() -> list[ProductModel]:
     return [load_model(p) for p in sorted(EXAMPLE_MODELS_DIR.glob("*.yaml"))]
 
 
+MODELS_DIR = "models"
+
+
+def default_models(data_dir: Path) -> list[ProductModel]:
+    """The product models kept in ``<data_dir>/models`` (``*.yaml``, ``*.yml``, ``*.json``; the demo
+    writes its models there), else the shipped examples."""
+    here = Path(data_dir) / MODELS_DIR
+    files = (
+        sorted(p for p in here.glob("*") if p.suffix in (".yaml", ".yml", ".json")) if here.is_dir() else []
+    )
+    return [load_model(p) for p in files] if files else example_models()
+
+
 __all__ = [
+    "MODELS_DIR",
     "PACT_UNITS",
     "SCHEMA",
     "ProductModel",
@@ -384,6 +440,7 @@ __all__ = [
     "SupplierFootprint",
     "ReferencePeriod",
     "example_models",
+    "default_models",
     "load_model",
     "parse_model",
 ]

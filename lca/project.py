@@ -13,10 +13,12 @@ project manager is pointed at the new directory.
 
 from __future__ import annotations
 
-import contextlib
+import fcntl
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +26,7 @@ from types import ModuleType
 from lca.background import Background, load_background
 from lca.errors import BrightwayError
 from lca.gases import BIOSPHERE_DATABASE, GASES, GWP_SOURCE, METHOD, METHOD_NAME
+from lca.library_output import brightway_output
 from lca.system import BackgroundSystem, background_system
 
 PROJECT = "tanji"
@@ -43,16 +46,16 @@ def open_project(data_dir: Path) -> ModuleType:
     (base / "logs").mkdir(exist_ok=True)
     if "bw2data" not in sys.modules:
         os.environ["BRIGHTWAY2_DIR"] = str(base)
-    # Brightway prints feedback on stdout, but Tanji's stdout carries results (--json):
-    # its loggers bind the stream when bw2data is first imported, so import it here.
+    # Brightway's feedback, bars and warnings go to its log file (lca.library_output);
+    # its loggers bind their stream when bw2data is first imported, so import it here.
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with brightway_output(base):
             import bw2data as bd
 
-        if Path(bd.projects._base_data_dir).absolute() != base:
-            bd.projects.change_base_directories(base, base_logs_dir=base / "logs", project_name=PROJECT)
-        if bd.projects.current != PROJECT:
-            bd.projects.set_current(PROJECT)
+            if Path(bd.projects._base_data_dir).absolute() != base:
+                bd.projects.change_base_directories(base, base_logs_dir=base / "logs", project_name=PROJECT)
+            if bd.projects.current != PROJECT:
+                bd.projects.set_current(PROJECT)
     except Exception as e:  # bw2data raises many kinds; translate where they enter
         raise BrightwayError(f"cannot open Brightway project in {str(base)!r}: {e}") from e
     module: ModuleType = bd
@@ -122,9 +125,26 @@ def setup_project(data_dir: Path, background: Background | None = None) -> Setup
     """Create (or check) the offline project; idempotent and fast on later calls."""
     started = time.perf_counter()
     bg = background or load_background()
+    with _setup_lock(data_dir):
+        return _setup_locked(data_dir, bg, started)
+
+
+@contextmanager
+def _setup_lock(data_dir: Path) -> Iterator[None]:
+    # Several service workers start at once; Brightway's SQLite project takes one writer.
+    lock_dir = brightway_dir(data_dir)
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / ".setup.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _setup_locked(data_dir: Path, bg: Background, started: float) -> SetupReport:
     bd = open_project(data_dir)
-    # Brightway prints feedback on stdout; Tanji's stdout carries results (--json).
-    with contextlib.redirect_stdout(sys.stderr):
+    with brightway_output(brightway_dir(data_dir).absolute()):
         try:
             created_bio = BIOSPHERE_DATABASE not in bd.databases
             if created_bio:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field
 
+from lca.background import GridChoice
 from lca.footprint import FootprintResult, Ghg
 from lca.gases import METHOD_NAME
 from lca.model import ProductModel
@@ -65,7 +66,12 @@ class StageFigures(_Frozen):
 
 
 class ElectricityFigures(_Frozen):
-    """Metered electricity per declared unit and how the ledger attributed it."""
+    """Metered electricity per declared unit and how the ledger attributed it.
+
+    ``hourly_matched_kwh``: the part matched hour by hour with direct or contracted generation
+    (``ledger.hourly_matched_wh`` of the run's rows × the meter shares); absent when the
+    electricity did not come from committed result rows.
+    """
 
     total_kwh: float
     claimable_green_kwh: float
@@ -73,13 +79,63 @@ class ElectricityFigures(_Frozen):
     contracted_kwh: float
     certificate_kwh: float
     grid_kwh: float
+    hourly_matched_kwh: float | None = None
 
 
 class FootprintResults(_Frozen):
+    """``supplier_declared_share``: the share of the market-based total that rests on figures a
+    supplier declared (PACT footprints of purchased inputs), 0..1; None when the total is not positive
+    or in footprints published before issue 14."""
+
     market: GhgFigures
     location: GhgFigures
     by_stage: list[StageFigures]
     electricity: ElectricityFigures
+    supplier_declared_share: float | None = None
+
+
+class GridFactorFigure(_Frozen):
+    """One grid factor a footprint used: background key, the region and year used, kgCO2/kWh, source."""
+
+    key: str
+    region: str
+    year: int
+    kg_co2_per_kwh: float
+    source: str
+    status: str
+
+
+class GridFactorsFigures(_Frozen):
+    """The grid factors of the metered electricity: the region and period year asked, what was used."""
+
+    region: str
+    period_year: int
+    location: GridFactorFigure
+    market_unclaimed: GridFactorFigure
+    notes: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, grid: GridChoice) -> GridFactorsFigures:
+        chosen = grid.ledger_choice
+        pairs = ((grid.location, chosen.location), (grid.market_unclaimed, chosen.residual))
+        loc, mkt = (
+            GridFactorFigure(
+                key=bg.key,
+                region=lf.region,
+                year=lf.year,
+                kg_co2_per_kwh=float(lf.value or 0.0),
+                source=lf.source,
+                status=lf.status,
+            )
+            for bg, lf in pairs
+        )
+        return cls(
+            region=grid.region,
+            period_year=grid.year,
+            location=loc,
+            market_unclaimed=mkt,
+            notes=list(chosen.notes),
+        )
 
 
 class DqiFigures(_Frozen):
@@ -114,6 +170,8 @@ class FootprintPublish(_Frozen):
     attribution_run_seq: int | None
     background_version: str
     unverified_factors: list[str]
+    # absent in footprints published before issue 13 (then the model named its grid factors)
+    grid_factors: GridFactorsFigures | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -125,8 +183,12 @@ class FootprintPublish(_Frozen):
         *,
         attribution_run_seq: int | None = None,
         lot: str | None = None,
+        hourly_matched_kwh: float | None = None,
     ) -> FootprintPublish:
-        """The payload for ``result`` of ``model``; ValueError if they do not match."""
+        """The payload for ``result`` of ``model``; ValueError if they do not match.
+
+        ``hourly_matched_kwh`` per declared unit comes from the run's rows (``lca.recompute``).
+        """
         if model.sha256() != result.model_sha256:
             raise ValueError(
                 f"result of model {result.product_id!r} (sha256 {result.model_sha256[:12]}…) "
@@ -163,7 +225,9 @@ class FootprintPublish(_Frozen):
                     contracted_kwh=e.contracted_kwh,
                     certificate_kwh=e.certificate_kwh,
                     grid_kwh=e.grid_kwh,
+                    hourly_matched_kwh=hourly_matched_kwh,
                 ),
+                supplier_declared_share=supplier_declared_share(result, model),
             ),
             primary_data_share=round(result.primary_data_share, 6),
             dqi=None
@@ -175,6 +239,7 @@ class FootprintPublish(_Frozen):
             attribution_run_seq=attribution_run_seq,
             background_version=result.background_version,
             unverified_factors=list(result.unverified_factors),
+            grid_factors=None if result.grid is None else GridFactorsFigures.of(result.grid),
         )
 
     def canonical_json(self) -> bytes:
@@ -183,6 +248,27 @@ class FootprintPublish(_Frozen):
 
     def sha256(self) -> Sha256Hex:
         return Sha256Hex(hashlib.sha256(self.canonical_json()).hexdigest())
+
+
+def supplier_declared_share(result: FootprintResult, model: ProductModel) -> float | None:
+    """The share of ``result``'s market-based total resting on supplier-declared figures: the
+    contributions of purchased inputs that carry a PACT footprint (a Tanji certificate's figure is
+    verified, not declared). None when the total is not positive."""
+    declared = {
+        (p.id, i.id)
+        for p in model.processes
+        for i in p.inputs
+        if i.supplier is not None and i.supplier.pact is not None
+    }
+    total = result.market.total
+    if total <= 0:
+        return None
+    part = sum(
+        i.market.total
+        for i in result.by_input
+        if i.kind == "supplier" and (i.process_id, i.label) in declared
+    )
+    return part / total
 
 
 def _dec(x: float, places: int = 6) -> str:

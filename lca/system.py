@@ -14,11 +14,12 @@ so the assembly in :mod:`lca.footprint` is arithmetic over frozen values.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from lca.background import Background, Factor
+from lca.background import Background, Factor, GridChoice
 from lca.electricity import ElectricitySplit, MeterElectricity, Period, split_electricity
 from lca.errors import InvalidModel, UnknownMaterial
 from lca.model import Input, Process, ProductModel
@@ -105,6 +106,7 @@ class ProductPlan:
     factors_used: tuple[str, ...]
     unverified_factors: tuple[str, ...]
     attribution_seqs: tuple[int, ...]
+    grid: GridChoice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,32 @@ def _factor(background: Background, key: str, model_id: str, where: str) -> Fact
             key=key,
             background_version=background.version,
         ) from None
+
+
+def grid_choice(model: ProductModel, background: Background) -> GridChoice:
+    """The grid factors of ``model``'s metered electricity: its grid region, its period's year.
+
+    The ledger's rule picks the factors (``Background.grid_factors``). A period spanning
+    several years is fine while every year picks the same factors; otherwise InvalidModel
+    (``lca.period_spans_factor_years``): split the period, as each year has its own factor.
+    """
+    period = model.reference_period
+    last = period.end - dt.timedelta(days=1)
+    choices = [background.grid_factors(model.grid_region, y) for y in range(period.start.year, last.year + 1)]
+    first = choices[0]
+    for other in choices[1:]:
+        if (other.location.key, other.market_unclaimed.key) != (
+            first.location.key,
+            first.market_unclaimed.key,
+        ):
+            raise InvalidModel(
+                f"model {model.id!r}: its period [{period.start}, {period.end}) spans {first.year} and "
+                f"{other.year}, whose grid factors differ ({first.location.key} / {other.location.key}); "
+                "split the period by year",
+                code="lca.period_spans_factor_years",
+                model_id=model.id,
+            )
+    return first
 
 
 def _supplier_activity(
@@ -257,6 +285,14 @@ def _compile_model(
     by_id = {p.id: p for p in model.processes}
     codes = {p.id: f"{model.id}/{p.id}" for p in model.processes}
     period = model_period(model)
+    grid: GridChoice | None = None
+    if any(p.electricity is not None for p in model.processes):
+        try:
+            grid = grid_choice(model, background)
+        except UnknownMaterial as e:
+            raise UnknownMaterial(
+                f"model {model.id!r}, electricity: {e.message}", code=e.code, model_id=model.id, **e.details
+            ) from None
     for p in model.processes:
         code = codes[p.id]
         acts.append(ActivitySpec(code, f"{p.name} ({model.id})", p.output.unit, "process"))
@@ -297,10 +333,8 @@ def _compile_model(
             weight = 1.0 if em.primary else 0.0
             links.append(Link(code, p.id, p.stage, label, "emission", em.gas, amount, weight))
         if p.electricity is not None:
-            ef = model.electricity_factors
-            assert ef is not None  # checked by the model validator
-            loc = _factor(background, ef.location_based, model.id, "electricity_factors")
-            mkt = _factor(background, ef.market_unclaimed, model.id, "electricity_factors")
+            assert grid is not None  # chosen above for any metered process
+            loc, mkt = grid.location, grid.market_unclaimed
             used.update((loc.key, mkt.key))
             split = split_electricity(
                 ((m.meter, m.share) for m in p.electricity.meters),
@@ -362,7 +396,8 @@ def _compile_model(
         ) from None
     # one unit of reference output is out_in_du_unit / du.amount declared units
     demand = du.amount / out_in_du_unit
-    unverified = sorted(k for k in used if background.factors[k].status == "unverified")
+    # derived grid factors (Tanji's residual method) are not official figures either
+    unverified = sorted(k for k in used if background.factors[k].status in ("unverified", "derived"))
     return ProductPlan(
         model=model,
         model_sha256=model.sha256(),
@@ -374,4 +409,5 @@ def _compile_model(
         factors_used=tuple(sorted(used)),
         unverified_factors=tuple(unverified),
         attribution_seqs=tuple(sorted(seqs)),
+        grid=grid,
     )

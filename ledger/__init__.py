@@ -20,6 +20,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ledger.attribution.row_store import ProvenRow, run_row, run_rows, stored_rows
+    from ledger.attribution.rows import ResultRow, RowProof, root_from_row_proof, rows_root, verify_row
     from ledger.attribution.shares import (
         GreenShares,
         claimable_share,
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
         physical_share,
         ratio,
     )
+    from ledger.energy.factors import Factor as EmissionFactor
+    from ledger.energy.factors import FactorTable, GridFactors, grid_factors, load_factors
     from ledger.energy.links import links_serving
     from ledger.energy.trades import trades_serving
     from ledger.errors import (
@@ -82,9 +86,11 @@ if TYPE_CHECKING:
         actors_by_public_key,
         authors,
         checkpoint_root,
+        entries_at,
         entries_of_kind,
         entry_at,
         entry_hash,
+        entry_kind,
         kind_version,
         store_placeholder_log,
     )
@@ -105,10 +111,13 @@ __all__ = [
     "Database",
     "Ed25519PrivateKey",
     "Ed25519PublicKey",
+    "EmissionFactor",
     "Entry",
     "EntryKind",
+    "FactorTable",
     "Grant",
     "GreenShares",
+    "GridFactors",
     "InclusionProof",
     "IntegrityFailure",
     "KeyFileError",
@@ -119,7 +128,10 @@ __all__ = [
     "NotFound",
     "ProjectionBase",
     "ProofError",
+    "ProvenRow",
     "REGISTRY",
+    "ResultRow",
+    "RowProof",
     "RuleViolation",
     "SchemaViolation",
     "SignatureInvalid",
@@ -134,14 +146,17 @@ __all__ = [
     "claimable_share",
     "default_url",
     "entries_of_kind",
+    "entries_at",
     "entry_at",
     "entry_hash",
+    "entry_kind",
     "format_timestamp",
     "gec_backed_wh",
     "generate_key",
     "get_actor",
     "grants_to",
     "green_shares",
+    "grid_factors",
     "has_trail_grant",
     "hourly_matched_share",
     "hourly_matched_wh",
@@ -150,6 +165,7 @@ __all__ = [
     "largest_remainder_split",
     "links_serving",
     "list_actors",
+    "load_factors",
     "load_private_key",
     "load_public_key",
     "parse_canonical",
@@ -161,16 +177,22 @@ __all__ = [
     "ratio",
     "raw_public_key",
     "require_actor",
+    "root_from_row_proof",
+    "rows_root",
+    "run_row",
+    "run_rows",
     "save_private_key",
     "save_public_key",
     "sign_b64",
     "signed_bytes",
     "sqlite_url",
     "store_placeholder_log",
+    "stored_rows",
     "tanji_home",
     "trades_serving",
     "verifier_key",
     "verify_b64",
+    "verify_row",
 ]
 
 # name -> (module, attribute): where each name lives at run time.
@@ -235,7 +257,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "has_trail_grant": ("ledger.kinds.access", "has_trail_grant"),
     "Source": ("ledger.store.queries", "Source"),
     "entry_at": ("ledger.store.queries", "entry_at"),
+    "entries_at": ("ledger.store.queries", "entries_at"),
     "entry_hash": ("ledger.store.queries", "entry_hash"),
+    "entry_kind": ("ledger.store.queries", "entry_kind"),
     "entries_of_kind": ("ledger.store.queries", "entries_of_kind"),
     "kind_version": ("ledger.store.queries", "kind_version"),
     "authors": ("ledger.store.queries", "authors"),
@@ -243,6 +267,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "actors_by_public_key": ("ledger.store.queries", "actors_by_public_key"),
     "store_placeholder_log": ("ledger.store.queries", "store_placeholder_log"),
     "links_serving": ("ledger.energy.links", "links_serving"),
+    "EmissionFactor": ("ledger.energy.factors", "Factor"),
+    "FactorTable": ("ledger.energy.factors", "FactorTable"),
+    "GridFactors": ("ledger.energy.factors", "GridFactors"),
+    "grid_factors": ("ledger.energy.factors", "grid_factors"),
+    "load_factors": ("ledger.energy.factors", "load_factors"),
     "trades_serving": ("ledger.energy.trades", "trades_serving"),
     "largest_remainder": ("ledger.rounding", "largest_remainder"),
     "largest_remainder_split": ("ledger.rounding", "largest_remainder_split"),
@@ -254,6 +283,15 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "hourly_matched_wh": ("ledger.attribution.shares", "hourly_matched_wh"),
     "gec_backed_wh": ("ledger.attribution.shares", "gec_backed_wh"),
     "ratio": ("ledger.attribution.shares", "ratio"),
+    "ResultRow": ("ledger.attribution.rows", "ResultRow"),
+    "RowProof": ("ledger.attribution.rows", "RowProof"),
+    "root_from_row_proof": ("ledger.attribution.rows", "root_from_row_proof"),
+    "rows_root": ("ledger.attribution.rows", "rows_root"),
+    "verify_row": ("ledger.attribution.rows", "verify_row"),
+    "ProvenRow": ("ledger.attribution.row_store", "ProvenRow"),
+    "run_row": ("ledger.attribution.row_store", "run_row"),
+    "run_rows": ("ledger.attribution.row_store", "run_rows"),
+    "stored_rows": ("ledger.attribution.row_store", "stored_rows"),
 }
 
 

@@ -13,14 +13,19 @@ Method (the quantities of 发改环资〔2025〕910号's core indicator, as mode
   power supply) + net purchased heat × 0.03412 tce/GJ. Energy sold out of the
   boundary (heat) is deducted; electricity from a captive fossil plant inside
   the boundary is not counted again (its fuel is);
-- emissions = fossil fuel combustion (NCV × carbon content × oxidation ×
-  44/12) + process emissions + net purchased electricity without a green claim
+- emissions are **CO2 only**: the park accounting method (零碳园区碳排放核算方法,
+  969号 annex 4) says 碳排放 there is carbon dioxide, not the other greenhouse
+  gases. Emissions = fossil fuel combustion (NCV × carbon content × oxidation ×
+  44/12) + process CO2 + net purchased electricity without a green claim
   × the grid factor + net purchased non-renewable heat × the heat factor,
   less CCUS storage (and carbon sinks, if the data file says so). Claimable
   green electricity (直连 with its GEC retired, 绿电交易, retired GEC) counts
   zero; physical direct-supply energy whose GEC went elsewhere gets the grid
-  factor, as in ``ledger.attribution.totals``;
-- 单位能耗碳排放 = net emissions ÷ comprehensive energy consumption (tCO2/tce).
+  factor (from the ledger's one factor table, ``ledger.grid_factors``);
+- process emissions of other gases (PFCs from anode effects, SF6, N2O …) are
+  summed apart, in t CO2e by gas (``non_co2_t``, ``non_co2_by_gas``), and
+  reported beside the indicator, never in it;
+- 单位能耗碳排放 = net CO2 emissions ÷ comprehensive energy consumption (tCO2/tce).
 
 All sums are exact ``Decimal`` (Wh are integers); rounding happens only when a
 report is formatted.
@@ -131,7 +136,11 @@ ZERO_ELECTRICITY = ElectricityYear(0)
 
 @dataclass(frozen=True)
 class GridFactor:
-    """The emission factor of unclaimed electricity (kgCO2/kWh = tCO2/MWh) and where it comes from."""
+    """The emission factor of unclaimed electricity (kgCO2/kWh = tCO2/MWh) and where it comes from.
+
+    ``year`` is the factor's own year; ``for_year`` the accounting year it stands for (the
+    latest published year when that year's is not out); ``notes`` the table's notes.
+    """
 
     value: Decimal
     region: str
@@ -140,24 +149,31 @@ class GridFactor:
     source: str
     status: str
     note: str = ""
+    for_year: int | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Share:
     """Energy (tce) and emissions (t CO2) of one enterprise ('' for park-level records).
 
-    Emissions are before CCUS and sink deductions (those are park-level);
+    Emissions are CO2 before CCUS and sink deductions (those are park-level);
     purchased heat is charged to the buyers before the park nets sales.
     """
 
     enterprise: str
     energy_tce: Decimal
     emissions_t: Decimal
+    non_co2_t: Decimal = _ZERO  # t CO2e of other gases, beside ``emissions_t`` (CO2), not in it
 
 
 @dataclass(frozen=True)
 class ParkAccount:
-    """A park's year in tce and t CO2 (exact). Build with :func:`account_park`."""
+    """A park's year in tce and t CO2 (exact). Build with :func:`account_park`.
+
+    Every ``*_t`` is CO2 only, except ``non_co2_t`` / ``non_co2_by_gas``: the t CO2e of
+    the other gases' process emissions, reported beside the indicator (969号 annex 4).
+    """
 
     year: int
     fuel_tce: Decimal
@@ -178,6 +194,8 @@ class ParkAccount:
     by_enterprise: tuple[Share, ...]
     fuel_tce_by_type: tuple[tuple[str, Decimal], ...]
     coefficients_used: tuple[Coefficient, ...] = field(default=())
+    non_co2_t: Decimal = _ZERO
+    non_co2_by_gas: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def energy_tce(self) -> Decimal:
@@ -186,8 +204,13 @@ class ParkAccount:
 
     @property
     def gross_t(self) -> Decimal:
-        """Emissions before CCUS and sink deductions."""
+        """CO2 emissions before CCUS and sink deductions."""
         return self.fuel_t + self.process_t + self.electricity_t + self.heat_t
+
+    @property
+    def with_other_gases_t(self) -> Decimal:
+        """Net CO2 plus the other gases' t CO2e: for information, never in the core indicator."""
+        return self.net_t + self.non_co2_t
 
     @property
     def net_t(self) -> Decimal:
@@ -205,6 +228,7 @@ class _Sums:
     # Mutable accumulator local to account_park; never leaves it.
     tce: Decimal = _ZERO
     t: Decimal = _ZERO
+    other: Decimal = _ZERO
 
 
 _WH_PER_GJ = Decimal(1_000_000_000) / Decimal(3600)
@@ -269,6 +293,7 @@ def account_park(
     shares: dict[str, _Sums] = {}
     fuel_by_type: dict[str, Decimal] = {}
     fuel_tce = fuel_t = process_t = clean_tce = ccus_t = sinks_t = _ZERO
+    other_by_gas: dict[str, Decimal] = {}
     heat_in = heat_in_renewable = heat_out = _ZERO
     heat_in_by: dict[str, Decimal] = {}
     for r in records:
@@ -301,8 +326,12 @@ def account_park(
                 heat_in_by[who] = heat_in_by.get(who, _ZERO) + gj
             share.tce += gj * (-1 if p.direction == "sold" else 1) * _heat_tce(data)
         elif isinstance(p, ProcessEmission):
-            process_t += Decimal(p.tco2e)
-            share.t += Decimal(p.tco2e)
+            if p.gas == "CO2":
+                process_t += Decimal(p.tco2e)
+                share.t += Decimal(p.tco2e)
+            else:  # beside the CO2-only indicator, not in it
+                other_by_gas[p.gas] = other_by_gas.get(p.gas, _ZERO) + Decimal(p.tco2e)
+                share.other += Decimal(p.tco2e)
         elif isinstance(p, Ccus):
             ccus_t += Decimal(p.stored_t)
         elif isinstance(p, CarbonSink):
@@ -368,9 +397,11 @@ def account_park(
         electricity=total_el,
         electricity_coefficient=coef,
         grid_factor=grid_factor if total_el and total_el.unclaimed_wh else None,
-        by_enterprise=tuple(Share(w, s.tce, s.t) for w, s in sorted(shares.items())),
+        by_enterprise=tuple(Share(w, s.tce, s.t, s.other) for w, s in sorted(shares.items())),
         fuel_tce_by_type=tuple(sorted(fuel_by_type.items())),
         coefficients_used=tuple(used[k] for k in sorted(used)),
+        non_co2_t=sum(other_by_gas.values(), _ZERO),
+        non_co2_by_gas=tuple(sorted(other_by_gas.items())),
     )
 
 
@@ -422,7 +453,7 @@ def verdict(value: Decimal | None, comparison: str, threshold: Decimal | None) -
 def core_indicator(
     account: ParkAccount, level: str, data: ParkData, *, threshold: Decimal | None = None
 ) -> IndicatorResult:
-    """单位能耗碳排放 against the ceiling of the park's energy class on its level's list.
+    """单位能耗碳排放 (CO2 only) against the ceiling of the park's energy class on its level's list.
 
     Classes are half-open ``[min_tce, max_tce)`` on comprehensive energy
     consumption, so 1,000,000 tce is in the ≥ 1,000,000 class and 200,000 tce
@@ -441,7 +472,12 @@ def core_indicator(
         )
     elif cls is None and rule.classes:
         note = f"{account.energy_tce.quantize(Decimal('0.001'))} tce is in no class of the {level} list"
-    details = () if account.electricity is not None else ("no electricity figures for the year",)
+    details: tuple[str, ...] = (
+        () if account.electricity is not None else ("no electricity figures for the year",)
+    )
+    if account.non_co2_t:
+        gases = ", ".join(f"{g} {t.quantize(Decimal('0.001'))}" for g, t in account.non_co2_by_gas)
+        details += (f"CO2 only (969号 annex 4); other gases beside it, not in it: {gases} t CO2e",)
     return IndicatorResult(
         "carbon_per_energy",
         rule.name_zh,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from lca.model import ProductModel
 from ledger import (
+    FactorTable,
     NotFound,
     RuleViolation,
     entries_of_kind,
@@ -39,10 +40,9 @@ from ledger import (
 )
 from ledger.attribution.reports import MeterElectricityRecord, find_run, meter_electricity
 from ledger.attribution.store import read_meter_hours
-from ledger.energy.factors import FactorTable, load_factors
 from ledger.energy.meters import all_meters
 from ledger.energy.parks import require_park
-from ledger.energy.periods import month_start, months_between
+from ledger.energy.periods import month_end, month_start, months_between
 from park.accounting import fuel_amounts
 from park.coefficients import ParkData, load_park_data
 from park.flows import DirectEmission, FlowGraph, MeterFlow, build_flows, largest_remainder
@@ -121,9 +121,10 @@ def _label(session: Session, actor_id: str) -> str:
     return actor_id if actor is None or actor.name == actor_id else f"{actor.name} ({actor_id})"
 
 
-def _utc(d: dt.date | dt.datetime) -> pd.Timestamp:
+def _utc(d: dt.date | dt.datetime, tz: str) -> pd.Timestamp:
+    """``d`` as a UTC timestamp; a date or naive time is the park's local one (time zone ``tz``)."""
     ts = pd.Timestamp(d)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
 
 
 def _lots(session: Session) -> list[LotProduce]:
@@ -138,12 +139,13 @@ def _product_wh(
     hi: pd.Timestamp,
     consumption: dict[str, int],
     notes: list[str],
+    tz: str,
 ) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
     """Wh of each meter that went into each product, and product labels."""
     out: dict[str, dict[str, int]] = {}
     labels: dict[str, str] = {}
     for lot in _lots(session):
-        start, end = max(_utc(lot.period_start), lo), min(_utc(lot.period_end), hi)
+        start, end = max(_utc(lot.period_start, tz), lo), min(_utc(lot.period_end, tz), hi)
         for share in lot.meters:
             frame = hours.get(share.meter_id)
             if frame is None or start >= end:
@@ -159,7 +161,8 @@ def _product_wh(
             bucket[lot.product] = bucket.get(lot.product, 0) + wh
     from_lots = set(out)
     for model in models:
-        m_lo, m_hi = max(_utc(model.reference_period.start), lo), min(_utc(model.reference_period.end), hi)
+        m_lo = max(_utc(model.reference_period.start, tz), lo)
+        m_hi = min(_utc(model.reference_period.end, tz), hi)
         if m_lo >= m_hi:
             continue
         for process in model.processes:
@@ -234,14 +237,16 @@ def _round(x: Decimal) -> int:
 
 
 def _meter_flow(rec: MeterElectricityRecord, owner: str, product_wh: dict[str, int]) -> MeterFlow:
+    # contracted energy is a green claim only where its GEC were retired for the meter; the rest was
+    # delivered through the grid without its attribute and flows with the grid energy
     return MeterFlow(
         rec.meter_id,
         owner,
         dict(rec.direct_wh),
         dict(rec.direct_claimable_wh),
-        dict(rec.contracted_wh),
+        dict(rec.contracted_claimable_wh),
         dict(rec.certificate_wh),
-        rec.grid_wh,
+        rec.grid_wh + rec.contracted_unclaimed_wh,
         product_wh,
     )
 
@@ -299,8 +304,8 @@ def park_flows(
         ),
         key=lambda r: r.meter_id,
     )
-    lo = pd.Timestamp(month_start(first_month))
-    hi = _utc(records[0].period_end)
+    lo = _utc(month_start(first_month, park.time_zone), park.time_zone)
+    hi = _utc(month_end(last_month, park.time_zone), park.time_zone)
     hours: dict[str, pd.DataFrame] = {}
     for rec in records:
         frame = read_meter_hours(session, rec.attribution_seq, rec.meter_id)
@@ -310,12 +315,14 @@ def park_flows(
             notes.append(f"meter {rec.meter_id}: {gaps} hours without readings left out")
         hours[rec.meter_id] = frame
     consumption = {r.meter_id: r.consumption_wh for r in records}
-    product_wh, product_labels = _product_wh(session, hours, models, lo, hi, consumption, notes)
+    product_wh, product_labels = _product_wh(
+        session, hours, models, lo, hi, consumption, notes, park.time_zone
+    )
     subs = sorted(m for m in meters if meters[m].parent_id is not None)
     if subs:
-        notes.append(f"sub-meters {', '.join(subs)} are separate loads, as attribution counts them")
+        notes.append(f"sub-meters {', '.join(subs)} are counted inside their parents (parents net of them)")
     flows = [_meter_flow(r, meters[r.meter_id].owner, product_wh.get(r.meter_id, {})) for r in records]
-    grid = grid_factor_for(data, factors or load_factors(), int(last_month[:4]))
+    grid = grid_factor_for(data, factors, int(last_month[:4]))
     emissions = _emissions(session, park_id, months, data, notes)
     owners = sorted({m.owner for m in meters.values()} | {e.enterprise for e in emissions})
     labels = {o: _label(session, o) for o in owners}

@@ -19,11 +19,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from ledger import FactorTable, grid_factors, load_factors
 from ledger.attribution.reports import find_park_run
 from ledger.attribution.store import read_table
-from ledger.energy.factors import FactorTable, load_factors
 from ledger.energy.meters import all_meters
 from ledger.energy.parks import require_park
+from ledger.energy.periods import month_end, month_start
 from ledger.energy.readings import energy_wh
 from park.accounting import (
     PARK_LEVEL,
@@ -90,6 +91,14 @@ class ParkReport:
                 "deducted": _q(a.deducted_t),
                 "net": _q(a.net_t),
             },
+            # 969号 annex 4: the indicator's 碳排放 is CO2 only; the other gases are shown beside it
+            "other_gases_t_co2e": {
+                "total": _q(a.non_co2_t),
+                "by_gas": {g: _q(t) for g, t in a.non_co2_by_gas},
+                "net_co2_plus_other_gases": _q(a.with_other_gases_t),
+                "note": "process emissions of gases other than CO2 (GWP applied by the submitter); "
+                "not in 单位能耗碳排放, which counts CO2 only",
+            },
             "electricity": None
             if el is None
             else {
@@ -111,9 +120,11 @@ class ParkReport:
                     "region": a.grid_factor.region,
                     "year": a.grid_factor.year,
                     "kind": a.grid_factor.kind,
+                    "for_year": a.grid_factor.for_year,
                     "source": a.grid_factor.source,
                     "status": a.grid_factor.status,
                     "note": a.grid_factor.note,
+                    "notes": list(a.grid_factor.notes),
                 },
             },
             "by_enterprise": [
@@ -121,6 +132,7 @@ class ParkReport:
                     "enterprise": s.enterprise or None,
                     "energy_tce": _q(s.energy_tce),
                     "emissions_t": _q(s.emissions_t),
+                    "other_gases_t_co2e": _q(s.non_co2_t),
                 }
                 for s in a.by_enterprise
             ],
@@ -167,14 +179,28 @@ def _indicator(r: IndicatorResult) -> dict[str, Any]:
     }
 
 
-def grid_factor_for(data: ParkData, factors: FactorTable, year: int) -> GridFactor:
-    """The grid factor the data file chooses (region, average or residual), latest year ``<= year``."""
-    pick = factors.residual_factor if data.grid_factor_kind == "residual" else factors.grid_factor
-    f = pick(data.grid_factor_region, year)
+def grid_factor_for(data: ParkData, factors: FactorTable | None, year: int) -> GridFactor:
+    """The grid factor the data file chooses (its region; average or residual) for ``year``.
+
+    Taken from the ledger's one factor table by the ledger's rule (``ledger.grid_factors``:
+    the year's factor, else the latest published), as meter reports and footprints take theirs.
+    """
+    table = factors or load_factors()
+    chosen = grid_factors(data.grid_factor_region, year, table=table)
+    f = chosen.residual if data.grid_factor_kind == "residual" else chosen.location
     assert f.value is not None
+    source = f"{f.source}: {table.citation(f.source)}"
     # Floats in the factor file are short decimals; str() gives them back exactly.
     return GridFactor(
-        Decimal(str(f.value)), f.region, f.year, data.grid_factor_kind, f.source, f.status, f.note
+        Decimal(str(f.value)),
+        f.region,
+        f.year,
+        data.grid_factor_kind,
+        source,
+        f.status,
+        f.note,
+        for_year=year,
+        notes=chosen.notes,
     )
 
 
@@ -183,20 +209,24 @@ def electricity_from_meter_totals(
 ) -> dict[str, ElectricityYear]:
     """Per-enterprise ``ElectricityYear`` from ``ledger.attribution.totals.meter_totals`` rows (any months).
 
-    ``owners`` maps meter id to enterprise. Sub-meters must already be left
-    out by the caller if they should not count as loads of their own.
+    ``owners`` maps meter id to enterprise. Attribution counts a parent net of
+    its sub-meters, so every meter's row is a load of its own, counted once.
+    Contracted energy counts as green only where its GEC were retired for the
+    meter (``claimable_contracted_wh``); the rest was delivered through the
+    grid without its green attribute and is counted with the grid energy.
     """
     out: dict[str, ElectricityYear] = {}
     if frame.empty:
         return out
     for meter_id, g in frame.groupby("meter_id"):
+        claimed_contracted = int(g["claimable_contracted_wh"].sum())
         el = ElectricityYear(
             int(g["consumption_wh"].sum()),
             int(g["direct_wh"].sum()),
             int(g["claimable_direct_wh"].sum()),
-            int(g["contracted_wh"].sum()),
+            claimed_contracted,
             int(g["certificate_wh"].sum()),
-            int(g["grid_wh"].sum()),
+            int(g["grid_wh"].sum()) + int(g["contracted_wh"].sum()) - claimed_contracted,
             0,
             source,
         )
@@ -217,10 +247,10 @@ def electricity_from_attribution(
     """Per-enterprise electricity of ``year`` from the park's newest recorded attribution run, and a
     source note.
 
-    Every meter the run attributed counts as its own load, sub-meters (meters
-    with a ``parent``) included, exactly as attribution splits them; the
-    source note says when sub-meters are among them. None when no park run
-    covers the year.
+    Every meter the run attributed counts as its own load, exactly as
+    attribution splits them: a parent net of its sub-meters, so nothing counts
+    twice; the source note says when sub-meters are among them. None when no
+    park run covers the year.
     """
     seq = park_run_for_year(session, park_id, year)
     if seq is None:
@@ -235,7 +265,7 @@ def electricity_from_attribution(
         notes.append(f"{gaps} meter-hours without readings")
     subs = [m for m in ids if m in meters and meters[m].parent_id is not None]
     if subs:
-        notes.append(f"sub-meters {', '.join(subs)} counted as separate loads, as attribution does")
+        notes.append(f"sub-meters {', '.join(subs)} counted inside their parents (parents net of them)")
     source = f"attribution.run seq {seq}" + (f" ({'; '.join(notes)})" if notes else "")
     owners = {m: meters[m].owner for m in ids}
     return electricity_from_meter_totals(frame, owners, source), source
@@ -244,15 +274,20 @@ def electricity_from_attribution(
 def electricity_from_readings(session: Session, park_id: str, year: int) -> dict[str, ElectricityYear] | None:
     """Physical electricity per enterprise from the readings of the park's consumption meters.
 
-    Every consumption meter counts as its own load, sub-meters included (as in
-    attribution). No attribution: all of it counts as grid without a green claim, which is
+    ``year`` is the park's local year. Sub-meters are inside their parents'
+    readings, so only meters without a consumption parent count (each Wh once).
+    No attribution: all of it counts as grid without a green claim, which is
     the conservative reading until attribution totals are passed in. None when
     the park has no consumption meter with readings in ``year``.
     """
-    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    tz = require_park(session, park_id).time_zone
+    start, end = month_start(f"{year:04d}-01", tz), month_end(f"{year:04d}-12", tz)
+    registered = all_meters(session)
     by_owner: dict[str, list[str]] = {}
-    for m in all_meters(session).values():
-        if m.park_id == park_id and m.kind == "consumption":
+    for m in registered.values():
+        parent = registered.get(m.parent_id) if m.parent_id is not None else None
+        inside = parent is not None and parent.kind == "consumption" and parent.park_id == park_id
+        if m.park_id == park_id and m.kind == "consumption" and not inside:
             by_owner.setdefault(m.owner, []).append(m.meter_id)
     out: dict[str, ElectricityYear] = {}
     for owner, meters in sorted(by_owner.items()):
@@ -286,7 +321,6 @@ def build_park_report(
     """
     park = require_park(session, park_id)
     data = data or load_park_data()
-    factors = factors or load_factors()
     records = live_records(session, park_id, year)
     source = "given by the caller"
     if electricity is None:

@@ -56,6 +56,17 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _footprint_brightway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The ledger re-computes footprints (``lca.warm``) in a Brightway project of the test session,
+    never in ``TANJI_HOME``."""
+    from lca.warm import configure
+
+    configure(tmp_path_factory.mktemp("brightway-warm"))
+    yield
+    configure()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL of an empty database on each backend."""
@@ -117,7 +128,9 @@ def setup_energy_park(park: Park) -> Park:
     """Register a park with two enterprises, a generator, a gateway and a registry, and their meters.
 
     Meters: C-1, C-2 (E-1, consumption; C-2 read by gateway GW-1), C-3 (E-2, consumption),
-    W-1 (G-1, wind), S-1 (G-1, solar), X-1 (E-1, grid_import, boundary).
+    W-1 (G-1, wind), S-1 (G-1, solar), X-1 (E-1, grid_import, boundary). The park's time zone is
+    the default, Asia/Shanghai. (C-2 is a meter of its own, not a sub-meter of C-1: sub-meters are
+    counted inside their parents, see ``tests/ledger/attribution/test_claims.py``.)
     """
     for actor, role in (
         ("E-1", "enterprise"),
@@ -135,7 +148,6 @@ def setup_energy_park(park: Park) -> Park:
             "park": "P-1",
             "kind": "consumption",
             "gateway": "GW-1",
-            "parent": "C-1",
         },
         {"id": "C-3", "owner": "E-2", "park": "P-1", "kind": "consumption"},
         {"id": "W-1", "owner": "G-1", "park": "P-1", "kind": "generation", "technology": "wind"},

@@ -4,7 +4,14 @@ Public surface:
 
 - :mod:`traceability.lots`: ``LotProduce``, ``LotShip``, ``LotReceive`` payloads and
   the pure mass-balance checks (``check_produce``, ``check_ship``, ``check_receive``);
-- :mod:`traceability.epcis`: ``import_epcis`` → ``ImportResult`` (entries + ``ImportReport``);
+- :mod:`traceability.epcis`: ``import_epcis`` → ``ImportResult`` (entries + ``ImportReport``), with
+  :mod:`traceability.epcis_events` (one event), :mod:`traceability.epcis_settle` (identity, inputs from
+  outside, footprints), :mod:`traceability.epcis_fields` (warnings), :mod:`traceability.epcis_footprint`;
+- :mod:`traceability.identity`: ``classify`` (instance, lot, class, location), ``is_instance``;
+- :mod:`traceability.declared`: ``DeclaredFootprint``, ``FootprintSource``, the ``lot.footprint`` payload
+  ``LotFootprint``, ``rounding_tolerance``;
+- :mod:`traceability.battery_passport`: ``BatteryCarbonFootprint`` (a battery passport's carbon section);
+- :mod:`traceability.dte`: ``dte_credential`` (lot events as an unsigned UNTP DTE credential);
 - :mod:`traceability.graph`: ``EvidenceGraph`` (``apply``, ``upstream``, ``downstream``,
   ``evidence``, ``impact``, ``genealogy``, ``explain``, ``subgraph``);
 - :mod:`traceability.mapping`: the kind → payload fields → nodes/edges table (``FIELDS``);
@@ -13,14 +20,17 @@ Public surface:
 
 On the ledger (these import ``ledger``; import them by module, they are not re-exported here):
 
-- :mod:`traceability.kinds`: the ``lot.produce`` / ``lot.ship`` / ``lot.receive`` entry kinds,
+- :mod:`traceability.kinds`: the ``lot.produce`` / ``lot.ship`` / ``lot.receive`` / ``lot.footprint`` kinds,
   their rules and projection (``get_lot``, ``holdings_of``), a ``tanji.plugins`` entry point;
 - :mod:`traceability.ledger_graph`: ``build_graph``, ``catch_up``, ``ledger_graph`` (cached per
   database URL, caught up incrementally), ``clear_cache``;
 - :mod:`traceability.queries`: ``trace``, ``evidence_of``, ``impact_of``, ``explain_node``,
   ``export_subgraph``, ``resolve_node`` (what the CLI calls);
 - :mod:`traceability.lot_import`: ``import_epcis_document`` (EPCIS 2.0 → signed lot entries,
-  one atomic batch).
+  one atomic batch; a dry run runs every check);
+- :mod:`traceability.lot_footprints`: ``supplier_footprint_of`` / ``lot_supplier_footprint`` (a lot's
+  supplier footprint, ``model_input()`` for product models);
+- :mod:`traceability.passport_import`: ``import_passport`` (a battery passport → ``lot.footprint``).
 """
 
 from __future__ import annotations

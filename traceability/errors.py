@@ -7,7 +7,10 @@ One root, ``TraceabilityError``, split by who is at fault (STYLE.md habit 5):
   ``InvalidEPCISDocument`` (not an EPCIS 2.0 document at all),
   ``UnsupportedEvent`` (an EPCIS event Tanji cannot map), ``MalformedEntry``
   (a ledger entry's payload lacks a field the graph mapping needs);
-- a rule broken: ``MassBalanceViolation``, ``UnitMismatch``, ``CycleDetected``;
+- a rule broken: ``MassBalanceViolation``, ``UnitMismatch``, ``CycleDetected``,
+  ``IdentityViolation`` (a serialized item produced twice), ``InconsistentFootprint`` /
+  ``InconsistentPassport`` (stages that do not add up to the stated total);
+- bad input, passports: ``InvalidPassport``;
 - something named does not exist: ``UnknownReference``;
 - the caller fed the graph out of order: ``SequenceError``.
 
@@ -54,6 +57,36 @@ class MassBalanceViolation(TraceabilityError):
     """A ship or produce event draws more from a lot than the lot has available."""
 
     code = "traceability.mass_balance"
+
+
+class IdentityViolation(TraceabilityError):
+    """A serialized item (one object, ``1 EA``) would be produced a second time."""
+
+    code = "traceability.identity"
+
+
+class InconsistentFootprint(TraceabilityError):
+    """A declared footprint's parts (life-cycle stages) do not add up to its stated total."""
+
+    code = "traceability.footprint.inconsistent"
+
+
+class InconsistentPassport(InconsistentFootprint):
+    """A battery passport's carbon footprint stages do not add up to its stated total."""
+
+    code = "traceability.passport.inconsistent"
+
+
+class InvalidPassport(TraceabilityError):
+    """A battery passport's carbon footprint section is missing or malformed."""
+
+    code = "traceability.passport.invalid"
+
+
+class InvalidExport(TraceabilityError):
+    """What was asked to be exported cannot be (no events, events of several issuers)."""
+
+    code = "traceability.export.invalid"
 
 
 class UnitMismatch(TraceabilityError):

@@ -1,4 +1,4 @@
-"""The ``lot.produce``, ``lot.ship`` and ``lot.receive`` entry kinds and their projection.
+"""The ``lot.produce``, ``lot.ship``, ``lot.receive`` and ``lot.footprint`` entry kinds and their projection.
 
 Payloads are the models of :mod:`traceability.lots`. The rules run inside the
 append transaction and reuse the pure checkers there (``check_produce``,
@@ -21,6 +21,11 @@ Rules (``RuleViolation`` codes; messages name the values):
 - ``lot.mass_balance``: a ship or an input draws more than the holding has;
 - ``lot.unit_mismatch``: an event names a lot in another base unit than its own;
 - ``lot.cycle``: a lot would become its own ancestor;
+- ``lot.instance_exists``: producing a serialized item (``traceability.identity``) that is on the
+  ledger already — it exists once; a serialized lot is always ``1 EA`` (``schema.invalid``);
+- ``lot.footprint``: the lot must be on the ledger (``lot.unknown``) and held by the submitter
+  (``lot.not_held``); a supplier cannot be the submitter itself (``lot.footprint_self``: a lot's
+  own footprint is a ``footprint.publish``);
 - ``lot.not_owner``: producing into, or receiving, a lot another actor owns;
 - ``lot.meter_unknown`` / ``lot.meter_not_owned`` / ``lot.meter_not_consumer``: a
   consumer meter is not registered, is not the submitting enterprise's (the
@@ -33,8 +38,10 @@ Rules (``RuleViolation`` codes; messages name the values):
 
 Projection tables (``trace_*``, Alembic branch ``traceability``): lots with
 their total produced / received / shipped / consumed quantities, holdings
-per lot and holder, lot inputs, shipments, and the meter shares of every
-``lot.produce`` with its period. Registered under the
+per lot and holder, lot inputs, shipments, the meter shares of every
+``lot.produce`` with its period, and supplier footprints
+(:mod:`traceability.lot_footprints`: every ``lot.footprint`` and every
+footprint reference of a ``lot.receive``). Registered under the
 ``tanji.plugins`` entry point ``traceability``.
 """
 
@@ -61,13 +68,16 @@ from ledger import (
 )
 from ledger.energy.gec import CONSUMER_KINDS
 from ledger.energy.meters import cached_meter
+from traceability.declared import LotFootprint
 from traceability.errors import (
     CycleDetected,
+    IdentityViolation,
     MassBalanceViolation,
     TraceabilityError,
     UnitMismatch,
     UnknownReference,
 )
+from traceability.lot_footprints import record_footprint
 from traceability.lots import (
     LotBalance,
     LotProduce,
@@ -80,6 +90,7 @@ from traceability.lots import (
 from traceability.units import BaseUnit
 
 __all__ = [
+    "FOOTPRINT",
     "MIGRATIONS",
     "PRODUCE",
     "RECEIVE",
@@ -105,6 +116,7 @@ _CODES: dict[type[TraceabilityError], str] = {
     UnknownReference: "lot.unknown",
     CycleDetected: "lot.cycle",
     UnitMismatch: "lot.unit_mismatch",
+    IdentityViolation: "lot.instance_exists",
 }
 
 
@@ -440,7 +452,8 @@ def _apply_produce(ctx: AppendContext, entry: Entry, p: LotProduce) -> None:
                 seq=entry.seq,
                 meter_id=share.meter_id,
                 lot_id=p.lot_id,
-                share=str(share.share),
+                # normalised: the live payload may say 1.0 where the stored canonical body says 1
+                share=format(share.share.normalize(), "f"),
                 start_us=start,
                 end_us=end,
             )
@@ -495,7 +508,31 @@ def _apply_receive(ctx: AppendContext, entry: Entry, p: LotReceive) -> None:
     lot = _lot(s, entry, p.lot_id, p.unit, p.product, supplier=p.supplier)
     lot.received += p.quantity
     _add(s, p.lot_id, entry.actor, received=p.quantity)
+    if p.footprint is not None:
+        # A referenced PACT footprint or certificate is the lot's supplier footprint (figures at the source).
+        source = {"kind": p.footprint.kind, "id": str(p.footprint.id)}
+        ref = LotFootprint.model_validate({"lot_id": p.lot_id, "supplier": p.supplier, "source": source})
+        record_footprint(s, entry.seq, entry.actor, ref.model_copy(update={"source_event": p.source_event}))
     s.flush()
+
+
+def _check_footprint(ctx: AppendContext, entry: Entry, p: LotFootprint) -> None:
+    what = f"lot.footprint of {p.lot_id!r}"
+    lot = _require_lot(ctx.session, p.lot_id, what)
+    _holding(ctx.session, lot, entry.actor, what)
+    if p.supplier == entry.actor:
+        raise RuleViolation(
+            f"{what}: supplier {p.supplier!r} is the submitter; a lot's own footprint is published "
+            "with footprint.publish, not declared as a supplier's",
+            code="lot.footprint_self",
+            lot_id=p.lot_id,
+            actor=entry.actor,
+        )
+
+
+def _apply_footprint(ctx: AppendContext, entry: Entry, p: LotFootprint) -> None:
+    record_footprint(ctx.session, entry.seq, entry.actor, p)
+    ctx.session.flush()
 
 
 PRODUCE = REGISTRY.register(
@@ -529,5 +566,18 @@ RECEIVE = REGISTRY.register(
         _apply_receive,
         roles=ROLES,
         summary="Receive a supplier's lot with the supplier footprint it carries (PACT id or certificate).",
+    )
+)
+FOOTPRINT = REGISTRY.register(
+    EntryKind(
+        "lot.footprint",
+        LotFootprint,
+        _check_footprint,
+        _apply_footprint,
+        roles=ROLES,
+        summary=(
+            "Record the footprint a supplier declared for a lot you hold (from an EPCIS event, a PACT "
+            "footprint, a Tanji certificate or a battery passport), with its source."
+        ),
     )
 )

@@ -1,11 +1,18 @@
 """EPCIS 2.0 onto the ledger: map a document, sign its lot entries, append them as one batch.
 
-``import_epcis_document`` runs :func:`traceability.epcis.import_epcis`, signs
-every mapped ``lot.*`` payload as ``actor`` and appends them in **one**
-atomic batch: if any entry breaks a rule (mass balance, unknown lot …)
-nothing is written and the ledger error (naming the batch index, hence the
-event) propagates. Events that could not be mapped are in the report, never
-dropped silently; they do not stop the import of the others.
+``import_epcis_document`` runs :func:`traceability.epcis.import_epcis` with
+the ledger's lots as its ``lookup`` (so a serialized item on the ledger is not
+produced again, and ``receive_unknown_from`` knows which lots come from
+outside), signs every mapped ``lot.*`` payload as ``actor`` and appends them
+in **one** atomic batch: if any entry breaks a rule (mass balance, unknown
+lot …) nothing is written and the ledger error (naming the batch index,
+hence the event) propagates. Events that could not be mapped are in the
+report, never dropped silently; they do not stop the import of the others.
+
+A dry run is the same import up to the last step: the entries are signed and
+the ledger runs every check of a real append (``Ledger.append(dry_run=True)``)
+and rolls back. So a dry run fails exactly when the import would, with the
+same error, and succeeds with the same entries and the seqs they would get.
 
 Each entry carries a client id derived from the document digest and its
 position (``epcis:<sha256[:16]>:<n>``), so importing the same file again
@@ -20,11 +27,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ledger.errors import LedgerError
 from ledger.log.entry import Submission
 from ledger.log.keys import Ed25519PrivateKey
 from ledger.store.append import Appended, Ledger
-from traceability.epcis import ImportOptions, ImportReport, import_epcis
+from traceability.epcis import ImportOptions, ImportReport, KnownLot, import_epcis
+from traceability.kinds import get_lot, holdings_of
 
 __all__ = ["LedgerImport", "import_epcis_document"]
 
@@ -39,11 +49,11 @@ class LedgerImport:
     dry_run: bool
 
     def placed(self) -> list[Appended | None]:
-        """Where each entry landed, or ``None`` for each in a dry run."""
+        """Where each entry landed (or would land, in a dry run); ``None`` each when nothing was checked."""
         return list(self.appended) if self.appended else [None] * len(self.entries)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready summary (the CLI prints it)."""
+        """A JSON-ready summary (the CLI prints it); a dry run differs from the import only in ``dry_run``."""
         return {
             "dry_run": self.dry_run,
             "events_seen": self.report.events_seen,
@@ -66,6 +76,8 @@ class LedgerImport:
                     "index": i.index,
                     "event_id": i.event_id,
                     "event_type": i.event_type,
+                    "severity": i.severity,
+                    "path": i.path,
                     "reason": i.reason,
                     "partly_imported": i.mapped,
                 }
@@ -84,6 +96,14 @@ def _digest(document: Mapping[str, Any] | Sequence[Any] | str | bytes) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def _known(session: Session, actor: str, lot_id: str) -> KnownLot | None:
+    lot = get_lot(session, lot_id)
+    if lot is None:
+        return None
+    held = holdings_of(session, lot_id).get(actor)
+    return KnownLot(lot_id, lot.unit, held.available if held is not None else 0, lot.supplier)
+
+
 def import_epcis_document(
     ledger: Ledger,
     document: Mapping[str, Any] | Sequence[Any] | str | bytes,
@@ -99,19 +119,21 @@ def import_epcis_document(
     ``ledger`` was opened with the operator key unless ``dry_run``. Raises
     ``InvalidEPCISDocument`` when the input is not EPCIS 2.0 at all and the
     ledger's ``BadEntry`` errors when an entry breaks a rule (nothing written).
-    With ``dry_run`` nothing is signed or appended.
+    With ``dry_run`` every check runs and nothing is appended (the ledger may be
+    opened without the operator key).
     """
-    result = import_epcis(document, options)
+    with ledger.db.read_session() as s:
+        result = import_epcis(document, options, lookup=lambda lot_id: _known(s, actor, lot_id))
     digest = _digest(document)
     entries = tuple((e.kind, e.payload_json(), e.index) for e in result.entries)
     appended: list[Appended] = []
-    if not dry_run and entries:
+    if entries:
         submissions = [
             Submission.create(kind, actor, payload, key, client_id=f"epcis:{digest}:{n}")
             for n, (kind, payload, _) in enumerate(entries)
         ]
         try:
-            appended = ledger.append(submissions)
+            appended = ledger.append(submissions, dry_run=dry_run)
         except LedgerError as e:
             # Name the EPCIS event behind the rejected entry; the ledger named the batch index.
             index = e.details.get("index")

@@ -36,12 +36,14 @@ from pydantic import (
 
 from traceability.errors import (
     CycleDetected,
+    IdentityViolation,
     InvalidPayload,
     MassBalanceViolation,
     TraceabilityError,
     UnitMismatch,
     UnknownReference,
 )
+from traceability.identity import is_instance
 from traceability.units import BaseUnit
 
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S+$")]
@@ -67,6 +69,16 @@ class _Payload(BaseModel):
             raise InvalidPayload(f"{cls.KIND} payload is invalid: {e}", kind=cls.KIND) from e
 
 
+LotPayload = _Payload
+"""The base of every ``lot.*`` payload model: frozen, no extra fields, parsed through ``from_json``."""
+
+
+def _one_item(lot_id: str, quantity: int, unit: str) -> None:
+    """A serialized item (``traceability.identity``: an instance) is exactly ``1 EA``."""
+    if is_instance(lot_id) and (quantity, unit) != (1, "EA"):
+        raise ValueError(f"{lot_id!r} is a serialized item: its quantity is 1 EA, not {quantity} {unit}")
+
+
 class MeterShare(_Payload):
     """A consumer meter and the share (0 < share <= 1) of its consumption in the period."""
 
@@ -80,6 +92,11 @@ class LotInput(_Payload):
     lot_id: Ident
     quantity: Quantity
     unit: BaseUnit
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _one_item(self.lot_id, self.quantity, self.unit)
+        return self
 
 
 class PactFootprintRef(_Payload):
@@ -134,6 +151,7 @@ class LotProduce(_Payload):
         lot_ids = [i.lot_id for i in self.inputs]
         if len(set(lot_ids)) != len(lot_ids):
             raise ValueError(f"input lot ids repeat: {sorted(lot_ids)}")
+        _one_item(self.lot_id, self.quantity, self.unit)
         return self
 
 
@@ -150,6 +168,11 @@ class LotShip(_Payload):
     location: Ident | None = None
     source_event: str | None = None
 
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _one_item(self.lot_id, self.quantity, self.unit)
+        return self
+
 
 class LotReceive(_Payload):
     """``lot.receive``: a supplier's lot arrives, with the footprint it carries (if known)."""
@@ -165,6 +188,11 @@ class LotReceive(_Payload):
     received_at: AwareDatetime | None = None
     location: Ident | None = None
     source_event: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _one_item(self.lot_id, self.quantity, self.unit)
+        return self
 
 
 LotEvent = LotProduce | LotShip | LotReceive
@@ -255,6 +283,8 @@ def check_produce(
     """Check a ``lot.produce`` and return the new balances of the lots it touches.
 
     Raises, in this order: ``CycleDetected`` if the lot is among its own inputs;
+    ``IdentityViolation`` if the lot is a serialized item that exists already (it
+    exists once: a later commissioning is an observation, not a production);
     ``UnknownReference`` for an input lot without a balance; ``UnitMismatch``
     for an input (or an existing output lot) in another unit; ``CycleDetected``
     if the lot is an ancestor of one of its inputs (via ``inputs_of``);
@@ -264,6 +294,12 @@ def check_produce(
     input_ids = [i.lot_id for i in event.inputs]
     if event.lot_id in input_ids:
         raise CycleDetected(f"{what} consumes itself", lot_id=event.lot_id, path=[event.lot_id] * 2)
+    if event.lot_id in balances and is_instance(event.lot_id):
+        raise IdentityViolation(
+            f"{what}: {event.lot_id!r} is a serialized item and exists already; it is produced once "
+            "(a later commissioning or observation of it is not a production)",
+            lot_id=event.lot_id,
+        )
     drawn = [(_balance_of(balances, i.lot_id, i.unit, what), i.quantity) for i in event.inputs]
     existing = balances.get(event.lot_id)
     if existing is not None and existing.unit != event.unit:

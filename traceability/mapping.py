@@ -54,6 +54,9 @@ Actor nodes only ever have outgoing edges.
 | lot.ship | ``LotShip`` | ship:seq | lot → ship; actor:customer → ship |
 | lot.receive | ``LotReceive`` | lot:lot_id
   | footprint:<pact id> or certificate:<id> → lot; actor:supplier → lot |
+| lot.footprint | ``LotFootprint`` (``traceability.declared``)
+  | footprint:<pact id>, certificate:<id>, or footprint:<seq> for figures declared in an EPCIS event or a
+    battery passport | that node → lot (``footprint_of``); actor:supplier → that node (``declared``) |
 | footprint.publish
   | id=``footprint_id``, lot (one lot id; ``lots`` also read), run=``attribution_run_seq`` (``runs`` also
     read), product=``product_id``, supersedes | footprint:id (old ones get ``superseded_by``)
@@ -85,6 +88,7 @@ from typing import Any, Final
 
 import networkx as nx
 
+from traceability.declared import LotFootprint
 from traceability.errors import InvalidPayload, MalformedEntry
 from traceability.lots import LotProduce, LotReceive, LotShip
 from traceability.plan import EntryLike, Fields, Plan, State, iso
@@ -184,6 +188,7 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
     "lot.produce": {},  # parsed with traceability.lots.LotProduce
     "lot.ship": {},  # LotShip
     "lot.receive": {},  # LotReceive
+    "lot.footprint": {},  # traceability.declared.LotFootprint
 }
 
 
@@ -456,7 +461,9 @@ def map_attribution_run(plan: Plan, f: Fields) -> None:
     _submitted(plan, run)
 
 
-def _lot_payload(plan: Plan, model: type[LotProduce] | type[LotShip] | type[LotReceive]) -> Any:
+def _lot_payload(
+    plan: Plan, model: type[LotProduce] | type[LotShip] | type[LotReceive] | type[LotFootprint]
+) -> Any:
     try:
         return model.from_json(plan.entry.payload)
     except InvalidPayload as e:
@@ -527,6 +534,25 @@ def map_lot_receive(plan: Plan, f: Fields) -> None:
     _submitted(plan, lot)
 
 
+def map_lot_footprint(plan: Plan, f: Fields) -> None:
+    p: LotFootprint = _lot_payload(plan, LotFootprint)
+    attrs: dict[str, Any] = {"source": p.source.kind, "supplier": p.supplier}
+    if p.source.kind == "pact":
+        node = f"footprint:{p.source.id}"
+    elif p.source.kind == "certificate":
+        node = f"certificate:{p.source.id}"
+    else:  # figures declared in an EPCIS event or a battery passport: a node of their own
+        node = f"footprint:{plan.entry.seq}"
+        if p.source.id is not None:
+            attrs["source_id"] = p.source.id
+    if p.declared is not None:
+        attrs |= {"kg_co2e": str(p.declared.kg_co2e), "declared_unit": p.declared.declared_unit}
+    plan.node(node, **attrs)
+    plan.edge(node, f"lot:{p.lot_id}", "footprint_of")
+    plan.edge(f"actor:{p.supplier}", node, "declared")
+    _submitted(plan, node)
+
+
 def map_footprint_publish(plan: Plan, f: Fields) -> None:
     attrs: dict[str, Any] = {"product": v} if (v := f.opt_text("product")) is not None else {}
     supersedes = f.texts("supersedes")
@@ -575,6 +601,7 @@ MAPPERS: Final[dict[str, Callable[[Plan, Fields], None]]] = {
     "lot.produce": map_lot_produce,
     "lot.ship": map_lot_ship,
     "lot.receive": map_lot_receive,
+    "lot.footprint": map_lot_footprint,
     "footprint.publish": map_footprint_publish,
     "certificate.issue": map_certificate_issue,
     "certificate.revoke": map_certificate_revoke,

@@ -215,7 +215,7 @@ class Fields:
             raise self.fail(name, f"is not a month YYYY-MM: {value!r}") from e
 
     def period_or_months(self, first: str = "month", last: str | None = None) -> tuple[datetime, datetime]:
-        """``period_start``/``period_end`` when given, else the UTC months ``first``..``last``."""
+        """``period_start``/``period_end`` when given, else the park-local months ``first``..``last``."""
         if self.raw("period_start") is not None or self.raw(first) is None:
             return self.period()
         start, end = self.month(first)

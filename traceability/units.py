@@ -38,6 +38,8 @@ UOM_TO_BASE: Final[dict[str, tuple[BaseUnit, int]]] = {
     "H87": ("EA", 1),
     "C62": ("EA", 1),
 }
+BASE_TO_UOM: Final[dict[str, str]] = {"g": "GRM", "mL": "MLT", "Wh": "WHR", "EA": "EA"}
+"""The UN/CEFACT Rec. 20 code of each base unit (what exports write)."""
 
 
 def to_base(value: int | float | str | Decimal, uom: str | None) -> tuple[int, BaseUnit]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from api.cli import (
+    access,
+    actors,
     apply,
     attribute,
     cbam,
@@ -13,13 +18,16 @@ from api.cli import (
     flows,
     footprint,
     gec,
+    keys,
     ledger,
     lots,
+    meters,
     park,
     readings,
     report,
     schema,
     serve,
+    statement,
     trace,
     witness,
 )
@@ -34,6 +42,13 @@ app = typer.Typer(
 app.command("init")(ledger.init)
 app.command("demo")(demo.demo)
 app.add_typer(ledger.app, name="ledger")
+# entries users make, each signed and appended by one command (no JSON by hand)
+app.add_typer(keys.app, name="keys")
+app.add_typer(actors.app, name="actor")
+app.add_typer(meters.app, name="meter")
+park.app.command("register")(meters.park_register)
+app.add_typer(access.app, name="access")
+app.add_typer(statement.app, name="statement")
 app.add_typer(witness.app, name="witness")
 app.add_typer(readings.app, name="readings")
 app.command("apply")(apply.apply)
@@ -54,5 +69,13 @@ serve.register(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: an error nothing translated is one line with a code, not a traceback
+    (``TANJI_DEBUG=1`` shows it)."""
+    try:
+        app()
+    except Exception as e:
+        if os.environ.get("TANJI_DEBUG"):
+            raise
+        code = "io.error" if isinstance(e, OSError) else "internal"
+        typer.echo(f"error: [{code}] {type(e).__name__}: {e} (TANJI_DEBUG=1 shows where)", err=True)
+        sys.exit(2)

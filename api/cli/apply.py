@@ -16,7 +16,7 @@ from api.cli.context import (
     open_ledger,
     passphrase,
 )
-from ledger.store.apply import KeyDirectory, apply_file
+from ledger.store.apply import MAX_LINE_BYTES, KeyDirectory, apply_file
 
 
 def apply(
@@ -24,15 +24,27 @@ def apply(
         Path, typer.Argument(help='JSON Lines: {"actor","kind","payload"[,"client_id"]} per line.')
     ],
     keys: Annotated[Path, typer.Option("--keys", help="Directory of actor keys (<actor>.pem).")],
-    batch_size: Annotated[int, typer.Option(help="Lines per atomic append.")] = 1000,
+    batch_size: Annotated[int, typer.Option(help="Lines per atomic append (1 to 100,000).")] = 1000,
+    max_line_bytes: Annotated[
+        int, typer.Option(help="Refuse a line longer than this many bytes before reading the rest.")
+    ] = MAX_LINE_BYTES,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign each line with its actor's key and append; a failure names the line and the rule."""
+    """Sign each line with its actor's key and append; a failure names the line and the rule.
+
+    Refused with a named error, nothing appended: a missing file, a line over the byte limit
+    (refused before the rest is read), bytes that are not UTF-8, JSON nested too deep, and
+    bad options (``apply.bad_option``).
+    """
     with errors_to_exit(as_json):
         report = apply_file(
-            open_ledger(db, home, write=True), file, KeyDirectory(keys, passphrase()), batch_size=batch_size
+            open_ledger(db, home, write=True),
+            file,
+            KeyDirectory(keys, passphrase()),
+            batch_size=batch_size,
+            max_line_bytes=max_line_bytes,
         )
     emit(
         report.to_json(),

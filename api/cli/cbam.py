@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +21,7 @@ from lca.cbam.files import write_cbam
 from lca.cbam.ledger import CbamExport, cbam_records
 from lca.cbam.rules import records_json
 from lca.errors import LcaError
-from lca.model import ProductModel, example_models, load_model
+from lca.model import ProductModel, default_models, load_model
 
 app = typer.Typer(help="EU CBAM data for exporters (installation, CN code, year).", no_args_is_help=True)
 
@@ -55,7 +53,11 @@ def export(
     ] = None,
     model: Annotated[
         list[Path] | None,
-        typer.Option("--model", help="Product model file (repeatable); default: the shipped example models."),
+        typer.Option(
+            "--model",
+            help="Product model file (repeatable); default: the models in DATA_DIR/models "
+            "(the demo writes its models there), else the shipped examples.",
+        ),
     ] = None,
     grid_factor: Annotated[
         str | None,
@@ -72,17 +74,16 @@ def export(
     electricity per tonne with its factor and source (grid default, direct technical link, PPA)."""
     with errors_to_exit(as_json):
         try:
-            models: list[ProductModel] = [load_model(p) for p in model] if model else example_models()
+            data_dir = resolve_home(home)
+            models: list[ProductModel] = [load_model(p) for p in model] if model else default_models(data_dir)
             factor = None if grid_factor is None else Decimal(grid_factor)
             ledger = open_ledger(db, home)
-            # Brightway logs to stdout; keep stdout for the --json document.
-            with ledger.db.read_session() as session, contextlib.redirect_stdout(sys.stderr):
+            with ledger.db.read_session() as session:
                 result = cbam_records(
-                    session, enterprise, year, models, cn=cn, grid_factor=factor, data_dir=resolve_home(home)
+                    session, enterprise, year, models, cn=cn, grid_factor=factor, data_dir=data_dir
                 )
-        except (LcaError, InvalidOperation) as e:
-            typer.echo(f"error: {e}", err=True)
-            sys.exit(2)
+        except InvalidOperation as e:
+            raise LcaError(f"--grid-factor {grid_factor!r} is not a number", code="cbam.bad_factor") from e
         paths = write_cbam(result, out)
         emit(
             records_json(result.records, result.rules) | {"files": [str(p) for p in paths]},

@@ -12,14 +12,16 @@ from typing import Annotated, Any
 
 import typer
 
+from api.pact.requesters import RequestersError
 from api.witness.transport import TransportError
 from certificates.errors import CertificateError
 from lca.errors import LcaError
 from ledger import (
     Database,
-    Ed25519PrivateKey,
     Ledger,
     LedgerError,
+    NotFound,
+    StorageError,
     default_url,
     load_private_key,
     tanji_home,
@@ -39,7 +41,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 OPERATOR_KEY = "keys/operator.pem"
 # The exception roots of the packages (STYLE.md habit 5): each carries a code and diagnostics().
-PACKAGE_ERRORS = (LedgerError, LcaError, TraceabilityError, CertificateError, TransportError)
+PACKAGE_ERRORS = (LedgerError, LcaError, TraceabilityError, CertificateError, TransportError, RequestersError)
 
 
 def resolve_home(home: Path | None) -> Path:
@@ -59,13 +61,30 @@ def passphrase() -> bytes | None:
 
 
 def open_ledger(db: str | None, home: Path | None, *, write: bool = False) -> Ledger:
-    """Open the ledger at ``db``; with ``write`` also load the operator key."""
+    """Open the existing ledger at ``db``; with ``write`` also load the operator key.
+
+    A missing ledger is ``NotFound`` (``ledger.missing``) and nothing is created: no
+    SQLite file, no directory, no tables (only ``tanji init`` creates a ledger).
+    """
     home_dir = resolve_home(home)
-    database = Database(db or default_url(home_dir))
-    key: Ed25519PrivateKey | None = None
+    url = db or default_url(home_dir)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise NotFound(
+                f"no ledger at {path}: run `tanji init`, or name it with --db URL or --home DIR",
+                code="ledger.missing",
+            )
+    ledger = Ledger(Database(url), None)
+    try:
+        ledger.info()
+    except StorageError as e:  # no tables: a database that is not a Tanji ledger (other failures stay)
+        if "no such table" not in e.message and "UndefinedTable" not in e.message:
+            raise
+        raise NotFound(f"no ledger in the database at {url}: run `tanji init`", code="ledger.missing") from e
     if write:
-        key = load_private_key(operator_key_path(home_dir), passphrase())
-    return Ledger(database, key)
+        ledger = Ledger(ledger.db, load_private_key(operator_key_path(home_dir), passphrase()))
+    return ledger
 
 
 def emit(value: Any, as_json: bool, text: str | None = None) -> None:

@@ -11,6 +11,7 @@ import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
 from api.views.flows import render_flows_html
+from api.views.i18n import Lang
 from lca.errors import LcaError
 from lca.model import ProductModel, load_model
 from ledger.energy.periods import parse_period
@@ -44,6 +45,7 @@ def flows(
         ),
     ] = None,
     as_json: JsonOption = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the page: zh or en.")] = "zh",
     db: DbOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -59,7 +61,7 @@ def flows(
         ledger = open_ledger(db, home)
         with ledger.db.read_session() as session:
             result = park_flows(session, park, months[0], months[-1], models=models)
-        out.write_text(render_flows_html(result), encoding="utf-8")
+        out.write_text(render_flows_html(result, lang), encoding="utf-8")
         doc = result.to_json()
         if as_json:
             doc["html"] = str(out)

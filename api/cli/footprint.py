@@ -1,8 +1,9 @@
-"""``tanji footprint compute|show``: product footprints from the ledger's attribution."""
+"""``tanji footprint compute|show|verify``: product footprints from the ledger's attribution."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +20,11 @@ from api.cli.context import (
     resolve_home,
 )
 from lca.footprint import format_contribution_table
+from lca.footprint_check import check_footprint
 from lca.kinds import get_footprint
 from lca.ledger_footprints import compute_from_ledger, publish_footprints, with_period
 from lca.model import load_model
+from lca.warm import configure as configure_warm
 from ledger.energy.periods import month_end, month_start, parse_period
 from ledger.errors import NotFound
 from ledger.log.keys import load_private_key
@@ -43,6 +46,12 @@ def compute(
     actor: Annotated[str | None, typer.Option(help="Publishing enterprise (with --publish).")] = None,
     key: Annotated[Path | None, typer.Option(help="Its private key, PEM (with --publish).")] = None,
     lot: Annotated[str | None, typer.Option(help="Lot the footprint is for (with --publish).")] = None,
+    allow_gaps: Annotated[
+        bool,
+        typer.Option(
+            "--allow-gaps", help="Use the attribution even where hours have no readings (reported as gaps)."
+        ),
+    ] = False,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -57,7 +66,8 @@ def compute(
             start, end = month_start(months[0]).date(), month_end(months[-1]).date()
             loaded = [with_period(m, start, end) for m in loaded]
         ledger = open_ledger(db, home, write=publish)
-        computed = compute_from_ledger(ledger, loaded, resolve_home(home))
+        configure_warm(resolve_home(home))  # the ledger re-computes each publish in this data directory
+        computed = compute_from_ledger(ledger, loaded, resolve_home(home), allow_gaps=allow_gaps)
         published = []
         if publish:
             assert actor is not None and key is not None
@@ -135,3 +145,42 @@ def show(
         f"  ledger seq {record.seq}; published by {record.actor}",
     ]
     emit(json.loads(json.dumps(doc, default=str)), as_json, "\n".join(lines))
+
+
+@app.command()
+def verify(
+    footprint_id: Annotated[str, typer.Argument(help="Footprint id (UUID).")],
+    reader: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="Check as this actor: the publisher, the operator or a verifier granted its trail."
+        ),
+    ] = None,
+    db: DbOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-run a published footprint from the ledger alone. Prints "same", or the differing fields (exit 1)."""
+    with errors_to_exit(as_json):
+        ledger = open_ledger(db, home)
+        configure_warm(resolve_home(home))
+        with ledger.db.read_session() as s:
+            check = check_footprint(s, footprint_id, reader=reader)
+    if check.same:
+        text = (
+            f"same: footprint {footprint_id} (seq {check.seq}) re-computed from model "
+            f"{check.model_sha256[:12]}…, run {check.attribution_run_seq} ({check.rows} result rows) and "
+            f"background {check.background_version}"
+        )
+    elif check.error is not None:
+        error = check.error
+        text = f"FAILED: footprint {footprint_id} cannot be re-computed: [{error['code']}] {error['message']}"
+    else:
+        failed = [name for name, ok in check.checks.items() if not ok]
+        text = "\n".join(
+            [f"DIFFERENT: footprint {footprint_id} (seq {check.seq})"]
+            + [f"  {d}" for d in check.differences]
+            + [f"  check {name} failed" for name in failed]
+        )
+    emit(check.to_json(), as_json, text)
+    sys.exit(0 if check.same else 1)

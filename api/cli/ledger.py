@@ -90,7 +90,7 @@ def verify(
     extends the saved checkpoint (a rollback or a rewritten history fails).
     """
     with errors_to_exit(as_json):
-        saved = against.read_text(encoding="utf-8") if against is not None else None
+        saved = read_file(against, "saved checkpoint") if against is not None else None
         witness_policy = load_policy(policy) if policy is not None else None
         if file is not None:
             if trust is not None:
@@ -120,11 +120,17 @@ def verify(
     sys.exit(0 if report.ok else 1)
 
 
+def read_file(path: Path, what: str) -> str:
+    """The text of ``path``; ``NotFound(file.unreadable)`` naming ``what`` instead of an OSError."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise NotFound(f"cannot read {what} {path}: {e}", code="file.unreadable", path=str(path)) from e
+
+
 def load_policy(path: Path) -> Policy:
-    """A witness policy file; NotFound if missing."""
-    if not path.exists():
-        raise NotFound(f"policy file {path} not found", code="policy.missing")
-    return Policy.from_text(path.read_text(encoding="utf-8"))
+    """A witness policy file; ``NotFound`` if it cannot be read, ``PolicyError`` if malformed."""
+    return Policy.from_text(read_file(path, "witness policy"))
 
 
 def _default_policy(policy: Path | None, home: Path | None) -> Path:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
+from api.views.i18n import Lang
 from api.views.park import VERDICT_LABELS, render_park_report
 from ledger.errors import RuleViolation
 from park.accounting import ElectricityYear
@@ -49,8 +50,9 @@ def _text(report: ParkReport) -> str:
         f"{doc['park']['name']} ({doc['park']['id']}, {doc['park']['level']}) — {doc['year']}",
         f"  comprehensive energy {doc['energy_tce']['total']} tce (electricity at equivalent value "
         f"{doc['energy_tce']['electricity_equivalent']} tce); net emissions "
-        f"{doc['emissions_t']['net']} t CO2",
-        f"  {core['name_zh']} {core['value'] or '—'} tCO2/tce vs ≤ {core['threshold'] or '—'}: "
+        f"{doc['emissions_t']['net']} t CO2; other gases {doc['other_gases_t_co2e']['total']} t CO2e "
+        "(beside the indicator, not in it)",
+        f"  {core['name_zh']} (CO2 only) {core['value'] or '—'} tCO2/tce vs ≤ {core['threshold'] or '—'}: "
         f"{VERDICT_LABELS[core['verdict']]}",
     ]
     for g in doc["guidance"]:
@@ -97,6 +99,7 @@ def report(
             "--data", help="A park indicator file to use instead of the shipped park_indicators.json."
         ),
     ] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the HTML report: zh or en.")] = "zh",
     db: DbOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -115,5 +118,5 @@ def report(
                 data=load_park_data(data) if data is not None else None,
             )
         if html is not None:
-            html.write_text(render_park_report(result), encoding="utf-8")
+            html.write_text(render_park_report(result, lang), encoding="utf-8")
         emit(result.to_json(), as_json, _text(result))

@@ -17,6 +17,7 @@ from api.cli.context import (
     open_ledger,
     passphrase,
 )
+from api.cli.units import mwh
 from ledger.energy.readings_import import ImportRejected, import_readings
 from ledger.store.apply import KeyDirectory
 
@@ -44,7 +45,7 @@ def import_(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Validate the whole file, then append one readings.batch per meter and Shanghai day."""
+    """Validate the whole file, then append one readings.batch per meter and Shanghai month."""
     with errors_to_exit(as_json):
         ledger = open_ledger(db, home, write=not dry_run)
         key = KeyDirectory(keys, passphrase()).key(actor)
@@ -77,7 +78,7 @@ def import_(
     emit(
         report.to_json(),
         as_json,
-        f"{verb} {report.batches} batches ({report.values} values, {report.total_wh} Wh) "
+        f"{verb} {report.batches:,} batches ({report.values:,} values, {mwh(report.total_wh)}) "
         f"for {report.meters} meters"
         + ("" if dry_run or report.first_seq is None else f" at seq {report.first_seq}..{report.last_seq}"),
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
+from api.cli.units import mwh, percent, quantity
 from api.views.charts import green_html, hourly_green_png
 from ledger import hourly_matched_share
 from ledger.attribution.reports import (
@@ -24,6 +25,8 @@ from ledger.attribution.totals import summarise
 from ledger.energy.periods import parse_period
 
 app = typer.Typer(help="Reports from recorded attribution runs.", no_args_is_help=True)
+
+_LABELS = {"location_kg": "location-based emissions", "market_kg": "market-based emissions"}
 
 RunOption = Annotated[
     int | None, typer.Option("--run", help="Attribution run seq (default: newest covering).")
@@ -74,7 +77,7 @@ def green(
     t = rep.totals
     lines = [f"meter {meter}, {months[0]}..{months[-1]}, run {rep.run_seq}"]
     lines += [
-        f"  {k:<24} {v:,.4f}" if isinstance(v, float) else f"  {k:<24} {v}"
+        f"  {_LABELS.get(k, k.removesuffix('_wh')):<24} {quantity(k, v):>22}"
         for k, v in t.items()
         if k != "meter_id"
     ]
@@ -107,10 +110,10 @@ def direct_link(
         )
     ]
     for c in doc["checks"]:
-        ratio = "n/a" if c["ratio"] is None else f"{100 * c['ratio']:.1f} %"
         lines.append(
-            f"  {c['id']:<28} {ratio:>8} {c['comparison']} {100 * c['threshold']:.0f} %  "
-            f"{verdict[c['passed']]}  ({c['numerator_wh']:,} / {c['denominator_wh']:,} Wh)"
+            f"  {c['id']:<28} {percent(c['ratio']):>8} {c['comparison']} {100 * c['threshold']:.0f} %  "
+            f"{verdict[c['passed']] if c.get('measured', True) else 'NOT MEASURED (no grid_export meter)'}"
+            f"  ({mwh(c['numerator_wh'])} / {mwh(c['denominator_wh'])})"
         )
     emit(doc, as_json, "\n".join(lines))
 
@@ -152,11 +155,15 @@ def matching(
     if out is not None:
         table.to_csv(out, index=False)
         doc["file"] = str(out)
-    share = "n/a" if doc["matched_share"] is None else f"{100 * doc['matched_share']:.1f} %"
+    produced, delivered, matched = (
+        int(table[c].sum()) for c in ("production_wh", "delivered_wh", "matched_wh")
+    )
     emit(
         doc,
         as_json,
-        f"{link or contract} (run {seq}): {len(table)} hours, matched {share}"
+        f"{link or contract} (run {seq}): {len(table)} hours, production {mwh(produced)}, "
+        f"delivered {mwh(delivered)}, matched {mwh(matched)} "
+        f"({percent(hourly_matched_share(matched, consumption))} of consumption)"
         + (f"; wrote {out}" if out else ""),
     )
 

@@ -16,6 +16,7 @@ from api.cli.context import (
     JsonOption,
     emit,
     errors_to_exit,
+    open_ledger,
     passphrase,
     resolve_home,
 )
@@ -43,12 +44,14 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from lca.warm import configure as configure_warm
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     home_dir = resolve_home(home)
     with errors_to_exit():
         settings = Settings.from_home(home_dir, db or default_url(home_dir), passphrase=passphrase())
+        configure_warm(home_dir)  # footprints are re-computed in this data directory's Brightway project
         Database(settings.db_url).migrate()
         app = create_app(settings)
     scheme = "https" if tls_cert else "http"
@@ -93,9 +96,8 @@ def client_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a client; prints its id and secret once (only a hash of the secret is kept)."""
-    home_dir = resolve_home(home)
     with errors_to_exit(as_json):
-        database = Database(db or default_url(home_dir))
+        database = open_ledger(db, home).db  # a client acts on an existing ledger
         database.migrate()
         new = create_client(database, actor, role)
     scopes = " ".join(sorted(ROLE_SCOPES[role]))
@@ -117,7 +119,7 @@ def client_create(
 def client_list(db: DbOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List enabled clients (ids, actors, roles; never secrets)."""
     with errors_to_exit(as_json):
-        database = Database(db or default_url(resolve_home(home)))
+        database = open_ledger(db, home).db
         database.migrate()
         clients = list_clients(database)
     rows = [{"client_id": c.client_id, "actor": c.actor_id, "role": c.role} for c in clients]
@@ -135,7 +137,7 @@ def client_disable(
 ) -> None:
     """Refuse new tokens to a client (issued tokens expire on their own)."""
     with errors_to_exit(as_json):
-        client = disable_client(Database(db or default_url(resolve_home(home))), client_id)
+        client = disable_client(open_ledger(db, home).db, client_id)
     emit({"client_id": client.client_id, "disabled": True}, as_json, f"client {client.client_id} disabled")
 
 

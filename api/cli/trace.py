@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, emit, errors_to_exit, open_ledger
+from ledger.store.queries import kinds_of
 from traceability.errors import TraceabilityError
 from traceability.queries import (
     evidence_of,
@@ -85,18 +86,49 @@ def down(
     _walk("down", ident, depth, db, home, as_json)
 
 
+def _ranges(seqs: list[int]) -> str:
+    """``3 5..9 12`` for sorted seqs: consecutive runs as ranges."""
+    parts: list[str] = []
+    start = prev = None
+    for s in [*seqs, None]:
+        if start is not None and (s is None or s != prev + 1):  # type: ignore[operator]
+            parts.append(str(start) if start == prev else f"{start}..{prev}")
+            start = None
+        if s is not None and start is None:
+            start = s
+        prev = s
+    return " ".join(parts)
+
+
 @app.command()
 def evidence(
     ident: IdArgument,
     depth: DepthOption = None,
+    full: Annotated[bool, typer.Option("--full", help="List every seq, by kind.")] = False,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The sorted ledger seqs ID rests on (a footprint or certificate as of its own entry)."""
+    """The ledger entries ID rests on (a footprint or certificate as of its own entry), counted by kind;
+    --full lists their seqs (--json always has them)."""
     with _errors(as_json):
-        node, seqs = evidence_of(open_ledger(db, home), ident, depth)
-    emit({"node": node, "seqs": seqs}, as_json, f"{node}: {' '.join(map(str, seqs))}")
+        ledger = open_ledger(db, home)
+        node, seqs = evidence_of(ledger, ident, depth)
+        kinds = kinds_of(ledger.db, seqs)
+    by_kind: dict[str, list[int]] = {}
+    for seq in seqs:
+        by_kind.setdefault(kinds.get(seq, "?"), []).append(seq)
+    lines = [f"{node} rests on {len(seqs):,} entries:"]
+    for kind, group in sorted(by_kind.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        span = f"seq {group[0]}" if len(group) == 1 else f"seqs {group[0]}..{group[-1]}"
+        lines.append(f"  {len(group):>7,}  {kind:<24} {_ranges(group) if full else span}")
+    if not full and seqs:
+        lines.append("  (--full lists every seq)")
+    emit(
+        {"node": node, "seqs": seqs, "by_kind": {k: len(v) for k, v in by_kind.items()}},
+        as_json,
+        "\n".join(lines),
+    )
 
 
 @app.command()

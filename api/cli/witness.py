@@ -18,6 +18,7 @@ from api.cli.context import (
     passphrase,
     resolve_home,
 )
+from api.cli.ledger import read_file
 from ledger.errors import WitnessRefused
 from ledger.log.checkpoint import parse_note
 from ledger.log.witness import AddCheckpoint
@@ -113,7 +114,7 @@ def cosign(
         witness = WitnessHome.open(witness_dir, passphrase=passphrase())
         try:
             if request is not None:
-                text = sys.stdin.read() if str(request) == "-" else request.read_text(encoding="utf-8")
+                text = sys.stdin.read() if str(request) == "-" else read_file(request, "request")
                 lines = witness.add_checkpoint(AddCheckpoint.from_text(text))
                 typer.echo("".join(c.line() for c in lines), nl=False)
                 return

@@ -8,7 +8,9 @@
 - a metallurgical-silicon plant buying 绿电交易 from a second wind farm (W-2),
   the settlements carrying their bundled GEC;
 - a ferro-alloy plant retiring GEC bought from that wind farm, grid for the rest;
-- hourly readings for every meter, imported from CSV with the real importer;
+- hourly readings for every meter in Beijing time (the park's time zone, Asia/Shanghai: its days
+  and months are the attribution's, the GEC production months and the trade settlements'),
+  imported from CSV with the real importer;
 - a park-wide attribution run, footprints of the three products from Brightway,
   lots from alumina to ingot to a customer's extrusions, certificates with
   labels, PACT v3 ProductFootprints, CBAM files and the park report;
@@ -37,14 +39,22 @@ from api.demo.witnesses import witness_demo
 from api.pact.footprints import assemble
 from api.pact.source import ledger_records
 from api.views.flows import render_flows_html
+from api.views.i18n import Lang
 from api.views.park import render_park_report
+from certificates.credentials.actors import write_did_documents
+from certificates.credentials.dte import issue_dte
+from certificates.credentials.issue import SecuredCredential, issue_conformity, issue_passport
+from certificates.credentials.jose import encode_jws
 from certificates.issue import issue_certificate
 from certificates.labels import label_data, render_html, render_pdf
+from certificates.site import Site
 from certificates.verify import TrustedKey, check_certificate
 from lca.cbam.files import write_cbam
 from lca.cbam.ledger import cbam_records
+from lca.footprint_check import check_footprint
 from lca.ledger_footprints import PublishedFootprint, compute_from_ledger, publish_footprints
-from lca.model import EXAMPLE_MODELS_DIR, ProductModel
+from lca.model import EXAMPLE_MODELS_DIR, MODELS_DIR, ProductModel
+from lca.warm import configure as configure_warm
 from ledger.attribution.runner import RunSummary, run_attribution
 from ledger.energy.periods import (
     format_instant,
@@ -57,6 +67,7 @@ from ledger.energy.periods import (
     next_month,
 )
 from ledger.energy.readings_import import import_readings
+from ledger.energy.units import WH_PER_MWH
 from ledger.log.entry import Submission
 from ledger.log.keys import (
     Ed25519PrivateKey,
@@ -69,14 +80,19 @@ from ledger.log.verify import VerifyReport
 from ledger.store.append import Ledger
 from ledger.store.db import Database, sqlite_url
 from ledger.store.export import export_ledger, verify_export
+from ledger.store.replay import ReplayReport, replay_check
 from park.flow_inputs import park_flows
 from park.report import build_park_report
 
 ORIGIN = "tanji.demo/ordos-zero-carbon-park"
-BASE_URL = "http://127.0.0.1:8000"
+BASE_URL = "http://127.0.0.1:8000"  # where `tanji serve` runs the demo's service locally
+# The public address labels, credentials and DIDs name (the origin's host): never a local one.
+DEMO_HOST = ORIGIN.split("/", 1)[0]
+DEMO_GTIN = "09520123456788"
+SITE = Site.of(f"https://{DEMO_HOST}", did_host=DEMO_HOST)
 PARK = "P-ORDOS"
+PARK_TZ = "Asia/Shanghai"  # the park's time zone: its readings, months and years are local
 YEAR = 2025
-WH_PER_MWH = 1_000_000
 
 # (id, role, name, registrar)
 ACTORS: tuple[tuple[str, str, str, str], ...] = (
@@ -134,6 +150,7 @@ class DemoResult:
     park: dict[str, Any] = field(default_factory=dict)
     report: VerifyReport | None = None
     export_report: VerifyReport | None = None
+    replay: ReplayReport | None = None
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -156,6 +173,7 @@ class _Demo:
         self.ingot_lot = f"LOT-AL-{months[0]}"
         self.ingot_tonnes = 0.0
         self.model_ids: dict[str, str] = {}
+        self.lots: dict[str, str] = {}  # owner -> the lot its footprint is of
 
     def sign(
         self, kind: str, actor: str, payload: dict[str, Any], client_id: str | None = None
@@ -173,7 +191,19 @@ def _iso(moment: dt.datetime) -> str:
 
 def _fresh(out: Path, db_url: str | None) -> str:
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("keys", "certificates", "labels", "pact", "cbam", "data", "export", "brightway"):
+    for name in (
+        "keys",
+        "certificates",
+        "credentials",
+        "did",
+        "labels",
+        "pact",
+        "cbam",
+        "data",
+        "export",
+        "brightway",
+        "models",
+    ):
         shutil.rmtree(out / name, ignore_errors=True)
     if db_url is None:
         for suffix in ("", "-wal", "-shm"):
@@ -211,6 +241,7 @@ def _setup(d: _Demo) -> None:
                     "name": "鄂尔多斯零碳产业园 Ordos Zero-Carbon Industrial Park (demo)",
                     "level": "national",
                     "province": "Inner Mongolia",
+                    "time_zone": PARK_TZ,
                     "admin": "PA-ORDOS",
                 },
             )
@@ -254,7 +285,8 @@ def _readings(d: _Demo) -> None:
                 day_shift=0.15 if meter == "M-AL-CAST" else 0.0,
                 outages=2 if "FURNACE" in meter else 0,
             )
-    stamps = pd.DatetimeIndex(d.hours.stamps).tz_localize("UTC")
+    # the meter data systems export Beijing time (UTC+08:00 all year)
+    stamps = pd.DatetimeIndex(d.hours.stamps).tz_localize("UTC").tz_convert(PARK_TZ)
     data_dir = d.out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     total = 0
@@ -262,7 +294,7 @@ def _readings(d: _Demo) -> None:
         meters = [m for m, o, *_ in METERS if o == owner]
         # the meter data systems export kWh with three decimals; the importer rounds to Wh conserving totals
         frame = pd.DataFrame(
-            {"start": stamps.strftime("%Y-%m-%dT%H:%M:%S+00:00")}
+            {"start": stamps.strftime("%Y-%m-%dT%H:%M:%S+08:00")}
             | {m: np.round(d.profiles[m] / 1000, 3) for m in meters}
         )
         path = data_dir / f"readings-{owner}.csv"
@@ -312,11 +344,16 @@ def _contracts(d: _Demo) -> None:
     )
     serial = 1
     subs: list[Submission] = []
-    month_at = np.array([month_of(int(s)) for s in d.hours.stamps.astype("datetime64[s]").astype(np.int64)])
+    month_at = np.array(
+        [month_of(int(s), PARK_TZ) for s in d.hours.stamps.astype("datetime64[s]").astype(np.int64)]
+    )
+    carried = dict.fromkeys(("W-1", "S-1", "W-2"), 0)  # the sub-MWh remainder carries to the next month
     for month in d.months:
         in_month = month_at == month
         for meter, owner in (("W-1", "G-WIND"), ("S-1", "G-WIND"), ("W-2", "G-WIND2")):
-            mwh = int(d.profiles[meter][in_month].sum() // WH_PER_MWH)
+            metered = int(d.profiles[meter][in_month].sum()) + carried[meter]
+            mwh = metered // WH_PER_MWH
+            carried[meter] = min(metered - mwh * WH_PER_MWH, WH_PER_MWH - 1)
             if mwh == 0:
                 continue
             first, last = serial, serial + mwh - 1
@@ -373,6 +410,21 @@ def _contracts(d: _Demo) -> None:
                         },
                     )
                 )
+                # the buyer retires the bundled GEC for its furnace: only then is the contracted
+                # energy a green claim (transferred away, the claim would go with them)
+                subs.append(
+                    d.sign(
+                        "gec.retire",
+                        "E-SILICON",
+                        {
+                            "first": first,
+                            "last": first + trade_mwh - 1,
+                            "beneficiary": "E-SILICON",
+                            "consumer_meters": ["M-SI-FURNACE-1"],
+                            **period,
+                        },
+                    )
+                )
                 ferro_mwh = min(mwh - trade_mwh, int(ferro * 0.35) // WH_PER_MWH)
                 lo = first + trade_mwh
                 subs.append(
@@ -413,6 +465,8 @@ def _models(d: _Demo) -> dict[str, ProductModel]:
     for name, (owner, _cn, intensity) in MODELS.items():
         doc = yaml.safe_load((EXAMPLE_MODELS_DIR / name).read_text(encoding="utf-8"))
         doc["reference_period"] = {"start": start.isoformat(), "end": end.isoformat()}
+        if owner == "E-SMELTER":  # a GTIN (GS1's 952 demonstration prefix): its labels open /01/…/10/<lot>
+            doc["product"]["ids"] = [*doc["product"]["ids"], f"urn:gtin:{DEMO_GTIN}"]
         for process in doc["processes"]:
             elec = process.get("electricity")
             if not elec:
@@ -422,6 +476,11 @@ def _models(d: _Demo) -> dict[str, ProductModel]:
             elec["output_over_period"] = round(wh / 1000 / kwh_per_unit, 3)
         model = ProductModel.model_validate(doc)
         out[owner] = model
+        # kept as data beside the ledger: `tanji cbam export --home OUT` and `footprint compute` read them
+        (d.out / MODELS_DIR).mkdir(parents=True, exist_ok=True)
+        (d.out / MODELS_DIR / name).write_text(
+            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return out
 
 
@@ -480,16 +539,46 @@ def _lots(d: _Demo, models: dict[str, ProductModel]) -> None:
             ),
         ]
     )
+    d.lots["E-SMELTER"] = d.ingot_lot
+    # the other plants' output over the period as lots too: a certificate re-derives the green
+    # electricity of a lot from its meters' shares (certificates.green)
+    for owner, prefix in (("E-SILICON", "LOT-SI"), ("E-FERRO", "LOT-FESI")):
+        model = models[owner]
+        metered = [p.electricity for p in model.processes if p.electricity is not None]
+        lot_shares = {m.meter: m.share for e in metered for m in e.meters}
+        output = metered[0].output_over_period if metered else 0.0
+        lot_id = f"{prefix}-{d.months[0]}"
+        d.append(
+            [
+                d.sign(
+                    "lot.produce",
+                    owner,
+                    {
+                        "lot_id": lot_id,
+                        "product": model.id,
+                        "quantity": max(1, round(output * 1_000_000)),
+                        "unit": "g",
+                        "period_start": start,
+                        "period_end": end,
+                        "meters": [{"meter_id": m, "share": sh} for m, sh in sorted(lot_shares.items())],
+                    },
+                )
+            ]
+        )
+        d.lots[owner] = lot_id
     d.echo(
         f"  lots: alumina received, {tonnes:,.0f} t of ingot produced as {d.ingot_lot}, "
-        "10 % shipped to E-EXTRUDE"
+        f"10 % shipped to E-EXTRUDE; silicon and ferrosilicon as {d.lots['E-SILICON']}, {d.lots['E-FERRO']}"
     )
 
 
 def _footprints(d: _Demo, result: DemoResult, models: dict[str, ProductModel]) -> None:
+    """Each enterprise records its model (footprint.model) and publishes its footprint, which the ledger
+    re-computes from the model, the run's committed rows and the background before accepting it."""
+    configure_warm(d.out)  # the ledger's warm Brightway background lives in the demo's data directory
     computed = compute_from_ledger(d.ledger, list(models.values()), d.out)
     for owner, c in zip(models, computed, strict=True):
-        lot = d.ingot_lot if owner == "E-SMELTER" else None
+        lot = d.lots.get(owner)
         [published] = publish_footprints(d.ledger, [c], owner, d.keys[owner], lot=lot)
         result.footprints.append(published)
         e = c.result.electricity
@@ -500,13 +589,34 @@ def _footprints(d: _Demo, result: DemoResult, models: dict[str, ProductModel]) -
             f"({c.result.location.total:,.1f} location-based), claimable green electricity "
             f"{result.green_shares[c.model.id]:.0%} — {published.footprint_id}"
         )
+    d.echo(
+        f"  {len(models)} models recorded as footprint.model entries; every footprint.publish re-computed "
+        "by the ledger on append (claims derived, not asserted)"
+    )
 
 
-def _verification(d: _Demo) -> int:
-    """The smelter grants the verifier its trail; the verifier signs a statement over the log as it stands."""
+def _reproduce(d: _Demo, result: DemoResult) -> bool:
+    """`tanji footprint verify` of every footprint: re-run from the ledger alone."""
+    same = True
+    with d.ledger.db.read_session() as s:
+        for f in result.footprints:
+            check = check_footprint(s, f.footprint_id)
+            same = same and check.same
+            d.echo(
+                f"  footprint verify {f.footprint_id} ({f.product_id}): "
+                + ("same" if check.same else "DIFFERENT " + "; ".join(map(str, check.differences)))
+            )
+    return same
+
+
+def _verification(d: _Demo, result: DemoResult) -> int:
+    """The smelter grants the verifier its trail; the verifier re-runs the smelter's footprint from the
+    ledger and signs a statement scoped to it, over the log as it stands."""
     d.append([d.sign("access.grant", "E-SMELTER", {"grantee": "V-CHECK", "scope": "trail"})])
     size = d.ledger.size()
-    seqs = [r.seq for r in d.ledger.stored_rows() if '"actor":"E-SMELTER"' in r.body][:1000]
+    smelter = [f.footprint_id for f in result.footprints if f.product_id == d.model_ids["E-SMELTER"]]
+    with d.ledger.db.read_session() as s:
+        assert all(check_footprint(s, f, reader="V-CHECK").same for f in smelter)
     [seq] = d.append(
         [
             d.sign(
@@ -516,17 +626,22 @@ def _verification(d: _Demo) -> int:
                     "subject": "E-SMELTER",
                     "tree_size": size,
                     "root_hash": d.ledger.root(size).hex(),
-                    "seqs": seqs,
+                    "seqs": [],
+                    "footprints": smelter,
                     "opinion": "reasonable",
                     "standard": "ISO 14064-3:2019 / ISO 14067:2018",
                     "statement": (
-                        "Demo: electricity attribution re-run from the ledger and found reproducible."
+                        "Demo: electricity attribution and the footprint re-run from the ledger and found "
+                        "reproducible."
                     ),
                 },
             )
         ]
     )
-    d.echo(f"  verification.statement by V-CHECK at seq {seq} over the first {size} entries")
+    d.echo(
+        f"  verification.statement by V-CHECK at seq {seq} on footprint {', '.join(smelter)} "
+        f"(tree of {size} entries)"
+    )
     return seq
 
 
@@ -545,7 +660,8 @@ def _certificates(d: _Demo, result: DemoResult, statement_seq: int) -> None:
         path = d.out / "certificates" / f"{cert.id}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(cert.to_bytes())
-        label = label_data(d.ledger, cert.id, base_url=BASE_URL)
+        issue_passport(d.ledger, cert, d.keys[owner], SITE).write(d.out / "credentials")
+        label = label_data(d.ledger, cert.id, site=SITE)
         labels = d.out / "labels"
         labels.mkdir(parents=True, exist_ok=True)
         for lang in ("zh", "en"):
@@ -559,6 +675,7 @@ def _certificates(d: _Demo, result: DemoResult, statement_seq: int) -> None:
             f"  certificate {cert.id} ({published.product_id}) issued at seq {issued.seq}, "
             f"{len(path.read_bytes()) / 1024:.0f} KiB, verifies offline; labels zh/en HTML+PDF"
         )
+    _credentials(d, statement_seq)
     # the shipment moved 10 % of the ingot into the customer's holding; it makes extrusions of it,
     # and the extrusions' upstream trail reaches the certified footprint through the ingot lot
     start, end = _period(d)
@@ -581,6 +698,24 @@ def _certificates(d: _Demo, result: DemoResult, statement_seq: int) -> None:
         ]
     )
     d.echo(f"  E-EXTRUDE made extrusions LOT-EXT-{d.months[0]} from the ingot it was shipped")
+
+
+def _credentials(d: _Demo, statement_seq: int) -> None:
+    """The verifier's statement as a UNTP conformity credential, the smelter's lot events as a
+    traceability event credential (both secured twice), and every actor's did:web document."""
+    credentials = d.out / "credentials"
+    issue_conformity(d.ledger, statement_seq, d.keys["V-CHECK"], SITE).write(credentials)
+    dte = issue_dte(d.ledger, "E-SMELTER", d.keys["E-SMELTER"], host=SITE.did_host)
+    body = {k: v for k, v in dte.items() if k != "proof"}
+    SecuredCredential(
+        "E-SMELTER.dte", dte, encode_jws(body, d.keys["E-SMELTER"], dte["proof"]["verificationMethod"])
+    ).write(credentials)
+    dids = write_did_documents(d.ledger, SITE.did_host, d.out / "did")
+    d.echo(
+        "  credentials: UNTP passports (DPP), the statement's conformity credential (DCC) and the "
+        "smelter's traceability events (DTE), each as JSON with an eddsa-jcs-2022 proof and as "
+        f"VC-JOSE, in {credentials}; {len(dids)} did:web documents in {d.out / 'did'}"
+    )
 
 
 def _buyer(d: _Demo, result: DemoResult) -> None:
@@ -720,8 +855,15 @@ def _park(d: _Demo, result: DemoResult, models: dict[str, ProductModel]) -> None
     (d.out / "park-report.json").write_text(
         json.dumps(doc, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
     )
-    (d.out / "park-report.html").write_text(render_park_report(report), encoding="utf-8")
-    (d.out / "park-flows.html").write_text(render_flows_html(flows), encoding="utf-8")
+    # Chinese pages at the plain names, English beside them (.en.html); each links the other.
+    pages: tuple[tuple[Lang, str, str], ...] = (("zh", "", ".en"), ("en", ".en", ""))
+    for lang, suffix, other in pages:
+        (d.out / f"park-report{suffix}.html").write_text(
+            render_park_report(report, lang, switch_href=f"park-report{other}.html"), encoding="utf-8"
+        )
+        (d.out / f"park-flows{suffix}.html").write_text(
+            render_flows_html(flows, lang, switch_href=f"park-flows{other}.html"), encoding="utf-8"
+        )
     result.park = doc
     d.echo(
         f"  park report {d.out / 'park-report.html'} and energy–carbon–product flows "
@@ -743,7 +885,8 @@ def run_demo(
     out = Path(out)
     db_url = _fresh(out, db_url)
     month_names = months_between(f"{YEAR}-01", f"{YEAR}-{months:02d}")
-    start = np.datetime64(month_start(month_names[0]).replace(tzinfo=None), "h")  # numpy: naive UTC
+    # numpy: naive UTC hours from the park's first local midnight (2024-12-31T16:00Z)
+    start = np.datetime64(month_start(month_names[0], PARK_TZ).astimezone(dt.UTC).replace(tzinfo=None), "h")
     hours = Hours(start, sum(month_hours(m) for m in month_names))
     operator = generate_key()
     save_private_key(operator, out / "keys" / "operator.pem", overwrite=True)
@@ -762,7 +905,7 @@ def run_demo(
     d.ingot_tonnes = electrolysis.output_over_period if electrolysis else 0.0
     _lots(d, models)
     _footprints(d, result, models)
-    statement = _verification(d)
+    statement = _verification(d, result)
     _certificates(d, result, statement)
     _buyer(d, result)
     _cbam(d, result, models)
@@ -778,6 +921,13 @@ def run_demo(
     echo(
         f"ledger verify: {'ok' if report.ok else 'FAILED: ' + str(report.reason)} ({report.size} entries); "
         f"export verify against ledger.pub: {'ok' if result.export_report.ok else 'FAILED'}"
+    )
+    # every projection rebuilt from the log by the rules of today's code equals the live one
+    result.replay = replay = replay_check(ledger)
+    echo(
+        f"ledger replay --check: {'ok' if replay.ok else 'FAILED'} ({replay.entries} entries, "
+        f"{len(replay.tables)} projections)"
+        + (f": seq {replay.failed_seq}: {replay.failure}" if replay.failure else "")
     )
     (out / "summary.json").write_text(
         json.dumps(
@@ -807,8 +957,9 @@ def run_demo(
         f"certificates verify offline against ledger.pub: {'ok' if cert_ok else 'FAILED'} "
         f"({len(result.certificates)} certificates)"
     )
+    reproduced = _reproduce(d, result)
     _summary(result, echo)
-    if not (report.ok and result.export_report.ok and cert_ok):
+    if not (report.ok and result.export_report.ok and cert_ok and replay.ok and reproduced):
         raise SystemExit("demo verification failed")
     return result
 
@@ -830,6 +981,6 @@ def _summary(result: DemoResult, echo: Callable[[str], None]) -> None:
     for g in result.park.get("guidance", []):
         echo(f"  park {g.get('name_zh')}: {g.get('verdict')}")
     echo(
-        f"  files: {result.out}/ledger.pub, certificates/, labels/, pact/, cbam/, park-report.html, "
+        f"  files: {result.out}/ledger.pub, certificates/, labels/, pact/, cbam/, models/, park-report.html, "
         f"park-flows.html, pact-client.json, export/"
     )

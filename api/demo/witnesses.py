@@ -26,7 +26,7 @@ __all__ = ["WITNESSES", "witness_demo"]
 
 #: label → witness name (a schema-less URL, as C2SP asks).
 WITNESSES = {
-    "park-admin": "park-admin.baotou-zero-carbon.example/witness",
+    "park-admin": "park-admin.ordos-zero-carbon-park.example/witness",
     "verifier": "verifier.cqc.example/witness",
 }
 

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from api.errors import BadRequest
-from api.pact.footprints import parse_datetime
+from api.pact.filters import parse_datetime
 from api.schemas.pact import EVENT_TYPES
 
 PUBLISHED, REQUEST_CREATED, REQUEST_FULFILLED, REQUEST_REJECTED = EVENT_TYPES
@@ -90,8 +90,10 @@ def _data_problems(kind: Any, data: dict[str, Any]) -> list[str]:
             for k in _FILTER_TIMES
             if k in data and not _is_time(data[k])
         ]
-        if "status" in data and str(data["status"]).lower() not in ("active", "deprecated"):
-            out.append("data.status must be Active or Deprecated")
+        # An unknown status is a criterion nothing meets (answered with a RequestRejectedEvent), as
+        # ListFootprints answers it with an empty list.
+        if "status" in data and not _nonempty_str(data["status"]):
+            out.append("data.status must be a string")
         if "comment" in data and not isinstance(data["comment"], str):
             out.append("data.comment must be a string")
     elif kind in (REQUEST_FULFILLED, REQUEST_REJECTED):

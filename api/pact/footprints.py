@@ -1,4 +1,4 @@
-"""PACT v3 ProductFootprints from footprint records: ids, lifecycle, extension, filters.
+"""PACT v3 ProductFootprints from footprint records: ids, lifecycle, extension (filters: ``filters``).
 
 A ``FootprintRecord`` is what the footprint source yields for each published
 footprint (one ``footprint.publish`` ledger entry): the PACT fields the lca
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 SPEC_VERSION = "3.0.0"
@@ -32,8 +32,6 @@ EXTENSION_SPEC_VERSION = "2.0.0"
 GREEN_SCHEMA_NAME = "tanji-green-electricity.schema.json"
 DEFAULT_SCHEMA_BASE = "https://tanji.dev/schemas/"
 _PF_NAMESPACE = uuid.UUID("5b0c3a52-7e1f-4f4e-9b7a-7a6e4a1d2c01")
-# PACT: without validityPeriodEnd a footprint is valid 3 years after referencePeriodEnd.
-_DEFAULT_VALIDITY = timedelta(days=3 * 365)
 _OWN_FIELDS = {"id", "specVersion", "created", "status", "precedingPfIds", "extensions"}
 
 
@@ -177,77 +175,3 @@ def assemble(
             body["extensions"] = [green_extension(r, origin, schema_base)]
         out.append(Footprint(r.id, r.owner, r.seq, tuple(r.fields["productIds"]), body))
     return out
-
-
-# -- filters (PACT v3 ListFootprints) -------------------------------------------
-
-
-@dataclass(frozen=True)
-class FootprintQuery:
-    """The v3 filters: values of one parameter are ORed, different parameters ANDed."""
-
-    product_id: tuple[str, ...] = ()
-    company_id: tuple[str, ...] = ()
-    geography: tuple[str, ...] = ()
-    classification: tuple[str, ...] = ()
-    status: tuple[str, ...] = ()
-    valid_on: datetime | None = None
-    valid_after: datetime | None = None
-    valid_before: datetime | None = None
-
-
-def parse_datetime(value: str) -> datetime:
-    """An RFC 3339 date-time (``Z`` allowed); naive values are UTC. ``ValueError`` otherwise."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def validity(body: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
-    """The validity period, defaulting as PACT says: from and 3 years after referencePeriodEnd."""
-    pcf = body.get("pcf") or {}
-    ref_end = pcf.get("referencePeriodEnd")
-    start = body.get("validityPeriodStart") or ref_end
-    end_text = body.get("validityPeriodEnd")
-    try:
-        start_dt = parse_datetime(start) if start else None
-        if end_text:
-            end_dt: datetime | None = parse_datetime(end_text)
-        else:
-            end_dt = parse_datetime(ref_end) + _DEFAULT_VALIDITY if ref_end else None
-    except ValueError:
-        return None, None
-    return start_dt, end_dt
-
-
-def _any_ci(wanted: Sequence[str], have: Iterable[Any]) -> bool:
-    have_l = {str(h).lower() for h in have}
-    return any(w.lower() in have_l for w in wanted)
-
-
-def matches(body: Mapping[str, Any], q: FootprintQuery) -> bool:
-    """True when the ProductFootprint ``body`` passes every filter of ``q``."""
-    pcf = body.get("pcf") or {}
-    if q.product_id and not _any_ci(q.product_id, body.get("productIds", ())):
-        return False
-    if q.company_id and not _any_ci(q.company_id, body.get("companyIds", ())):
-        return False
-    if q.classification and not _any_ci(q.classification, body.get("productClassifications", ())):
-        return False
-    if q.status and not _any_ci(q.status, [body.get("status")]):
-        return False
-    if q.geography:
-        places = [
-            pcf.get(k)
-            for k in ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision")
-        ]
-        if not _any_ci(q.geography, [p for p in places if p]):
-            return False
-    if q.valid_on or q.valid_after or q.valid_before:
-        start, end = validity(body)
-        if q.valid_on and not (start and end and start <= q.valid_on <= end):
-            return False
-        if q.valid_after and not (start and start > q.valid_after):
-            return False
-        if q.valid_before and not (end and end < q.valid_before):
-            return False
-    return True

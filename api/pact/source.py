@@ -56,7 +56,13 @@ def _kwh(x: float) -> str:
 def green_evidence(publish: Any, tanji: Mapping[str, Any]) -> dict[str, Any]:
     """Extension data (``tanji-green-electricity.schema.json``) from a ``FootprintPublish``."""
     e = publish.results.electricity
-    shares = green_shares(total=e.total_kwh, direct=e.direct_physical_kwh, gec_backed=e.claimable_green_kwh)
+    matched = e.hourly_matched_kwh  # from the run's committed rows (issue 14); None before
+    shares = green_shares(
+        total=e.total_kwh,
+        direct=e.direct_physical_kwh,
+        gec_backed=e.claimable_green_kwh,
+        hourly_matched=matched,
+    )
     data: dict[str, Any] = {
         "electricityKwh": _kwh(e.total_kwh),
         "breakdownKwh": {
@@ -65,7 +71,8 @@ def green_evidence(publish: Any, tanji: Mapping[str, Any]) -> dict[str, Any]:
             "certificate": _kwh(e.certificate_kwh),
             "grid": _kwh(e.grid_kwh),
         },
-        "shares": {"physical": _share(shares.physical), "claimable": _share(shares.claimable)},
+        "shares": {"physical": _share(shares.physical), "claimable": _share(shares.claimable)}
+        | ({} if matched is None else {"hourlyMatched": _share(shares.hourly_matched)}),
         "marketBasedPcf": tanji.get("marketBasedPcf") or str(publish.results.market.total),
         "locationBasedPcf": str(tanji.get("locationBasedPcf")),
         "modelSha256": str(tanji.get("modelSha256")),

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import EventWriter, FootprintLister, FootprintReader, ServiceDep
 from api.errors import BadRequest, Forbidden, ResourceNotFound
-from api.pact.events import check_event
-from api.pact.footprints import FootprintQuery, matches, parse_datetime
+from api.pact.events import REQUEST_CREATED, check_event
+from api.pact.filters import FootprintQuery, matches, parse_datetime
 from api.schemas.pact import (
     CLOUD_EVENT_SCHEMA,
     FootprintListPublic,
@@ -70,9 +71,7 @@ def list_footprints(
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
-    bad = [s for s in status or [] if s.lower() not in ("active", "deprecated")]
-    if bad:
-        raise BadRequest(f"status must be Active or Deprecated, not {bad[0]!r}")
+    # Values that name nothing (an unknown status, a bogus id) match nothing: 200 with an empty list.
     query = FootprintQuery(
         tuple(productId or ()),
         tuple(companyId or ()),
@@ -138,5 +137,8 @@ async def post_event(request: Request, who: EventWriter, service: ServiceDep) ->
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the event body is not JSON") from None
     accepted = check_event(event)
+    if accepted["type"] == REQUEST_CREATED:
+        # Answered later by the outbox's dispatcher; refused now (400) if it could never be answered.
+        await run_in_threadpool(service.accept_request, who, accepted, f"//{request.url.netloc}/3/events")
     service.events.append({"from": who.actor, "event": accepted})
     return Response(status_code=200)

@@ -6,7 +6,11 @@ The service never holds an enterprise's private key, so it cannot sign the
 against the ledger (meters, ownership, gaps, overlaps, rounding) and answers
 with the unsigned entries and the exact bytes to sign; the client signs them
 and appends them with ``POST /entries/batch``. A rejected file is a 422
-problem listing every problem with its file row, as the CLI reports them.
+problem listing every problem with its file row, as the CLI reports them
+(``readings.not_a_number``, ``readings.out_of_range``,
+``readings.duplicate_column``, …); a file that cannot be read at all is a 422
+``import.unreadable`` / ``import.encoding``. Every refusal is an RFC 9457
+problem (``api/errors.py``), never a 500.
 """
 
 from __future__ import annotations

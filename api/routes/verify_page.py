@@ -1,7 +1,8 @@
 """The public verification page ``/verify/{certificate_id}`` and its JSON download.
 
 No token: anyone who scans a label's QR code may check a certificate. The
-page is server-rendered and self-contained (inline CSS, no CDN, no script).
+page is server-rendered and self-contained (inline CSS, no CDN, no script), in
+Chinese or English (``?lang=zh|en``, else ``Accept-Language``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from api.deps import ServiceDep
 from api.errors import ResourceNotFound
 from api.service import Service
 from api.views.certificate import CertificateView
+from api.views.i18n import choose_lang, page_headers, switch_href
+from api.views.verify import words
 from api.witness.status import witness_status
 
 router = APIRouter(tags=["verification page"])
@@ -43,11 +46,14 @@ async def verify_page(request: Request, certificate_id: CertificateId, service: 
             witness_status, service.ledger, policy, [item.seq for item in view.evidence]
         )
     )
+    lang = choose_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
     context = {
         "certificate_id": certificate_id,
         "view": view,
         "origin": service.ledger.info().origin,
         "witness": witness,
+        "w": words(lang),
+        "switch_href": switch_href(request.url.path, request.query_params.multi_items(), words(lang).other),
     }
     return service.templates.TemplateResponse(
         request,
@@ -57,6 +63,7 @@ async def verify_page(request: Request, certificate_id: CertificateId, service: 
         headers={
             "Cache-Control": "no-cache",
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            **page_headers(lang),
         },
     )
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from api.views.certificate import CertificateView, EvidenceItem
+from api.views.numbers import percent, quantity
 from ledger import GreenShares, Ledger, get_actor, green_shares
 
-#: The three shares (DESIGN.md section 4) as the page labels them.
+#: The three shares (DESIGN.md section 4), by the names ``CertificateView.green_shares`` uses, as the
+#: English page labels them (``api.views.verify`` has both languages).
 SHARE_LABELS = {
     "claimable": "claimable (certificates retired)",
     "physical": "physical (direct supply)",
@@ -26,7 +28,7 @@ SHARE_LABELS = {
 
 
 def _pct(share: float | None) -> str:
-    return "—" if share is None else f"{100 * share:.1f} %"
+    return percent(share)
 
 
 def _shares(electricity: dict[str, Any], run_payload: dict[str, Any] | None) -> GreenShares:
@@ -36,9 +38,15 @@ def _shares(electricity: dict[str, Any], run_payload: dict[str, Any] | None) -> 
     def kwh(name: str) -> float:
         return float(electricity.get(name) or 0)
 
+    matched = electricity.get("hourly_matched_kwh")  # from the run's committed rows (issue 14)
     shares = green_shares(
-        total=kwh("total_kwh"), direct=kwh("direct_physical_kwh"), gec_backed=kwh("claimable_green_kwh")
+        total=kwh("total_kwh"),
+        direct=kwh("direct_physical_kwh"),
+        gec_backed=kwh("claimable_green_kwh"),
+        hourly_matched=None if matched is None else float(matched),
     )
+    if matched is not None:
+        return shares
     return GreenShares(shares.physical, hourly_matched_share(run_payload), shares.claimable)
 
 
@@ -106,9 +114,9 @@ def ledger_certificate_lookup(ledger: Ledger, documents: Path | None = None) -> 
             product=str(payload.get("product_name") or (footprint.product_id if footprint else "")),
             declared_unit=unit or "—",
             period=f"{footprint.period_start} – {footprint.period_end}" if footprint else "—",
-            market_based=f"{footprint.pcf_market:.4g} kgCO2e" if footprint else "—",
-            location_based=f"{footprint.pcf_location:.4g} kgCO2e" if footprint else "—",
-            green_shares={label: _pct(getattr(shares, name)) for name, label in SHARE_LABELS.items()},
+            market_based=quantity(footprint.pcf_market, "kg CO2e") if footprint else "—",
+            location_based=quantity(footprint.pcf_location, "kg CO2e") if footprint else "—",
+            green_shares={name: _pct(getattr(shares, name)) for name in SHARE_LABELS},
             issuer=f"{issuer.name} ({issuer.actor_id})" if issuer else record.issuer,
             verifier=verifier,
             evidence=evidence,

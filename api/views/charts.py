@@ -15,7 +15,11 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import DateFormatter, MonthLocator
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
+
+from api.views.numbers import human, mwh, percent
 
 __all__ = ["green_html", "hourly_green_png"]
 
@@ -47,8 +51,12 @@ def hourly_green_png(hourly: pd.DataFrame, title: str, *, dpi: int = 110) -> byt
         linewidth=0,
     )
     ax.set_title(title)
-    ax.set_ylabel("kWh per hour")
+    ax.set_ylabel("kWh per hour (kWh/h)")
     ax.set_xlabel("hour (Asia/Shanghai)")
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    if len(hours) and (hours.iloc[-1] - hours.iloc[0]).days > 60:  # a tick per month over long periods
+        ax.xaxis.set_major_locator(MonthLocator())  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))  # type: ignore[no-untyped-call]
     ax.legend(loc="upper right", fontsize="small", ncols=4)
     ax.margins(x=0)
     fig.tight_layout()
@@ -57,17 +65,22 @@ def hourly_green_png(hourly: pd.DataFrame, title: str, *, dpi: int = 110) -> byt
     return buf.getvalue()
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
+def _cell(key: str, value: Any) -> str:
+    """A total as people read it: Wh in MWh, shares in %, other numbers with separators (never 1.2e+04)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if key.endswith("_wh"):
+            return mwh(value)
+        if "share" in key:
+            return percent(value)
+        return human(value)
     return html.escape("" if value is None else str(value))
 
 
 def green_html(title: str, totals: Mapping[str, Any], png: bytes, *, note: str = "") -> str:
     """One self-contained HTML page: the totals table and the chart (base64 PNG)."""
-    rows = "\n".join(f"<tr><th>{html.escape(str(k))}</th><td>{_cell(v)}</td></tr>" for k, v in totals.items())
+    rows = "\n".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{_cell(str(k), v)}</td></tr>" for k, v in totals.items()
+    )
     img = base64.b64encode(png).decode("ascii")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>

@@ -1,11 +1,15 @@
-"""Self-contained HTML of a park's flows: an inline-SVG Sankey (MWh / t CO2e) and hourly matching charts.
+"""A park's flows as a page, in zh or en: the energy–carbon–product Sankey and the hourly matching charts.
 
-Rendering only; numbers come from :mod:`park.flow_inputs`. No script and no CDN: the
-MWh / t CO2e toggle is two radio buttons and a CSS rule, so the page works
-under ``Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'``
-and opens offline. The layout is a plain column layout: nodes stacked in four
-columns with heights proportional to their flow, links drawn as cubic bands
-between the stacked offsets (the d3-sankey picture without its iterations).
+Rendering only; the numbers come from :mod:`park.flow_inputs`. Charts are
+Plotly (:mod:`api.views.plots`): the Sankey in MWh, with a button for t CO2e,
+and one hourly chart per enterprise with month ticks, park-local time and kWh
+per hour on its axis.
+
+Labels never overlap: inside a column plotly's Sankey keeps ``pad`` pixels
+between nodes and centres each label on its node, so a pad larger than a line
+of text keeps labels apart; labels are cut to ``LABEL_CHARS`` characters so
+they stay within the gap to the next column (the full name and the figures
+are in the hover text), and the chart is tall enough for its fullest column.
 """
 
 from __future__ import annotations
@@ -15,15 +19,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 
+from api.views.i18n import Lang, Words
+from api.views.numbers import human, mwh, percent, quantity
+from api.views.plots import INLINE, Assets, chart, scripts, styled
 from park.flow_inputs import EnterpriseHours, ParkFlows
-from park.flows import FlowGraph, FlowLink, FlowNode
+from park.flows import FUEL_ALLOCATION, FlowGraph, FlowLink, FlowNode
 
-__all__ = ["render_flows_html", "sankey_svg", "hourly_svg"]
+__all__ = [
+    "FONT_SIZE",
+    "LABEL_CHARS",
+    "NODE_PAD",
+    "hourly_figure",
+    "render_flows_html",
+    "sankey_figure",
+    "source_label",
+]
 
-_W, _H, _NODE_W, _PAD, _TOP = 1250, 560, 14, 10, 20
-_LEFT_LABEL = 320  # room for source labels left of column 0
-_RIGHT_LABEL = 300  # room for product labels right of column 3
+FONT_SIZE = 12
+NODE_PAD = 22  # > a line of FONT_SIZE text: labels of neighbouring nodes cannot touch
+LABEL_CHARS = 34  # about 240 px of 12 px text; columns of a 1,200 px chart are ~380 px apart
+DEFAULT_TZ = "Asia/Shanghai"
+
 _COLORS = {
     "direct": "#2e7d32",
     "direct_unclaimed": "#a5d6a7",
@@ -34,208 +53,374 @@ _COLORS = {
     "process": "#e65100",
 }
 
+MESSAGES: dict[str, dict[str, str]] = {
+    "title": {
+        "zh": "{park} — 能源流·碳数据流·产品流 {period}",
+        "en": "{park} — energy–carbon–product flow {period}",
+    },
+    "brand": {"zh": "Tanji 碳迹 · 园区能碳流", "en": "Tanji · park energy–carbon flows"},
+    "switch": {"zh": "English", "en": "中文"},
+    "total": {"zh": "合计", "en": "Total"},
+    "market_note": {
+        "zh": "市场法：可声明的绿电按零计；电网电和未持绿证的直连电按 {factor} kg CO2/kWh 计（{source}）。",
+        "en": "Market-based: claimable green electricity at zero; grid and direct supply without its GEC at "
+        "{factor} kg CO2/kWh ({source}).",
+    },
+    "runs": {"zh": "归因运行（账本序号）：{runs}。", "en": "Attribution runs (ledger seq): {runs}."},
+    "allocation": {
+        "zh": "燃料和过程排放分配给产品：{how}。",
+        "en": "Fuels and process emissions reach products {how}.",
+    },
+    "pro_rata": {
+        "zh": "按各产品从本企业计量点取用的电量（Wh）比例分配",
+        "en": "pro rata to the electricity (Wh) each product took from the enterprise's meters",
+    },
+    "sankey": {"zh": "能源—碳—产品流（桑基图）", "en": "Energy–carbon–product flow (Sankey)"},
+    "sankey_hint": {
+        "zh": "带宽为电量（MWh）或排放（t CO2e），按钮切换；悬停查看完整名称和数值。",
+        "en": "Band widths are energy (MWh) or emissions (t CO2e), switched by the buttons; hover for full "
+        "names and figures.",
+    },
+    "col_sources": {"zh": "来源", "en": "sources"},
+    "col_meters": {"zh": "计量点", "en": "meters"},
+    "col_enterprises": {"zh": "企业", "en": "enterprises"},
+    "col_products": {"zh": "产品", "en": "products"},
+    "hourly": {"zh": "逐小时匹配（各企业）", "en": "Hourly matching per enterprise"},
+    "hourly_hint": {
+        "zh": "黑线：用电量；深绿：同一小时内的直连和绿电交易电量；"
+        "浅绿：已注销绿证（按月，摊到各小时）；其余为电网电。",
+        "en": "Line: consumption; dark green: direct supply and green-power trades in the same hour; light "
+        "green: retired certificates (monthly, spread over the hours); the rest is grid.",
+    },
+    "ent_summary": {
+        "zh": "用电 {consumption} · 绿电 {green} · 逐小时匹配（直连 + 交易） {matched}",
+        "en": "consumption {consumption} · green {green} · hourly-matched (direct + trades) {matched}",
+    },
+    "consumption": {"zh": "用电量", "en": "consumption"},
+    "direct": {"zh": "直连", "en": "direct supply"},
+    "contracted": {"zh": "绿电交易", "en": "green-power trade"},
+    "certificate": {"zh": "绿证", "en": "certificates (GEC)"},
+    "kwh_per_hour": {"zh": "千瓦时/小时（kWh/h）", "en": "kWh per hour"},
+    "local_time": {"zh": "园区当地时间（{tz}）", "en": "park-local time ({tz})"},
+    "no_hours": {"zh": "无小时数据。", "en": "No hours."},
+    "notes": {"zh": "说明", "en": "Notes"},
+    "grid": {"zh": "电网", "en": "grid"},
+    "direct_src": {"zh": "直连（已注销绿证）", "en": "direct (GEC retired)"},
+    "direct_unclaimed_src": {"zh": "直连（未持绿证）", "en": "direct (GEC not held)"},
+    "contracted_src": {"zh": "绿电交易", "en": "trade (PPA)"},
+    "certificate_src": {"zh": "绿证（已注销）", "en": "GEC retired"},
+    "unallocated": {"zh": "{who}：未分配到产品", "en": "{who}: not allocated to a product"},
+    "process": {"zh": "工业过程排放", "en": "process emissions"},
+    "footer": {
+        "zh": "本页由 Tanji 根据账本记录生成，图表以 Plotly 绘制，不依赖任何外部资源。",
+        "en": "Made by Tanji from ledger entries; charts drawn with Plotly, no external resources.",
+    },
+}
+
+_TECH = {
+    "wind": ("风电", "wind"),
+    "solar": ("光伏", "solar"),
+    "hydro": ("水电", "hydro"),
+    "biomass": ("生物质", "biomass"),
+    "natural_gas": ("天然气", "natural gas"),
+    "raw_coal": ("原煤", "raw coal"),
+    "coke": ("焦炭", "coke"),
+    "diesel": ("柴油", "diesel"),
+}
+
+
+def _words(lang: Lang) -> Words:
+    return Words(lang, MESSAGES)
+
+
+def _tech(name: str, lang: Lang) -> str:
+    pair = _TECH.get(name)
+    return name.replace("_", " ") if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def source_label(node: FlowNode, lang: Lang) -> str:
+    """A node's label in ``lang``: sources by their id (grid, class and technology, fuel), others as named."""
+    w = _words(lang)
+    parts = node.id.split(":")
+    if parts[0] == "src":
+        if parts[1] == "grid":
+            return w("grid")
+        if parts[1] in ("direct", "direct_unclaimed", "contracted", "certificate") and len(parts) > 2:
+            return f"{_tech(parts[2], lang)} · {w(parts[1] + '_src')}"
+        if parts[1] == "fuel" and len(parts) > 2:
+            return _tech(parts[2], lang)
+        if parts[1] == "process":
+            return w("process")
+    if node.id.startswith("prod:") and node.id.endswith(":(unallocated)"):
+        return w("unallocated", who=node.enterprise or "")
+    return node.label
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _color(node_id: str, alpha: float | None = None) -> str:
+    parts = node_id.split(":")
+    base = _COLORS.get(parts[1], "#90a4ae") if parts[0] == "src" else "#546e7a"
+    if alpha is None:
+        return base
+    r, g, b = int(base[1:3], 16), int(base[3:5], 16), int(base[5:7], 16)
+    return f"rgba({r},{g},{b},{alpha})"
+
 
 @dataclass(frozen=True)
-class _Box:
-    x: float
-    y: float
-    h: float
+class _Measure:
+    key: str
+    unit: str
+    value: Callable[[FlowLink], int]
 
 
-def _color(node_id: str) -> str:
-    parts = node_id.split(":")
-    return _COLORS.get(parts[1], "#90a4ae") if parts[0] == "src" else "#546e7a"
+_MEASURES = (
+    _Measure("mwh", "MWh", lambda lk: lk.wh),
+    _Measure("tco2e", "t CO2e", lambda lk: lk.g_co2e),
+)
 
 
-def _layout(graph: FlowGraph, value: Callable[[FlowLink], int]) -> tuple[dict[str, _Box], float]:
-    """Boxes per node with a flow in this measure, and the px-per-unit scale shared by all columns."""
-    totals: dict[str, int] = {}
+def _sankey_trace(graph: FlowGraph, measure: _Measure, lang: Lang, visible: bool) -> go.Sankey:
+    links = [lk for lk in graph.links if measure.value(lk) > 0]
+    used = {lk.source for lk in links} | {lk.target for lk in links}
+    nodes = [n for n in graph.nodes if n.id in used]
+    index = {n.id: i for i, n in enumerate(nodes)}
+    totals = {
+        n.id: max(
+            sum(measure.value(lk) for lk in links if lk.target == n.id),
+            sum(measure.value(lk) for lk in links if lk.source == n.id),
+        )
+        for n in nodes
+    }
+    names = [source_label(n, lang) for n in nodes]
+    return go.Sankey(
+        visible=visible,
+        name=measure.unit,
+        arrangement="snap",
+        valueformat=",.1f",
+        valuesuffix=f" {measure.unit}",
+        textfont={"size": FONT_SIZE},
+        node={
+            "pad": NODE_PAD,
+            "thickness": 16,
+            "line": {"width": 0.5, "color": "#ffffff"},
+            "label": [_short(x) for x in names],
+            "color": [_color(n.id) for n in nodes],
+            "customdata": [
+                f"{name} — {quantity(totals[n.id] / 1_000_000, measure.unit)}"
+                for n, name in zip(nodes, names, strict=True)
+            ],
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+        link={
+            "source": [index[lk.source] for lk in links],
+            "target": [index[lk.target] for lk in links],
+            "value": [measure.value(lk) / 1_000_000 for lk in links],
+            "color": [_color(lk.source, 0.4) for lk in links],
+            "customdata": [
+                f"{names[index[lk.source]]} → {names[index[lk.target]]}: "
+                f"{quantity(measure.value(lk) / 1_000_000, measure.unit)}"
+                for lk in links
+            ],
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+    )
+
+
+def sankey_height(graph: FlowGraph) -> int:
+    """Pixels the Sankey needs: its fullest column's nodes, each with a label's room and the pad."""
+    per_column: dict[int, int] = {}
     for n in graph.nodes:
-        ins = sum(value(lk) for lk in graph.links if lk.target == n.id)
-        outs = sum(value(lk) for lk in graph.links if lk.source == n.id)
-        totals[n.id] = max(ins, outs)
-    columns: dict[int, list[FlowNode]] = {}
-    for n in graph.nodes:
-        if totals[n.id] > 0:
-            columns.setdefault(n.column, []).append(n)
-    scale = (
-        min(
-            ((_H - _TOP - _PAD * (len(c) - 1)) / max(1, sum(totals[n.id] for n in c)))
-            for c in columns.values()
-        )
-        if columns
-        else 1.0
+        per_column[n.column] = per_column.get(n.column, 0) + 1
+    fullest = max(per_column.values(), default=1)
+    return max(520, 120 + fullest * (NODE_PAD + 2 * FONT_SIZE + 14))
+
+
+def sankey_figure(graph: FlowGraph, lang: Lang) -> go.Figure:
+    """The Sankey of ``graph``: MWh shown, t CO2e one button away."""
+    w = _words(lang)
+    fig = go.Figure([_sankey_trace(graph, m, lang, visible=(i == 0)) for i, m in enumerate(_MEASURES)])
+    heads = [w("col_sources"), w("col_meters"), w("col_enterprises"), w("col_products")]
+    styled(fig, height=sankey_height(graph), lang=lang)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "right",
+                "x": 0,
+                "y": 1.0,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "pad": {"b": 28},
+                "showactive": True,
+                "buttons": [
+                    {"label": m.unit, "method": "restyle", "args": ["visible", [j == i for j in range(2)]]}
+                    for i, m in enumerate(_MEASURES)
+                ],
+            }
+        ],
+        annotations=[
+            {
+                "text": f"<b>{h}</b>",
+                "x": i / 3,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": ["left", "center", "center", "right"][i],
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+            for i, h in enumerate(heads)
+        ],
     )
-    x_of = {i: _LEFT_LABEL + i * (_W - _LEFT_LABEL - _RIGHT_LABEL - _NODE_W) / 3 for i in range(4)}
-    boxes: dict[str, _Box] = {}
-    for col, nodes in columns.items():
-        y = float(_TOP)
-        for n in nodes:
-            h = totals[n.id] * scale
-            boxes[n.id] = _Box(x_of[col], y, h)
-            y += h + _PAD
-    return boxes, scale
+    return fig
 
 
-def _fmt(amount: int, unit: str) -> str:
-    return f"{amount / 1_000_000:,.3f} {unit}"
+def _ticks(n_hours: int, lang: Lang) -> dict[str, object]:
+    if n_hours > 24 * 62:  # more than two months: a tick per month
+        return {
+            "dtick": "M1",
+            "tickformat": "%Y年%-m月" if lang == "zh" else "%b %Y",
+            "ticklabelmode": "period",
+        }
+    return {"dtick": 7 * 86_400_000, "tickformat": "%-m月%-d日" if lang == "zh" else "%b %-d"}
 
 
-def sankey_svg(graph: FlowGraph, measure: str) -> str:
-    """The Sankey of ``graph`` in ``measure`` (``"mwh"`` or ``"tco2e"``) as an inline ``<svg>``."""
-    if measure not in ("mwh", "tco2e"):
-        raise ValueError(f"measure {measure!r} is not 'mwh' or 'tco2e'")
-
-    def value(lk: FlowLink) -> int:
-        return lk.wh if measure == "mwh" else lk.g_co2e
-
-    unit = "MWh" if measure == "mwh" else "t CO2e"
-    boxes, scale = _layout(graph, value)
-    out_off = {k: b.y for k, b in boxes.items()}
-    in_off = {k: b.y for k, b in boxes.items()}
-    paths: list[str] = []
-    # Links sorted by target position so bands cross as little as a column layout allows.
-    ordered = sorted(
-        (lk for lk in graph.links if value(lk) > 0),
-        key=lambda lk: (boxes[lk.source].x, boxes[lk.source].y, boxes[lk.target].y),
-    )
-    for lk in ordered:
-        s, t, w = boxes[lk.source], boxes[lk.target], value(lk) * scale
-        y0, y1 = out_off[lk.source] + w / 2, in_off[lk.target] + w / 2
-        out_off[lk.source] += w
-        in_off[lk.target] += w
-        x0, x1 = s.x + _NODE_W, t.x
-        xm = (x0 + x1) / 2
-        tip = html.escape(f"{lk.source} → {lk.target}: {_fmt(value(lk), unit)}")
-        paths.append(
-            f'<path d="M{x0:.1f},{y0:.2f} C{xm:.1f},{y0:.2f} {xm:.1f},{y1:.2f} {x1:.1f},{y1:.2f}" '
-            f'stroke="{_color(lk.source)}" stroke-width="{max(w, 0.5):.2f}" fill="none" '
-            f'stroke-opacity="0.45"><title>{tip}</title></path>'
-        )
-    rects: list[str] = []
-    by_id = {n.id: n for n in graph.nodes}
-    for node_id, b in boxes.items():
-        n = by_id[node_id]
-        total = max(
-            sum(value(lk) for lk in graph.links if lk.target == node_id),
-            sum(value(lk) for lk in graph.links if lk.source == node_id),
-        )
-        label = html.escape(f"{n.label} — {_fmt(total, unit)}")
-        anchor, tx = ("end", b.x - 4) if n.column == 0 else ("start", b.x + _NODE_W + 4)
-        rects.append(
-            f'<rect x="{b.x:.1f}" y="{b.y:.2f}" width="{_NODE_W}" height="{max(b.h, 0.5):.2f}" '
-            f'fill="{_color(node_id)}"><title>{label}</title></rect>'
-            f'<text x="{tx:.1f}" y="{b.y + b.h / 2 + 4:.1f}" text-anchor="{anchor}">{label}</text>'
-        )
-    heads = "".join(
-        f'<text class="head" x="{_LEFT_LABEL + i * (_W - _LEFT_LABEL - _RIGHT_LABEL - _NODE_W) / 3:.1f}" '
-        f'y="12">{h}</text>'
-        for i, h in enumerate(("sources 来源", "meters 计量点", "enterprises 企业", "products 产品"))
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="sankey" viewBox="0 0 {_W} {_H + 10}" '
-        f'role="img" aria-label="Sankey in {unit}">{heads}{"".join(paths)}{"".join(rects)}</svg>'
-    )
-
-
-def _bins(n: int, limit: int = 1500) -> int:
-    """Hours per plotted point: one per hour up to ``limit`` points, else the smallest bin that fits."""
-    return max(1, -(-n // limit))
-
-
-def hourly_svg(series: EnterpriseHours, *, width: int = 1000, height: int = 220) -> str:
-    """Consumption (line) against hourly green (direct + contracted, filled) and certificates, kWh per
-    hour."""
+def hourly_figure(series: EnterpriseHours, lang: Lang, tz: str = DEFAULT_TZ) -> go.Figure:
+    """Consumption against hourly green (direct, trades) and certificates, kWh per hour, park-local time."""
+    w = _words(lang)
     n = len(series.hours)
     if n == 0:
-        return "<p>No hours.</p>"
-    k = _bins(n)
-    pad = (-n) % k
-
-    def binned(a: np.ndarray) -> np.ndarray:
-        out: np.ndarray = (
-            np.concatenate([a.astype(float), np.zeros(pad)]).reshape(-1, k).mean(axis=1) / 1000.0
+        raise ValueError(f"{series.enterprise} has no hours")
+    first = pd.Timestamp(series.hours[0]).tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+    step = {"x0": first, "dx": 3_600_000}
+    kwh: Callable[[np.ndarray], np.ndarray] = lambda a: np.asarray(a, dtype=float) / 1000.0  # noqa: E731
+    fig = go.Figure()
+    for key, values, color in (
+        ("direct", series.direct, _COLORS["direct"]),
+        ("contracted", series.contracted, _COLORS["contracted"]),
+        ("certificate", series.certificate, _COLORS["certificate"]),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                **step,
+                y=kwh(values),
+                name=w(key),
+                mode="lines",
+                line={"width": 0, "color": color},
+                fillcolor=color,
+                stackgroup="green",
+                hovertemplate="%{y:,.0f} kWh<extra>" + w(key) + "</extra>",
+            )
         )
-        return out
-
-    cons = binned(series.consumption)
-    hourly_green = binned(series.direct + series.contracted)
-    with_certs = binned(series.direct + series.contracted + series.certificate)
-    top = max(float(cons.max()), float(with_certs.max()), 1e-9)
-    m_l, m_b = 60, 24
-    pw, ph = width - m_l - 10, height - m_b - 10
-
-    def pts(a: np.ndarray) -> str:
-        xs = m_l + np.arange(len(a)) * (pw / max(1, len(a) - 1))
-        ys = 10 + ph - a / top * ph
-        return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-
-    base = f"{m_l + pw:.1f},{10 + ph:.1f} {m_l:.1f},{10 + ph:.1f}"
-    first = series.hours[0].tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M")
-    last = series.hours[-1].tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M")
-    note = "kWh per hour" if k == 1 else f"mean kWh per hour over bins of {k} h"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="hourly" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="hourly matching of {html.escape(series.enterprise)}">'
-        f'<polygon points="{pts(with_certs)} {base}" fill="#c5e1a5">'
-        f"<title>certificates (monthly)</title></polygon>"
-        f'<polygon points="{pts(hourly_green)} {base}" fill="#43a047">'
-        f"<title>direct + contracted (hourly)</title>"
-        f'</polygon><polyline points="{pts(cons)}" fill="none" stroke="#212121" stroke-width="1">'
-        f"<title>consumption</title></polyline>"
-        f'<line x1="{m_l}" y1="{10 + ph}" x2="{m_l + pw}" y2="{10 + ph}" stroke="#999"/>'
-        f'<text x="{m_l - 4}" y="16" text-anchor="end">{top:,.1f}</text>'
-        f'<text x="{m_l - 4}" y="{10 + ph}" text-anchor="end">0</text>'
-        f'<text x="{m_l}" y="{height - 6}">{first}</text>'
-        f'<text x="{m_l + pw}" y="{height - 6}" text-anchor="end">'
-        f"{last} (Asia/Shanghai) · {note}</text></svg>"
+    fig.add_trace(
+        go.Scatter(
+            **step,
+            y=kwh(series.consumption),
+            name=w("consumption"),
+            mode="lines",
+            line={"width": 1, "color": "#212121"},
+            hovertemplate="%{y:,.0f} kWh<extra>" + w("consumption") + "</extra>",
+        )
     )
+    styled(fig, height=300, lang=lang)
+    fig.update_layout(
+        hovermode="x unified",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 80, "r": 20, "t": 30, "b": 50},
+        xaxis={
+            "type": "date",
+            "title": {"text": w("local_time", tz=tz)},
+            "hoverformat": "%Y-%m-%d %H:00",
+            "showgrid": True,
+            "gridcolor": "#e3e6e3",
+            **_ticks(n, lang),
+        },
+        yaxis={
+            "title": {"text": w("kwh_per_hour")},
+            "exponentformat": "none",  # 400,000 and 0.5, never 4e+5 or 400k
+            "separatethousands": True,
+            "rangemode": "tozero",
+            "gridcolor": "#e3e6e3",
+        },
+    )
+    return fig
 
 
-def _share(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f} %"
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;margin:0;
+background:#f6f7f5;color:#1d2521}
+main{max-width:78rem;margin:0 auto;padding:1.2rem 1.5rem}
+h1{font-size:1.35rem;margin:.2rem 0 .6rem} h2{font-size:1.1rem;margin:1.6rem 0 .3rem}
+h3{font-size:1rem;margin:1rem 0 .2rem}
+.sub,.note,small{color:#4b5a52} .note{font-size:.88rem}
+.top{display:flex;justify-content:space-between;align-items:baseline}
+.chart{background:#fff;margin:.4rem 0 1rem;min-height:120px}
+table{border-collapse:collapse;background:#fff;margin:.4rem 0}
+td,th{padding:.35rem .7rem;border-bottom:1px solid #e3e6e3}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+a{color:#0b6b3a} footer{color:#5b6a62;font-size:.82rem;margin-top:2rem}
+"""
 
 
-def render_flows_html(flows: ParkFlows) -> str:
-    """One self-contained page: the Sankey with its MWh / t CO2e toggle and one hourly chart per
-    enterprise."""
+def render_flows_html(
+    flows: ParkFlows, lang: Lang = "zh", *, assets: Assets = INLINE, switch_href: str | None = None
+) -> str:
+    """One page: the Sankey, an hourly chart per enterprise, the notes; ``switch_href`` links the other
+    language (the service's page gives it; a file has none)."""
+    w = _words(lang)
     g = flows.graph
-    title = (
-        f"{flows.park_name} ({flows.park_id}) — energy–carbon–product flow "
-        f"{flows.first_month}..{flows.last_month}"
+    tz = str(getattr(flows, "time_zone", None) or DEFAULT_TZ)
+    period = f"{flows.first_month}..{flows.last_month}"
+    title = w("title", park=f"{flows.park_name} ({flows.park_id})", period=period)
+    e = html.escape
+    sections = []
+    for i, h in enumerate(flows.hours):
+        summary = w(
+            "ent_summary",
+            consumption=mwh(int(h.consumption.sum())),
+            green=percent(h.green_share),
+            matched=percent(h.hourly_matched_share),
+        )
+        body = (
+            chart(hourly_figure(h, lang, tz), f"hourly-{i}", label=f"{h.label}: {w('hourly')}")
+            if len(h.hours)
+            else f"<p>{e(w('no_hours'))}</p>"
+        )
+        sections.append(f'<section><h3>{e(h.label)}</h3><p class="note">{e(summary)}</p>{body}</section>')
+    notes = "".join(f"<li>{e(n)}</li>" for n in flows.notes)
+    switch = (
+        f'<a href="{e(switch_href, quote=True)}" hreflang="{w.other}">{w("switch")}</a>'
+        if switch_href
+        else ""
     )
-    charts = "".join(
-        f"<section><h3>{html.escape(h.label)}</h3><p>consumption {int(h.consumption.sum()) / 1e6:,.3f} MWh · "
-        f"green {_share(h.green_share)} · hourly-matched (direct + contracted) "
-        f"{_share(h.hourly_matched_share)}"
-        f"</p>{hourly_svg(h)}</section>"
-        for h in flows.hours
+    totals = (
+        f"<table><tr><th>{e(w('total'))}</th><td class='num'>{mwh(g.total_wh)}</td>"
+        f"<td class='num'>{quantity(g.total_g_co2e / 1_000_000, 't CO2e')}</td></tr></table>"
     )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in flows.notes)
+    market = w("market_note", factor=human(g.grid_factor_kg_per_kwh, 4), source=flows.grid_factor_source)
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body{{font-family:sans-serif;margin:1.5em;color:#222}} svg{{width:100%;height:auto;font-size:11px}}
-text.head{{font-weight:bold}} .legend span{{display:inline-block;margin-right:1em}}
-.legend i{{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}}
-#m-tco2e:checked ~ .v-mwh, #m-mwh:checked ~ .v-tco2e {{display:none}}
-label{{margin-right:1em;cursor:pointer}} section{{margin-top:1em}}
-</style></head>
-<body><h1>{html.escape(title)}</h1>
-<p>能源流－碳数据流－产品流. Total {g.total_wh / 1e6:,.3f} MWh, {g.total_g_co2e / 1e6:,.3f} t CO2e \
-(market-based:
-claimable green at zero, grid and unclaimed direct supply at {g.grid_factor_kg_per_kwh} kg CO2/kWh —
-{html.escape(flows.grid_factor_source)}). Attribution runs: {", ".join(str(s) for s in flows.run_seqs)}.
-Fuels and process emissions reach products {html.escape(g.allocation)}.</p>
-<p class="legend">{"".join(f'<span><i style="background:{c}"></i>{k}</span>' for k, c in _COLORS.items())}</p>
-<input type="radio" name="m" id="m-mwh" checked><label for="m-mwh">MWh</label>
-<input type="radio" name="m" id="m-tco2e"><label for="m-tco2e">t CO2e</label>
-<div class="v-mwh">{sankey_svg(g, "mwh")}</div>
-<div class="v-tco2e">{sankey_svg(g, "tco2e")}</div>
-<h2>Hourly matching per enterprise 逐小时匹配</h2>
-<p>Line: consumption; dark green: direct supply and green-power trades in the same hour; light green: retired
-certificates (monthly, spread over the hours); the rest is grid.</p>
-{charts}
-{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+<html lang="{w.html_lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)}</title><style>{_CSS}</style></head>
+<body><main>
+<div class="top"><p class="sub">{e(w("brand"))}</p><p>{switch}</p></div>
+<h1 id="title">{e(title)}</h1>
+{totals}
+<p class="note">{e(market)} {e(w("runs", runs=", ".join(str(s) for s in flows.run_seqs) or "—"))}
+{e(w("allocation", how=w("pro_rata") if g.allocation == FUEL_ALLOCATION else g.allocation))}</p>
+<h2>{e(w("sankey"))}</h2>
+<p class="note">{e(w("sankey_hint"))}</p>
+{chart(sankey_figure(g, lang), "sankey", label=w("sankey"))}
+<h2>{e(w("hourly"))}</h2>
+<p class="note">{e(w("hourly_hint"))}</p>
+{"".join(sections)}
+{f"<h2>{e(w('notes'))}</h2><ul>{notes}</ul>" if notes else ""}
+<footer>{e(w("footer"))}</footer>
+</main>
+{scripts(assets)}
 </body></html>
 """

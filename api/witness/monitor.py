@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.witness.transport import Transport, TransportError
-from ledger.errors import IntegrityFailure, LogInconsistent
+from ledger.errors import CheckpointError, IntegrityFailure, LedgerError, LogInconsistent, StorageError
 from ledger.log.checkpoint import Checkpoint, check_checkpoint, parse_note
 from ledger.log.consistency import require_extends
 from ledger.log.policy import Policy, verify_cosigned
@@ -75,14 +75,37 @@ def _fetch(transport: Transport, url: str) -> str:
     return response.text
 
 
+def _saved(state: Path, policy: Policy) -> tuple[str, Checkpoint]:
+    """The saved note and its checkpoint; ``LedgerError(monitor.state_invalid)`` if it is not ours.
+
+    A broken state file is the monitor's own problem, not evidence against the log.
+    """
+    try:
+        note = state.read_text(encoding="utf-8")
+        saved = parse_note(note)[0]
+    except (OSError, UnicodeDecodeError, CheckpointError) as e:
+        raise LedgerError(f"saved checkpoint {state} is unreadable: {e}", code="monitor.state_invalid") from e
+    if not any(check_checkpoint(note, k.name, k.public_key).ok for k in policy.log_for(saved.origin)):
+        raise LedgerError(
+            f"the saved checkpoint {state} is not signed by the policy's log key",
+            code="monitor.state_invalid",
+        )
+    return note, saved
+
+
 def _save(path: Path, note: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(note)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(note)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except OSError as e:
+        raise StorageError(
+            f"cannot save the checkpoint to {path}: {e}", code="monitor.state_unwritable"
+        ) from e
 
 
 def monitor_once(
@@ -95,18 +118,11 @@ def monitor_once(
     cosigned = policy.check(note).cosigned
     previous: Checkpoint | None = None
     if state.exists():
-        saved_note = state.read_text(encoding="utf-8")
-        saved = parse_note(saved_note)[0]
+        _saved_note, saved = _saved(state, policy)
         if saved.origin != new.origin:
             raise LogInconsistent(
                 f"the log at {base} serves {new.origin!r}; the saved checkpoint is of {saved.origin!r}",
                 code="log.other_origin",
-            )
-        keys = policy.log_for(saved.origin)
-        if not any(check_checkpoint(saved_note, k.name, k.public_key).ok for k in keys):
-            raise IntegrityFailure(
-                f"the saved checkpoint {state} is not signed by the policy's log key",
-                code="monitor.state_invalid",
             )
         proof: list[bytes] = []
         if 0 < saved.size < new.size:

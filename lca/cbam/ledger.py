@@ -33,9 +33,8 @@ from lca.cbam.rules import (
 )
 from lca.electricity import MeterElectricity, Period
 from lca.model import ProductModel
-from ledger import LedgerError, links_serving, require_actor, trades_serving
+from ledger import LedgerError, grid_factors, links_serving, require_actor, trades_serving
 from ledger.attribution.reports import hourly_matching_evidence, meter_electricity_for_period
-from ledger.energy.factors import load_factors
 from ledger.energy.meters import all_meters
 from ledger.energy.parks import get_park
 
@@ -75,11 +74,13 @@ def grid_default(rules: CbamRules, year: int, configured: Decimal | None) -> Gri
         return GridDefault(
             rules.grid_default_value, "Commission default (cbam_rules.json)", rules.grid_default_status
         )
-    f = load_factors().grid_factor("CN", year)
+    # CBAM defaults are per country: China's national average, from the ledger's one factor table
+    f = grid_factors("CN", year).location
     assert f.value is not None
     return GridDefault(
         Decimal(str(f.value)),
-        f"public national grid factor of China {f.year} ({f.source}); Commission default not configured",
+        f"public national grid factor of China {f.year} for {year} ({f.source}); "
+        "Commission default not configured",
         "unverified",
     )
 
@@ -162,7 +163,9 @@ def cbam_records(
         raise CbamError(
             f"no product model of {enterprise} for {year}"
             + (f" and CN {cn}" if cn else "")
-            + (f" ({'; '.join(skipped)})" if skipped else ""),
+            + (f" ({'; '.join(skipped)})" if skipped else "")
+            + f"; give models whose meters are {enterprise}'s and whose reference period starts in {year} "
+            "(--model FILE, or the models in DATA_DIR/models)",
             code="cbam.nothing",
         )
     electricity: list[MeterElectricity] = []

@@ -38,6 +38,7 @@ from lca.footprint import FootprintResult
 from lca.system import BACKGROUND_PREFIX
 
 __all__ = [
+    "NUMERIC_FIELDS",
     "CbamError",
     "CbamGoods",
     "CbamRecord",
@@ -214,6 +215,24 @@ class CbamGoods:
     direct_t: Decimal
     electricity: tuple[ElectricitySource, ...]
     notes: tuple[str, ...] = ()
+
+
+# Fields of the installation and electricity rows that are numbers (decimal text in CSV and JSON,
+# numbers in XLSX).
+NUMERIC_FIELDS = frozenset(
+    {
+        "net_mass_t",
+        "specific_direct_embedded_emissions_tco2e_per_t",
+        "electricity_consumed_mwh_per_t",
+        "electricity_emission_factor_tco2_per_mwh",
+        "specific_indirect_embedded_emissions_tco2e_per_t",
+        "specific_embedded_emissions_declared_tco2e_per_t",
+        "mwh",
+        "mwh_per_t",
+        "emission_factor_tco2_per_mwh",
+        "indirect_tco2e_per_t",
+    }
+)
 
 
 @dataclass(frozen=True)

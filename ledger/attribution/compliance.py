@@ -12,7 +12,10 @@ project (thresholds and sources in ``ledger/data/emission_factors.json``):
 
 The numbers come from the same attribution results (:func:`ledger.attribution.totals.
 link_totals`): self-consumed = what the link's generators gave its consumers
-in step 1; grid export = available - self-consumed.
+in step 1; grid export = what the link's ``grid_export`` meters measured
+(curtailed energy is not export). A link without such a meter in some month
+of the year has its grid export **not measured**: that check has no ratio and
+no verdict (``measured`` false), never a guess from available minus self-use.
 """
 
 from __future__ import annotations
@@ -38,13 +41,15 @@ _RATIOS = {
 @dataclass(frozen=True)
 class ComplianceCheck:
     """One ratio against its threshold. ``passed`` is ``None`` when the ratio
-    is undefined (zero denominator)."""
+    is undefined (zero denominator, or a numerator that was not measured:
+    ``measured`` false, ``numerator_wh`` 0)."""
 
     threshold: Threshold
     numerator_wh: int
     denominator_wh: int
     ratio: float | None
     passed: bool | None
+    measured: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,22 +99,28 @@ def link_compliance(
     thresholds = table.thresholds_for(year, overrides)
     out = []
     for link_id, group in rows.groupby("link_id", sort=True):
-        sums = {c: int(group[c].sum()) for c in group.columns if c.endswith(("_wh", "_hours"))}
+        unmeasured = {c for c in group.columns if c.endswith("_wh") and bool(group[c].isna().any())}
+        sums = {c: int(group[c].fillna(0).sum()) for c in group.columns if c.endswith(("_wh", "_hours"))}
         checks = []
         for tid, (num_col, den_col) in _RATIOS.items():
             if tid not in thresholds:
                 continue
             num, den = sums[num_col], sums[den_col]
-            ratio = num / den if den else None
+            measured = num_col not in unmeasured
+            ratio = num / den if den and measured else None
             passed = None if ratio is None or math.isnan(ratio) else thresholds[tid].passes(ratio)
-            checks.append(ComplianceCheck(thresholds[tid], num, den, ratio, passed))
+            checks.append(
+                ComplianceCheck(thresholds[tid], num if measured else 0, den, ratio, passed, measured)
+            )
         out.append(
             LinkCompliance(
                 link_id=str(link_id),
                 year=year,
                 months=tuple(sorted(set(group["month"]))),
                 checks=tuple(checks),
-                gap_hours=sums["generation_gap_hours"] + sums["consumption_gap_hours"],
+                gap_hours=sums["generation_gap_hours"]
+                + sums["consumption_gap_hours"]
+                + sums.get("export_gap_hours", 0),
             )
         )
     return tuple(out)

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from ledger.attribution.records import positions
 from ledger.attribution.result import METHOD_VERSION, MonthResult
-from ledger.energy.periods import month_start
+from ledger.energy.periods import format_instant, parse_month
 
 __all__ = [
     "HASH_FORMAT",
@@ -31,8 +31,9 @@ __all__ = [
     "result_table",
 ]
 
-#: Version of the canonical byte encoding hashed by :func:`result_hash`.
-HASH_FORMAT = "tanji.attribution.result/1"
+#: Version of the canonical byte encoding hashed by :func:`result_hash` (2: the month's time zone
+#: in the header, claimable contracted energy and its column in the certificate uses).
+HASH_FORMAT = "tanji.attribution.result/2"
 
 #: ``[m, h]`` columns of the canonical table, in order.
 TABLE_COLUMNS = ("consumption", "direct", "contracted", "certificate", "grid", "gap")
@@ -41,12 +42,12 @@ TABLE_COLUMNS = ("consumption", "direct", "contracted", "certificate", "grid", "
 def result_table(result: MonthResult) -> pd.DataFrame:
     """The canonical result table: one row per meter-hour, sorted by meter id, hour.
 
-    Columns: ``meter_id``, ``hour`` (UTC start of the hour), then the int64 Wh
-    columns of :data:`TABLE_COLUMNS` (``gap`` is 1 where consumption was
-    missing, else 0).
+    Columns: ``meter_id``, ``hour`` (UTC start of the hour; the month is the
+    park-local one of ``result.time_zone``), then the int64 Wh columns of
+    :data:`TABLE_COLUMNS` (``gap`` is 1 where consumption was missing, else 0).
     """
     n_m, n_h = result.consumption.shape
-    start = pd.Timestamp(month_start(result.month))
+    start = pd.Timestamp(parse_month(result.month, result.time_zone)[0], unit="s", tz="UTC")
     hours = pd.date_range(start, periods=n_h, freq="h")
     data: dict[str, object] = {
         "meter_id": np.repeat(np.array(result.consumer_ids, dtype=object), n_h),
@@ -67,12 +68,13 @@ def _sections(result: MonthResult) -> list[tuple[str, NDArray[np.int64]]]:
                 m_index[u.meter_id],
                 u.units,
                 u.claimed_direct_wh,
+                u.claimed_contracted_wh,
                 u.covered_wh,
             ]
             for u in uses
         ],
         dtype=np.int64,
-    ).reshape(len(uses), 5)
+    ).reshape(len(uses), 6)
     return [
         *((name, np.asarray(getattr(result, name), dtype=np.int64)) for name in TABLE_COLUMNS),
         ("generation", result.generation),
@@ -82,11 +84,19 @@ def _sections(result: MonthResult) -> list[tuple[str, NDArray[np.int64]]]:
         ("direct_by_generator", result.direct_by_generator),
         ("contracted_by_generator", result.contracted_by_generator),
         ("claimable_direct_by_generator", result.claimable_direct_by_generator),
+        ("claimable_contracted_by_generator", result.claimable_contracted_by_generator),
         ("trade_delivered_wh", result.trade_delivered_wh),
         ("trade_unused_wh", result.trade_unused_wh),
         ("retirement_unused_wh", result.retirement_unused_wh),
         ("certificate_uses", use_table),
+        ("link_export_wh", _links(result.link_export_wh, result, -1)),
+        ("link_export_gap_hours", _links(result.link_export_gap_hours, result, 0)),
     ]
+
+
+def _links(array: NDArray[np.int64] | None, result: MonthResult, fill: int) -> NDArray[np.int64]:
+    """A per-link section (``fill`` for a result built without it)."""
+    return np.full(len(result.link_ids), fill, np.int64) if array is None else np.asarray(array, np.int64)
 
 
 def canonical_header(result: MonthResult) -> bytes:
@@ -96,18 +106,21 @@ def canonical_header(result: MonthResult) -> bytes:
         "format": HASH_FORMAT,
         "method": METHOD_VERSION,
         "month": result.month,
-        "start": month_start(result.month).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time_zone": result.time_zone,
+        "start": format_instant(parse_month(result.month, result.time_zone)[0]),
         "hours": int(result.consumption.shape[1]),
         "meters": list(result.consumer_ids),
         "generators": list(result.generator_ids),
         "technologies": list(result.technologies),
         "trades": list(result.trade_ids),
         "retirements": list(result.retirement_ids),
+        "links": list(result.link_ids),
         "certificate_uses_columns": [
             "retirement_index",
             "meter_index",
             "units",
             "claimed_direct_wh",
+            "claimed_contracted_wh",
             "covered_wh",
         ],
         "dtype": "int64",
@@ -126,7 +139,7 @@ def result_hash(result: MonthResult) -> str:
 
     where ``H`` is the RFC 8785 (JCS) JSON header from
     :func:`canonical_header` (format, method version, month, start, hour
-    count, sorted meter / generator / trade / retirement ids, and the name and
+    count, time zone, sorted meter / generator / trade / retirement ids, and the name and
     shape of every section in order), and each ``S_i`` is that section's array
     as little-endian int64 in C (row-major) order: the ``[m, h]`` table
     columns ``consumption, direct, contracted, certificate, grid, gap``

@@ -1,6 +1,7 @@
 """Hourly green-power attribution: the pure, vectorised engine.
 
-For one calendar month (UTC clock hours) and a set of consumer meters, split
+For one park-local calendar month (its clock hours, ``MonthInputs.time_zone``)
+and a set of consumer meters, split
 every meter-hour of consumption ``C[m, h]`` into
 
     direct[m, h] + contracted[m, h] + certificate[m, h] + grid[m, h] == C[m, h]
@@ -16,19 +17,25 @@ in integer Wh, in the order of DESIGN.md section 4:
    order, the sellers' remaining generation, up to the month's remaining
    contracted volume, covers the buyers' remaining need pro rata. The delivery
    is drawn from the sellers pro rata to what each has left.
-3. **certificate** -- each GEC retirement (retirement-id order) is split over
-   its meters in whole units (a unit covers at most one meter-month), pro rata
-   to what each meter could use; in a meter a unit first makes the meter's
-   direct energy from the GEC's own generator *claimable*, and only the rest
-   covers remaining consumption, spread over the meter's hours pro rata to what
-   each hour still needs. Volume left over is reported as unused, never
-   carried to another month.
+3. **certificate** -- each GEC retirement attributed in the month (its
+   consumption month; retirement-id order) is split over its meters in whole
+   units (a unit covers at most one meter-month), pro rata to what each meter
+   could use; in a meter a unit of generator ``g`` produced in this month
+   first makes the meter's direct energy from ``g`` *claimable*, then its
+   contracted energy from ``g``, and only the rest covers remaining
+   consumption, spread over the meter's hours pro rata to what each hour still
+   needs. Units of an earlier production month only cover. Volume left over is
+   reported as unused, never carried to another month.
 4. **grid** -- whatever remains.
 
-Claims: contracted and certificate energy are green claims (trades bundle
-their GEC); direct energy is physical, and it is a claim only to the extent
-that GEC of the same generator and month were retired for that consumer
-(``claimable_direct_by_generator``).
+Claims (DESIGN.md section 4, the claims law): every claimable Wh is backed by
+one retired GEC unit (or part of one) retired for that meter and month, and a
+unit backs at most one meter-month. Direct and contracted energy are
+physical (delivered, matched hour by hour); they are claims only to the
+extent that GEC of the same generator and month were retired for that
+consumer (``claimable_direct_by_generator``,
+``claimable_contracted_by_generator``). A trade's bundled GEC transferred away
+take the claim with them: the contracted energy stays matched, not claimable.
 
 Rounding: every split uses the largest-remainder rule of
 :func:`ledger.attribution.allocation.largest_remainder`; ties go to the lower meter id
@@ -69,7 +76,6 @@ from ledger.attribution.allocation import (
 from ledger.attribution.encoding import period_hash, result_hash
 from ledger.attribution.invariants import check_invariants
 from ledger.attribution.records import (
-    WH_PER_GEC,
     BoolArray,
     MonthInputs,
     positions,
@@ -77,6 +83,7 @@ from ledger.attribution.records import (
 )
 from ledger.attribution.result import METHOD_VERSION, CertificateUse, MonthResult
 from ledger.energy.periods import hour_label
+from ledger.energy.units import WH_PER_GEC
 from ledger.errors import RuleViolation
 
 __all__ = [
@@ -101,7 +108,9 @@ class AttributionGap(RuleViolation):
 def _gap_error(inputs: MonthInputs, mask: BoolArray, ids: Sequence[str], what: str) -> AttributionGap:
     rows, hours = np.nonzero(mask)
     first = ids[int(rows[0])]
-    first_hours = [hour_label(inputs.month, int(h)) for h in hours[rows == rows[0]][:_MAX_LISTED]]
+    first_hours = [
+        hour_label(inputs.month, int(h), inputs.time_zone) for h in hours[rows == rows[0]][:_MAX_LISTED]
+    ]
     meters = sorted({ids[int(r)] for r in np.unique(rows)})
     return AttributionGap(
         f"{what} readings missing for {len(rows)} meter-hours of {inputs.month}; first: meter "
@@ -160,10 +169,11 @@ def attribute_month(inputs: MonthInputs, *, on_missing: OnMissing = "raise") -> 
     direct_mg = np.zeros((n_m, n_g), dtype=np.int64)
     contracted_mg = np.zeros((n_m, n_g), dtype=np.int64)
     claim_mg = np.zeros((n_m, n_g), dtype=np.int64)
+    claim_c_mg = np.zeros((n_m, n_g), dtype=np.int64)
 
     # 1. Direct supply: link by link, generator by generator.
     for link in inputs.links:
-        lo, hi = link.hour_range(inputs.month)
+        lo, hi = link.hour_range(inputs.month, inputs.time_zone)
         if lo == hi:
             continue
         rows = np.array([m_index[m] for m in link.consumer_ids], dtype=np.intp)
@@ -185,6 +195,24 @@ def attribute_month(inputs: MonthInputs, *, on_missing: OnMissing = "raise") -> 
             direct_mg[rows, gi] += given.sum(axis=1)
             gen_direct[gi, lo:hi] += per_hour
             gen_left[gi, lo:hi] -= per_hour
+
+    # 650号 grid export of each link: what its grid_export meters measured (-1: not measured).
+    assert inputs.export is not None  # MonthInputs sets it
+    e_index = positions(inputs.export_ids)
+    e_missing = (
+        np.zeros(inputs.export.shape, dtype=np.bool_)
+        if inputs.export_missing is None
+        else inputs.export_missing
+    )
+    exported = np.where(e_missing, 0, inputs.export)
+    link_export = np.full(len(inputs.links), -1, dtype=np.int64)
+    link_export_gaps = np.zeros(len(inputs.links), dtype=np.int64)
+    for i, link in enumerate(inputs.links):
+        if link.export_ids:
+            lo, hi = link.hour_range(inputs.month, inputs.time_zone)
+            eis = [e_index[e] for e in link.export_ids]
+            link_export[i] = int(exported[eis, lo:hi].sum())
+            link_export_gaps[i] = int(e_missing[eis, lo:hi].sum())
 
     # 2. Trades: hourly, in time order, up to the month's contracted volume.
     delivered = np.zeros(len(inputs.trades), dtype=np.int64)
@@ -213,32 +241,38 @@ def attribute_month(inputs: MonthInputs, *, on_missing: OnMissing = "raise") -> 
         delivered[t] = int(hourly.sum())
     volumes = np.array([t.volume_wh for t in inputs.trades], dtype=np.int64)
 
-    # 3. Certificates: whole units per meter; claim direct first, then cover.
+    # 3. Certificates: whole units per meter; claim direct, then contracted, then cover.
     unused = np.zeros(len(inputs.retirements), dtype=np.int64)
     uses: list[CertificateUse] = []
     for r, ret in enumerate(inputs.retirements):
-        if ret.bundled_with_trade is not None:
-            continue
         rows = np.array([m_index[m] for m in ret.meter_ids], dtype=np.intp)
-        gi = g_index.get(ret.generator_id, -1)
-        unclaimed = (
-            direct_mg[rows, gi] - claim_mg[rows, gi] if gi >= 0 else np.zeros(len(rows), dtype=np.int64)
-        )
+        # only units of the same generator and production month back its physical energy
+        gi = g_index.get(ret.generator_id, -1) if ret.vintage == inputs.month else -1
+        no_claim = np.zeros(len(rows), dtype=np.int64)
+        unclaimed_d = direct_mg[rows, gi] - claim_mg[rows, gi] if gi >= 0 else no_claim
+        unclaimed_c = contracted_mg[rows, gi] - claim_c_mg[rows, gi] if gi >= 0 else no_claim
         left = remaining[rows]
         need3 = left.sum(axis=1)
-        units = _split_units(unclaimed + need3, ret.units)
+        units = _split_units(unclaimed_d + unclaimed_c + need3, ret.units)
         budget = units * WH_PER_GEC
-        claimed = np.minimum(budget, unclaimed)
-        covered = np.minimum(budget - claimed, need3)
+        claimed_d = np.minimum(budget, unclaimed_d)
+        claimed_c = np.minimum(budget - claimed_d, unclaimed_c)
+        covered = np.minimum(budget - claimed_d - claimed_c, need3)
         if gi >= 0:
-            claim_mg[rows, gi] += claimed
+            claim_mg[rows, gi] += claimed_d
+            claim_c_mg[rows, gi] += claimed_c
         spread = largest_remainder(np.ascontiguousarray(left.T), covered).T
         remaining[rows] -= spread
         certificate[rows] += spread
-        unused[r] = ret.wh - int(claimed.sum()) - int(covered.sum())
+        unused[r] = ret.wh - int(claimed_d.sum()) - int(claimed_c.sum()) - int(covered.sum())
         uses.extend(
             CertificateUse(
-                ret.retirement_id, ret.meter_ids[i], int(units[i]), int(claimed[i]), int(covered[i])
+                ret.retirement_id,
+                ret.meter_ids[i],
+                int(units[i]),
+                int(claimed_d[i]),
+                int(claimed_c[i]),
+                int(covered[i]),
             )
             for i in range(len(rows))
             if units[i]
@@ -262,12 +296,17 @@ def attribute_month(inputs: MonthInputs, *, on_missing: OnMissing = "raise") -> 
         direct_by_generator=direct_mg,
         contracted_by_generator=contracted_mg,
         claimable_direct_by_generator=claim_mg,
+        claimable_contracted_by_generator=claim_c_mg,
         trade_ids=tuple(t.contract_id for t in inputs.trades),
         trade_delivered_wh=delivered,
         trade_unused_wh=volumes - delivered,
         retirement_ids=tuple(r.retirement_id for r in inputs.retirements),
         retirement_unused_wh=unused,
         certificate_uses=tuple(uses),
+        link_ids=tuple(link.link_id for link in inputs.links),
+        link_export_wh=link_export,
+        link_export_gap_hours=link_export_gaps,
+        time_zone=inputs.time_zone,
     )
     for name in (
         "consumption",
@@ -283,9 +322,12 @@ def attribute_month(inputs: MonthInputs, *, on_missing: OnMissing = "raise") -> 
         "direct_by_generator",
         "contracted_by_generator",
         "claimable_direct_by_generator",
+        "claimable_contracted_by_generator",
         "trade_delivered_wh",
         "trade_unused_wh",
         "retirement_unused_wh",
+        "link_export_wh",
+        "link_export_gap_hours",
     ):
         getattr(result, name).setflags(write=False)
     check_invariants(inputs, result)

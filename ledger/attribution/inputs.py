@@ -12,8 +12,16 @@ or a retirement with (pro-rata splits) and on every consumer of the generators
 that serve it (what one link takes, the next cannot). So the computed set of a
 month is the connected component of the requested meters over links, trades
 and retirements; the result covers that whole set, and reports pick out the
-requested meters. The closure is a pure function of the projections, so a
+requested meters. A parent meter brings its consumer sub-meters: it is
+counted net of them (:mod:`ledger.attribution.submeters`), so a park-scope run
+counts every Wh once. The closure is a pure function of the projections, so a
 re-run from the same log prefix computes the same set.
+
+Months are the park's local months: every meter of a month's closure must be
+in parks of one time zone (``attribution.mixed_time_zones``), which is the
+month's ``time_zone``. Retirements are those whose consumption period is the
+month (not those produced in it); links bring the readings of their
+``grid_export`` meters (650号 export).
 """
 
 from __future__ import annotations
@@ -25,10 +33,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.attribution.records import DirectLink, MonthInputs, Retirement, Trade
+from ledger.attribution.submeters import net_of_sub_meters
 from ledger.energy.gec import GecRetirementRow, RetirementRecord, retirements_for_month
 from ledger.energy.links import DirectLinkRow, LinkRecord, links_for_period
 from ledger.energy.meters import Meter, MeterRow, all_meters
-from ledger.energy.periods import from_datetime, month_bounds, month_end, month_start
+from ledger.energy.parks import ParkRow
+from ledger.energy.periods import (
+    DEFAULT_TIME_ZONE,
+    from_datetime,
+    hour_label,
+    month_bounds,
+    month_end,
+    month_start,
+)
 from ledger.energy.readings import ReadingBatchRow, hourly_matrix
 from ledger.energy.trades import TradeMonth, TradeSettlementRow, settlements_for_month
 from ledger.errors import RuleViolation
@@ -79,6 +96,27 @@ def _meters(session: Session) -> dict[str, Meter]:
     return all_meters(session)
 
 
+def _park_zones(session: Session) -> dict[str, str]:
+    return {
+        p: tz or DEFAULT_TIME_ZONE for p, tz in session.execute(select(ParkRow.park_id, ParkRow.time_zone))
+    }
+
+
+def time_zone_of(session: Session, meter_ids: Sequence[str]) -> str:
+    """The one time zone of the parks of ``meter_ids`` (the default zone for none);
+    ``attribution.mixed_time_zones`` when they are in parks of different zones."""
+    meters, zones = _meters(session), _park_zones(session)
+    found = sorted({zones.get(meters[m].park_id, DEFAULT_TIME_ZONE) for m in meter_ids if m in meters})
+    if len(found) > 1:
+        raise RuleViolation(
+            f"meters {', '.join(sorted(meter_ids))} are in parks of time zones {found}: an attribution month "
+            "is the local month of one zone; attribute each park on its own",
+            code="attribution.mixed_time_zones",
+            time_zones=found,
+        )
+    return found[0] if found else DEFAULT_TIME_ZONE
+
+
 def resolve_scope(session: Session, scope: Scope, month: str | None = None) -> tuple[str, ...]:
     """The requested consumer meters of ``scope``, sorted.
 
@@ -107,7 +145,12 @@ def resolve_scope(session: Session, scope: Scope, month: str | None = None) -> t
                 meters=wrong,
             )
         return scope.meters
-    cutoff = None if month is None else from_datetime(month_start(month))
+    if scope.park is not None:
+        zones = _park_zones(session)
+        tz = zones.get(scope.park, DEFAULT_TIME_ZONE)
+    else:
+        tz = time_zone_of(session, [m.meter_id for m in meters.values() if m.owner == scope.enterprise])
+    cutoff = None if month is None else from_datetime(month_start(month, tz))
     picked = sorted(
         m.meter_id
         for m in meters.values()
@@ -125,11 +168,16 @@ def _closure(
     links: Sequence[LinkRecord],
     trades: Sequence[TradeMonth],
     rets: Sequence[RetirementRecord],
+    sub_meters: dict[str, list[str]] | None = None,
 ) -> tuple[set[str], set[str]]:
     consumers, gens = set(requested), set[str]()
     changed = True
     while changed:  # a few rounds: components are small next to the records
         changed = False
+        for parent, children in (sub_meters or {}).items():  # a parent is counted net of its sub-meters
+            if parent in consumers and not consumers.issuperset(children):
+                consumers.update(children)
+                changed = True
         groups: list[tuple[Sequence[str], Sequence[str]]] = [
             *((lk.consumer_ids, lk.generator_ids) for lk in links),
             *((t.buyer_meter_ids, t.seller_meter_ids) for t in trades),
@@ -146,21 +194,28 @@ def _closure(
 
 
 def load_month(session: Session, month: str, requested: Sequence[str]) -> MonthInputs:
-    """The checked ``MonthInputs`` of ``month`` for ``requested`` and its closure.
+    """The checked ``MonthInputs`` of the park-local ``month`` for ``requested`` and its closure.
 
     Preconditions: ``requested`` are registered consumer meters
     (:func:`resolve_scope`). Missing readings become ``*_missing`` masks
     (never zeros); links, trades and retirements are those of the month that
-    touch the closure. Retirement meters must be owned by the beneficiary
-    (``attribution.meter_not_owned``); meters named by a record but not
-    registered give ``attribution.unknown_meter``.
+    touch the closure; parents are net of their sub-meters
+    (``attribution.submeter_exceeds_parent``). Retirement meters must be owned
+    by the beneficiary (``attribution.meter_not_owned``); meters named by a
+    record but not registered give ``attribution.unknown_meter``; meters in
+    parks of several time zones ``attribution.mixed_time_zones``.
     """
-    start, end = month_bounds(month)
+    meters = _meters(session)
+    tz = time_zone_of(session, requested)
+    start, end = month_bounds(month, tz)
     links = links_for_period(session, start, end)
     trades = settlements_for_month(session, month)
-    rets = retirements_for_month(session, month)
-    consumers, gens = _closure(requested, links, trades, rets)
-    meters = _meters(session)
+    rets = retirements_for_month(session, month, tz)
+    sub_meters: dict[str, list[str]] = {}
+    for m in sorted(meters.values(), key=lambda x: x.meter_id):
+        if m.parent_id is not None and m.kind in CONSUMER_KINDS:
+            sub_meters.setdefault(m.parent_id, []).append(m.meter_id)
+    consumers, gens = _closure(requested, links, trades, rets, sub_meters)
     unknown = sorted(m for m in consumers | gens if m not in meters)
     if unknown:
         raise RuleViolation(
@@ -170,8 +225,24 @@ def load_month(session: Session, month: str, requested: Sequence[str]) -> MonthI
         )
     consumer_ids = sorted(consumers)
     generator_ids = sorted(gens)
+    if time_zone_of(session, consumer_ids + generator_ids) != tz:
+        raise RuleViolation(
+            f"the records of {month} link meters of parks in other time zones than {tz}",
+            code="attribution.mixed_time_zones",
+            time_zones=[tz],
+        )
+    linked = [lk for lk in links if not consumers.isdisjoint(lk.consumer_ids)]
+    export_ids = sorted({e for lk in linked for e in lk.export_ids})
     consumption, c_present = hourly_matrix(session, consumer_ids, start, end)
+    consumption, c_present = net_of_sub_meters(
+        consumer_ids,
+        consumption,
+        c_present,
+        {m: meters[m].parent_id or "" for m in consumer_ids if meters[m].parent_id},
+        label=lambda h: hour_label(month, h, tz),
+    )
     generation, g_present = hourly_matrix(session, generator_ids, start, end)
+    export, e_present = hourly_matrix(session, export_ids, start, end)
     technologies = [meters[g].technology or "unknown" for g in generator_ids]
     return MonthInputs.build(
         month,
@@ -180,7 +251,7 @@ def load_month(session: Session, month: str, requested: Sequence[str]) -> MonthI
         generator_ids,
         technologies,
         generation,
-        links=[_link(lk) for lk in links if not consumers.isdisjoint(lk.consumer_ids)],
+        links=[_link(lk) for lk in linked],
         trades=[
             Trade(t.contract_id, t.seller_meter_ids, t.buyer_meter_ids, month, t.volume_wh)
             for t in trades
@@ -190,6 +261,10 @@ def load_month(session: Session, month: str, requested: Sequence[str]) -> MonthI
         consumption_missing=~c_present,
         generation_missing=~g_present,
         meter_owners={m: meters[m].owner for m in consumer_ids},
+        time_zone=tz,
+        export_ids=export_ids,
+        export=export,
+        export_missing=~e_present,
     )
 
 
@@ -202,6 +277,7 @@ def _link(lk: LinkRecord) -> DirectLink:
         shares=lk.shares,
         valid_from=lk.valid_from,
         valid_to=lk.valid_to,
+        export_ids=lk.export_ids,
     )
 
 
@@ -243,8 +319,9 @@ def changed_since(
     a replay.
     """
     b = ReadingBatchRow
-    lo = from_datetime(month_start(months[0]))
-    hi = from_datetime(month_end(months[-1]))
+    tz = time_zone_of(session, meter_ids)
+    lo = from_datetime(month_start(months[0], tz))
+    hi = from_datetime(month_end(months[-1], tz))
     found: list[int] = []
     ids = sorted(set(meter_ids))
     for i in range(0, len(ids), _IN_CHUNK):

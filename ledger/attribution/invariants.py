@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ledger.attribution.records import WH_PER_GEC, MonthInputs, positions
+from ledger.attribution.records import MonthInputs, positions
 from ledger.attribution.result import MonthResult
 from ledger.energy.periods import hour_label
+from ledger.energy.units import WH_PER_GEC
 from ledger.errors import IntegrityFailure
 
 __all__ = ["check_invariants"]
@@ -33,22 +34,28 @@ def check_invariants(inputs: MonthInputs, result: MonthResult) -> None:
     per-generator totals add up to the hourly arrays; trades deliver at most
     their volume; a certificate unit covers at most one meter-month (whole
     units per meter, at most the units retired, used Wh within the units);
-    certificate and claimed Wh per meter match the uses; claimable direct
-    ``<=`` physical direct of the same generator, and only where a retirement
-    of that generator named the meter.
+    certificate and claimed Wh per meter match the uses; claimable direct and
+    claimable contracted ``<=`` the physical direct and contracted energy of
+    the same generator, and only where a retirement of units of that generator
+    *and month* named the meter (the claims law).
     """
     n_m, n_h = len(inputs.consumer_ids), inputs.n_hours
     n_g = len(inputs.generator_ids)
     if result.consumer_ids != inputs.consumer_ids or result.generator_ids != inputs.generator_ids:
         raise _fail("ids", "result ids differ from the inputs")
-    if result.month != inputs.month:
-        raise _fail("month", f"result month {result.month} != inputs month {inputs.month}")
+    if result.month != inputs.month or result.time_zone != inputs.time_zone:
+        raise _fail(
+            "month",
+            f"result month {result.month} ({result.time_zone}) != inputs month {inputs.month} "
+            f"({inputs.time_zone})",
+        )
     mh = (result.consumption, result.direct, result.contracted, result.certificate, result.grid)
     gh = (result.generation, result.generator_direct, result.generator_contracted)
     mg = (
         result.direct_by_generator,
         result.contracted_by_generator,
         result.claimable_direct_by_generator,
+        result.claimable_contracted_by_generator,
     )
     for arrays, shape in ((mh, (n_m, n_h)), (gh, (n_g, n_h)), (mg, (n_m, n_g))):
         for arr in arrays:
@@ -65,7 +72,7 @@ def check_invariants(inputs: MonthInputs, result: MonthResult) -> None:
         raise _fail(
             "parts_sum",
             f"parts sum to {int(parts[m, h])} != consumption {int(result.consumption[m, h])} "
-            f"for meter {inputs.consumer_ids[m]} at {hour_label(inputs.month, h)}",
+            f"for meter {inputs.consumer_ids[m]} at {hour_label(inputs.month, h, inputs.time_zone)}",
         )
     expected_g = np.where(result.generation_gap, 0, inputs.generation)
     if not np.array_equal(result.generation, expected_g):
@@ -75,7 +82,7 @@ def check_invariants(inputs: MonthInputs, result: MonthResult) -> None:
         raise _fail(
             "generator_overdrawn",
             f"generator {inputs.generator_ids[g]} gave more than it generated at "
-            f"{hour_label(inputs.month, h)}",
+            f"{hour_label(inputs.month, h, inputs.time_zone)}",
         )
     for name, by_meter, by_gen, per_mg in (
         ("direct", result.direct, result.generator_direct, result.direct_by_generator),
@@ -109,38 +116,45 @@ def _check_certificates(inputs: MonthInputs, result: MonthResult) -> None:
         raise _fail("retirements", "result retirements differ from the inputs")
     covered_m = np.zeros(len(inputs.consumer_ids), dtype=np.int64)
     claimed_mg = np.zeros_like(result.claimable_direct_by_generator)
+    claimed_c_mg = np.zeros_like(result.claimable_contracted_by_generator)
     used = dict.fromkeys(by_id, 0)
     units = dict.fromkeys(by_id, 0)
     seen: set[tuple[str, str]] = set()
     for use in result.certificate_uses:
         ret = by_id.get(use.retirement_id)
-        if ret is None or use.meter_id not in ret.meter_ids or ret.bundled_with_trade:
+        if ret is None or use.meter_id not in ret.meter_ids:
             raise _fail("certificate_scope", f"use {use} outside its retirement")
         if (use.retirement_id, use.meter_id) in seen:
             raise _fail("certificate_unit", f"retirement {use.retirement_id} split twice")
         seen.add((use.retirement_id, use.meter_id))
-        if min(use.units, use.claimed_direct_wh, use.covered_wh) < 0 or (
-            use.claimed_direct_wh + use.covered_wh > use.units * WH_PER_GEC
+        if min(use.units, use.claimed_direct_wh, use.claimed_contracted_wh, use.covered_wh) < 0 or (
+            use.used_wh > use.units * WH_PER_GEC
         ):
             raise _fail("certificate_unit", f"use {use} exceeds its whole units")
         units[use.retirement_id] += use.units
-        used[use.retirement_id] += use.claimed_direct_wh + use.covered_wh
+        used[use.retirement_id] += use.used_wh
         m = m_index[use.meter_id]
         covered_m[m] += use.covered_wh
-        if use.claimed_direct_wh:
+        if use.claimed_direct_wh or use.claimed_contracted_wh:
             g = g_index.get(ret.generator_id)
             if g is None:
                 raise _fail("claim_scope", f"use {use} claims a generator without readings")
+            if ret.vintage != inputs.month:
+                raise _fail("claim_scope", f"use {use} claims with GEC of {ret.vintage}, not {inputs.month}")
             claimed_mg[m, g] += use.claimed_direct_wh
+            claimed_c_mg[m, g] += use.claimed_contracted_wh
     for r, (rid, ret) in enumerate(by_id.items()):
         if units[rid] > ret.units:
             raise _fail("certificate_unit", f"retirement {rid} used {units[rid]} > {ret.units} units")
-        expect = 0 if ret.bundled_with_trade else ret.wh - used[rid]
-        if int(result.retirement_unused_wh[r]) != expect:
+        if int(result.retirement_unused_wh[r]) != ret.wh - used[rid]:
             raise _fail("certificate_unused", f"retirement {rid}: unused volume is wrong")
     if not np.array_equal(covered_m, result.certificate.sum(axis=1)):
         raise _fail("certificate_total", "certificate Wh per meter != Wh covered by retirements")
     if not np.array_equal(claimed_mg, result.claimable_direct_by_generator):
         raise _fail("claim_total", "claimable direct != Wh claimed by retirements")
+    if not np.array_equal(claimed_c_mg, result.claimable_contracted_by_generator):
+        raise _fail("claim_total", "claimable contracted != Wh claimed by retirements")
     if bool((result.claimable_direct_by_generator > result.direct_by_generator).any()):
         raise _fail("claim_exceeds_physical", "claimable direct exceeds physical direct")
+    if bool((result.claimable_contracted_by_generator > result.contracted_by_generator).any()):
+        raise _fail("claim_exceeds_physical", "claimable contracted exceeds physical contracted")

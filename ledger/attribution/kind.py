@@ -1,15 +1,20 @@
 """The ``attribution.run`` kind: a recorded, reproducible attribution.
 
-Payload: the period (``first_month..last_month``, UTC calendar months), the
+Payload: the period (``first_month..last_month``, park-local calendar months
+in the time zone of the scope's park), the
 scope (a list of consumer meters, or every consumer meter of a park or of an
 enterprise), the range of the log that was read (``log_start`` = 0,
 ``log_end`` = the log size when the inputs were read), the method version,
 the ``on_missing`` policy, the SHA-256 of every month's canonical result and
-the period hash over them (:func:`ledger.attribution.encoding.period_hash`).
+the period hash over them (:func:`ledger.attribution.encoding.period_hash`),
+and the RFC 9162 root over its result rows with their count and format
+(``rows_root``, ``row_count``, ``rows_format``: :mod:`ledger.attribution.rows`;
+absent in runs recorded before rows existed, which stay readable).
 
 Rule, inside the append transaction (so every recorded run is reproducible):
 the attribution is re-run month by month from the current projections and
-every month hash must equal the recorded one. On a difference the entry is
+every month hash must equal the recorded one, and so must the rows root
+(``attribution.rows_mismatch``). On a difference the entry is
 rejected with ``attribution.hash_mismatch`` when ``log_end`` is the current
 log size (the inputs are the ones claimed, the hash is wrong), and with
 ``attribution.log_moved`` when the log has grown since ``log_end`` (the
@@ -47,10 +52,12 @@ from ledger.attribution.engine import PeriodRun, attribute_period
 from ledger.attribution.inputs import Scope, changed_since, load_month, resolve_scope
 from ledger.attribution.records import MonthInputs
 from ledger.attribution.result import METHOD_VERSION, MonthResult
+from ledger.attribution.row_store import RowCollector, insert_rows
+from ledger.attribution.rows import ROWS_FORMAT
 from ledger.attribution.store import TABLES, AttributionRunRow, month_rows
 from ledger.energy.meters import all_meters
 from ledger.energy.parks import RecordId, get_park
-from ledger.energy.periods import months_between
+from ledger.energy.periods import DEFAULT_TIME_ZONE, months_between
 from ledger.errors import RuleViolation
 from ledger.kinds.actors import ActorId
 from ledger.log.entry import Entry
@@ -62,6 +69,7 @@ __all__ = ["AttributionRunPayload", "MAX_MONTHS", "RUN", "compute", "scope_of"]
 MAX_MONTHS = 1200  # a century of months; keeps the payload small
 _HEX64 = r"^[0-9a-f]{64}$"
 _ROWS = "attribution.rows"
+_RESULT_ROWS = "attribution.result_rows"
 
 
 class AttributionRunPayload(BaseModel):
@@ -80,11 +88,17 @@ class AttributionRunPayload(BaseModel):
     on_missing: Literal["raise", "gap"] = "raise"
     month_sha256: list[str] = Field(min_length=1, max_length=MAX_MONTHS)
     sha256: str = Field(pattern=_HEX64)
+    # The committed result rows (ledger.attribution.rows); absent in runs recorded before them.
+    rows_format: Literal["tanji.attribution.rows/1"] | None = None
+    rows_root: str | None = Field(default=None, pattern=_HEX64)
+    row_count: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _one_scope(self) -> AttributionRunPayload:
         if sum(x is not None for x in (self.meters, self.park, self.enterprise)) != 1:
             raise ValueError("exactly one of meters, park, enterprise is required")
+        if len({x is None for x in (self.rows_format, self.rows_root, self.row_count)}) != 1:
+            raise ValueError("rows_format, rows_root and row_count go together")
         return self
 
 
@@ -175,8 +189,13 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
     scope = scope_of(p)
     _authorise(ctx.session, entry.actor, scope)
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES}
+    committed = RowCollector(ctx.session) if p.rows_root is not None else None
+    read: set[str] = set()  # every meter whose readings fed the run
+    zones: set[str] = set()
 
     def sink(inputs: MonthInputs, result: MonthResult, h: str, requested: tuple[str, ...]) -> None:
+        read.update(inputs.consumer_ids, inputs.generator_ids, inputs.export_ids)
+        zones.add(inputs.time_zone)
         i = len(rows["months"])
         if h != p.month_sha256[i]:
             moved = p.log_end < ctx.seq
@@ -194,14 +213,13 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
             )
         for key, new in month_rows(entry.seq, inputs, result, h, frozenset(requested)).items():
             rows[key].extend(new)
+        if committed is not None:
+            committed.add(inputs, result)
 
     run = compute(ctx.session, scope, months, p.on_missing, sink)
     if p.log_end < ctx.seq:
         # Same hashes now; but were they those of log [0, log_end)? Only if no input changed since.
-        meters = {
-            m for r in rows["months"] for col in ("consumer_ids", "generator_ids") for m in json.loads(r[col])
-        }
-        moved = changed_since(ctx.session, p.log_end, months, sorted(meters))
+        moved = changed_since(ctx.session, p.log_end, months, sorted(read))
         if moved is not None:
             raise RuleViolation(
                 f"the inputs changed at seq {moved}, after the run's log_end {p.log_end}: "
@@ -217,12 +235,20 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
             expected=p.sha256,
             actual=run.sha256,
         )
-    ctx.cache[_ROWS] = (entry.seq, rows)
+    if committed is not None:
+        assert p.rows_format == ROWS_FORMAT  # the schema admits no other
+        committed.check(str(p.rows_root), p.row_count)
+        ctx.cache[_RESULT_ROWS] = (entry.seq, committed.rows)
+    ctx.cache[_ROWS] = (entry.seq, rows, min(zones) if zones else DEFAULT_TIME_ZONE)
 
 
 def _apply(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
-    seq, rows = ctx.cache.pop(_ROWS)
+    seq, rows, time_zone = ctx.cache.pop(_ROWS)
     assert seq == entry.seq  # computed by _check for this very entry
+    if p.rows_root is not None:
+        rows_seq, result_rows = ctx.cache.pop(_RESULT_ROWS)
+        assert rows_seq == entry.seq
+        insert_rows(ctx.session, entry.seq, result_rows)
     scope = scope_of(p)
     ctx.session.execute(
         insert(cast(Table, AttributionRunRow.__table__)),
@@ -245,6 +271,7 @@ def _apply(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
                 "method": p.method,
                 "on_missing": p.on_missing,
                 "sha256": p.sha256,
+                "time_zone": time_zone,
             }
         ],
     )

@@ -1,5 +1,9 @@
 """The inputs of attribution: direct links, trades, GEC retirements and one month's readings.
 
+A month is a park-local calendar month (``MonthInputs.time_zone``, default
+Asia/Shanghai): hour ``h`` of the arrays is the ``h``-th clock hour from the
+local month's first midnight (:mod:`ledger.energy.periods`).
+
 Plain, frozen value types that :func:`ledger.attribution.engine.attribute_month`
 reads. Their constructors check what can be checked in isolation (a link's
 key and shares, a trade's volume, a retirement's units); :class:`MonthInputs`
@@ -19,7 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger.attribution.allocation import MAX_WH_PER_HOUR, SHARE_SCALE, Int64Array
-from ledger.energy.periods import month_hours, month_start
+from ledger.energy.periods import DEFAULT_TIME_ZONE, month_hours, month_start, zone
+from ledger.energy.units import WH_PER_GEC
 from ledger.errors import RuleViolation
 
 __all__ = [
@@ -34,9 +39,6 @@ __all__ = [
 
 BoolArray = NDArray[np.bool_]
 AllocationKey = Literal["pro_rata", "static_shares", "priority"]
-
-#: One GEC is 1 MWh.
-WH_PER_GEC = 1_000_000
 
 _HOUR = timedelta(hours=1)
 
@@ -63,7 +65,8 @@ class DirectLink:
     pro rata and priority this equals applying it to the pooled output. Valid for
     the hours starting in ``[valid_from, valid_to)``; ``None``
     means unbounded. For keys other than priority the consumers are stored
-    sorted by id, so the order given does not matter.
+    sorted by id, so the order given does not matter. ``export_ids`` are the
+    link's ``grid_export`` meters (its 650号 grid export; none: not measured).
     """
 
     link_id: str
@@ -73,6 +76,7 @@ class DirectLink:
     shares: tuple[int, ...] | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    export_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.key not in ("pro_rata", "static_shares", "priority"):
@@ -85,6 +89,7 @@ class DirectLink:
             if bound is not None and bound.tzinfo is None:
                 raise violation("bad_link", f"link {self.link_id}: naive datetime {bound}")
         object.__setattr__(self, "generator_ids", tuple(sorted(self.generator_ids)))
+        object.__setattr__(self, "export_ids", tuple(sorted(set(self.export_ids))))
         if self.key == "static_shares":
             if self.shares is None or len(self.shares) != len(self.consumer_ids):
                 raise violation(
@@ -103,9 +108,9 @@ class DirectLink:
         elif self.key == "pro_rata":
             object.__setattr__(self, "consumer_ids", tuple(sorted(self.consumer_ids)))
 
-    def hour_range(self, month: str) -> tuple[int, int]:
-        """Half-open range of hour indexes of ``month`` in which the link is valid."""
-        start, n = month_start(month), month_hours(month)
+    def hour_range(self, month: str, tz: str = DEFAULT_TIME_ZONE) -> tuple[int, int]:
+        """Half-open range of hour indexes of the local ``month`` in ``tz`` in which the link is valid."""
+        start, n = month_start(month, tz), month_hours(month, tz)
 
         def index(bound: datetime | None, default: int) -> int:
             if bound is None:
@@ -141,12 +146,15 @@ class Trade:
 
 @dataclass(frozen=True)
 class Retirement:
-    """A GEC retirement: ``units`` MWh of ``generator_id``'s ``vintage`` month,
-    retired for ``beneficiary`` and its consumer meters ``meter_ids``.
+    """A GEC retirement: ``units`` MWh of ``generator_id``'s production month
+    ``vintage``, retired for ``beneficiary`` and its consumer meters
+    ``meter_ids`` to cover their consumption of the month it is attributed in
+    (the retirement's consumption period, never before ``vintage``).
 
-    ``bundled_with_trade`` names the trade whose bundled GEC these are: such a
-    retirement backs that trade's contracted energy and is not used again in
-    step 3 (reported with zero use and zero unused).
+    Only units of the same generator *and* month make that generator's direct
+    or contracted energy in the month claimable; ``bundled_with_trade`` names
+    the trade whose settlement delivered these units (reported; the units back
+    the trade's contracted energy only where they are retired for a buyer meter).
     """
 
     retirement_id: str
@@ -196,7 +204,9 @@ class MonthInputs:
     - links, trades and retirements name only known meters and generators
       (``attribution.unknown_meter`` / ``attribution.unknown_generator``), are
       sorted by id with unique ids; no generator is in two links valid in the
-      same hour; trades are for ``month``; retirements have vintage ``month``;
+      same hour; trades are for ``month``; retirements have a production
+      month (``vintage``) no later than ``month``; the links' export meters are
+      among ``export_ids``, whose readings ``export`` are int64 ``[e, hours]``;
     - if ``meter_owners`` is given, every retirement's meters are owned by its
       beneficiary (``attribution.meter_not_owned``).
     """
@@ -213,6 +223,10 @@ class MonthInputs:
     consumption_missing: BoolArray | None = None
     generation_missing: BoolArray | None = None
     meter_owners: Mapping[str, str] | None = field(default=None, repr=False)
+    time_zone: str = DEFAULT_TIME_ZONE
+    export_ids: tuple[str, ...] = ()
+    export: Int64Array | None = None
+    export_missing: BoolArray | None = None
 
     @classmethod
     def build(
@@ -229,13 +243,28 @@ class MonthInputs:
         consumption_missing: NDArray[np.bool_] | None = None,
         generation_missing: NDArray[np.bool_] | None = None,
         meter_owners: Mapping[str, str] | None = None,
+        *,
+        time_zone: str = DEFAULT_TIME_ZONE,
+        export_ids: Sequence[str] = (),
+        export: NDArray[np.integer] | None = None,
+        export_missing: NDArray[np.bool_] | None = None,
     ) -> MonthInputs:
         """Sort rows by meter id and records by id, copy, freeze and check.
 
         Input order does not matter: permuted inputs give equal results.
+        ``export`` holds the hourly readings of the links' ``grid_export``
+        meters ``export_ids`` (default: none).
         """
         c_order = np.argsort(np.asarray(consumer_ids, dtype=object), kind="stable")
         g_order = np.argsort(np.asarray(generator_ids, dtype=object), kind="stable")
+        e_order = np.argsort(np.asarray(export_ids, dtype=object), kind="stable")
+        exp = (
+            np.zeros((len(export_ids), month_hours(month, time_zone)), np.int64)
+            if export is None
+            else np.asarray(export)
+        )
+        if exp.ndim != 2:
+            raise violation("bad_shape", "export must be 2-D [meter, hour]")
         cons = np.asarray(consumption)
         gen = np.asarray(generation)
         if cons.ndim != 2 or gen.ndim != 2:
@@ -257,17 +286,26 @@ class MonthInputs:
                 None if generation_missing is None else np.asarray(generation_missing)[g_order]
             ),
             meter_owners=None if meter_owners is None else dict(meter_owners),
+            time_zone=time_zone,
+            export_ids=tuple(export_ids[i] for i in e_order),
+            export=exp[e_order].astype(np.int64),
+            export_missing=None if export_missing is None else np.asarray(export_missing)[e_order],
         )
 
     @property
     def n_hours(self) -> int:
-        return month_hours(self.month)
+        return month_hours(self.month, self.time_zone)
 
     def __post_init__(self) -> None:
-        n = month_hours(self.month)
+        zone(self.time_zone)  # time.zone_unknown
+        n = month_hours(self.month, self.time_zone)
+        if self.export is None:
+            object.__setattr__(self, "export", np.zeros((len(self.export_ids), n), dtype=np.int64))
+        assert self.export is not None
         for name, ids in (
             ("consumer_ids", self.consumer_ids),
             ("generator_ids", self.generator_ids),
+            ("export_ids", self.export_ids),
         ):
             if list(ids) != sorted(set(ids)):
                 raise violation("bad_input", f"{name} must be sorted and unique", ids=list(ids))
@@ -276,6 +314,7 @@ class MonthInputs:
         for name, arr, rows in (
             ("consumption", self.consumption, len(self.consumer_ids)),
             ("generation", self.generation, len(self.generator_ids)),
+            ("export", self.export, len(self.export_ids)),
         ):
             if arr.dtype != np.int64 or arr.shape != (rows, n):
                 raise violation(
@@ -291,6 +330,7 @@ class MonthInputs:
         for name, mask, shape in (
             ("consumption_missing", self.consumption_missing, self.consumption.shape),
             ("generation_missing", self.generation_missing, self.generation.shape),
+            ("export_missing", self.export_missing, self.export.shape),
         ):
             if mask is not None:
                 if mask.dtype != np.bool_ or mask.shape != shape:
@@ -299,7 +339,7 @@ class MonthInputs:
         self._check_records()
 
     def _check_records(self) -> None:
-        meters, gens = set(self.consumer_ids), set(self.generator_ids)
+        meters, gens, exports = set(self.consumer_ids), set(self.generator_ids), set(self.export_ids)
 
         def known(kind: str, ids: Iterable[str], pool: set[str], where: str) -> None:
             unknown = sorted(set(ids) - pool)
@@ -321,7 +361,8 @@ class MonthInputs:
         for link in self.links:
             known("meter", link.consumer_ids, meters, f"link {link.link_id}")
             known("generator", link.generator_ids, gens, f"link {link.link_id}")
-            lo, hi = link.hour_range(self.month)
+            known("export_meter", link.export_ids, exports, f"link {link.link_id}")
+            lo, hi = link.hour_range(self.month, self.time_zone)
             for g in link.generator_ids:
                 for lo2, hi2, other in used.get(g, []):
                     if lo < hi2 and lo2 < hi:
@@ -342,10 +383,12 @@ class MonthInputs:
                 )
         for ret in self.retirements:
             known("meter", ret.meter_ids, meters, f"retirement {ret.retirement_id}")
-            if ret.vintage != self.month:
+            month_start(ret.vintage)  # period.invalid
+            if ret.vintage > self.month:
                 raise violation(
                     "period_mismatch",
-                    f"retirement {ret.retirement_id} has vintage {ret.vintage}, not {self.month}",
+                    f"retirement {ret.retirement_id} has GEC produced in {ret.vintage}, after {self.month}: "
+                    "a unit never covers consumption before its production month",
                 )
             if self.meter_owners is not None:
                 foreign = sorted(m for m in ret.meter_ids if self.meter_owners.get(m) != ret.beneficiary)

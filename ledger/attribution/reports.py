@@ -29,12 +29,13 @@ from ledger.attribution.store import (
     read_generator_hours,
     read_meter_hours,
     read_table,
+    run_time_zone,
 )
 from ledger.attribution.totals import add_emissions, by_enterprise, summarise
 from ledger.energy.factors import FactorTable, load_factors
 from ledger.energy.links import DirectLinkRow
 from ledger.energy.meters import MeterRow
-from ledger.energy.periods import month_end, month_start
+from ledger.energy.periods import month_first_day, next_month, parse_month
 from ledger.energy.trades import TradeRow
 from ledger.errors import NotFound, RuleViolation
 
@@ -63,9 +64,13 @@ DEFAULT_REGION = "CN-NM"
 class MeterElectricityRecord:
     """One consumer meter's attributed electricity over a run's period, Wh by technology.
 
-    Field for field the LCA package's ``MeterElectricity`` (``lca.electricity``):
-    ``period_start``/``period_end`` are the first days of the first month and
-    of the month after the last (attribution months are UTC calendar months);
+    The LCA package's ``MeterElectricity`` (``lca.electricity``) plus the
+    claimable part of the contracted energy: ``period_start``/``period_end``
+    are the local first days of the first month and of the month after the
+    last (attribution months are the park's local months); ``direct_wh`` and
+    ``contracted_wh`` are the physical (hour-matched) energy, of which
+    ``direct_claimable_wh`` and ``contracted_claimable_wh`` is backed by GEC
+    of the same generator and month retired for the meter;
     ``attribution_seq`` is the run's ``seq``.
     """
 
@@ -78,6 +83,12 @@ class MeterElectricityRecord:
     certificate_wh: Mapping[str, int]
     grid_wh: int
     attribution_seq: int
+    contracted_claimable_wh: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def contracted_unclaimed_wh(self) -> int:
+        """Contracted energy delivered but not claimable (its GEC were not retired for the meter)."""
+        return sum(self.contracted_wh.values()) - sum(self.contracted_claimable_wh.values())
 
     @property
     def consumption_wh(self) -> int:
@@ -185,7 +196,7 @@ def meter_electricity(
         bad = sorted(str(m) for m in gaps[gaps > 0].index)
         raise RuleViolation(
             f"run {run_seq} has hours without readings for meter {', '.join(bad)} in "
-            f"{first}..{last}; pass allow_gaps to use the split without them",
+            f"{first}..{last}; pass allow_gaps (CLI: --allow-gaps) to use the split without them",
             code="attribution.gaps",
             meters=bad,
             hours=int(gaps.sum()),
@@ -201,7 +212,7 @@ def meter_electricity(
         bucket = by.setdefault((meter_id, kind), {})
         bucket[tech] = bucket.get(tech, 0) + int(wh)
     grid = totals.groupby("meter_id")["grid_wh"].sum()
-    start, end = month_start(first).date(), month_end(last).date()
+    start, end = month_first_day(first), month_first_day(next_month(last))
     return tuple(
         MeterElectricityRecord(
             meter_id=m,
@@ -213,6 +224,7 @@ def meter_electricity(
             certificate_wh=by.get((m, "certificate"), {}),
             grid_wh=int(grid[m]),
             attribution_seq=run_seq,
+            contracted_claimable_wh=by.get((m, "claimable_contracted"), {}),
         )
         for m in wanted
     )
@@ -236,10 +248,16 @@ def meter_electricity_for_period(
 def link_indicators(session: Session, run_seq: int) -> pd.DataFrame:
     """Per link over the run's months: the monthly link rows summed, with
     ``self_use_of_generation``, ``self_use_of_consumption`` and
-    ``grid_export_of_generation`` ratios (NaN on a zero denominator)."""
+    ``grid_export_of_generation`` ratios (NaN on a zero denominator; ``grid_export_wh``
+    and its ratio are NaN -- not measured -- for a link without ``grid_export`` meters)."""
     _run_row(session, run_seq)
     rows = read_table(session, "links", run_seq)
-    sums = rows.drop(columns=["month"]).groupby("link_id", sort=True).sum().reset_index()
+    export = pd.to_numeric(rows["grid_export_wh"], errors="coerce")
+    rows = rows.drop(columns=["month", "grid_export_wh"])
+    sums = rows.groupby("link_id", sort=True).sum()
+    measured = export.notna().groupby(rows["link_id"]).all()
+    sums["grid_export_wh"] = export.groupby(rows["link_id"]).sum().where(measured)
+    sums = sums.reset_index()
     gen = sums["available_generation_wh"].astype(float).replace(0.0, np.nan)
     users = sums["users_consumption_wh"].astype(float).replace(0.0, np.nan)
     sums["self_use_of_generation"] = sums["self_consumed_wh"] / gen
@@ -299,7 +317,8 @@ def enterprise_indicators(session: Session, run_seq: int, *, region: str = DEFAU
 @dataclass(frozen=True)
 class GreenReport:
     """A meter's green-power report over a run: totals (with shares and
-    emissions) and the hourly split (``hour`` UTC, Wh columns)."""
+    emissions) and the hourly split (``hour`` aware, in the park's time zone;
+    Wh columns; the months are the park's local ones)."""
 
     run_seq: int
     meter_id: str
@@ -349,8 +368,11 @@ def green_report(
         )
     total = summarise(rows, "meter_id").iloc[0].to_dict()
     hourly = read_meter_hours(session, seq, meter)
-    lo, hi = pd.Timestamp(month_start(first_month)), pd.Timestamp(month_end(last_month))
+    tz = run_time_zone(session, seq)
+    lo = pd.Timestamp(parse_month(first_month, tz)[0], unit="s", tz="UTC")
+    hi = pd.Timestamp(parse_month(last_month, tz)[1], unit="s", tz="UTC")
     hourly = hourly[(hourly["hour"] >= lo) & (hourly["hour"] < hi)].reset_index(drop=True)
+    hourly["hour"] = hourly["hour"].dt.tz_convert(tz)  # displayed in the park's time, with its offset
     return GreenReport(
         seq,
         meter,
@@ -393,6 +415,8 @@ class DirectLinkReport:
                     "denominator_wh": k.denominator_wh,
                     "ratio": k.ratio,
                     "passed": k.passed,
+                    "measured": k.measured,
+                    **({} if k.measured else {"note": "not measured: the link has no grid_export meter"}),
                 }
                 for k in c.checks
             ],

@@ -12,7 +12,8 @@ naming the first month that differs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -23,11 +24,14 @@ from ledger.attribution.inputs import Scope
 from ledger.attribution.kind import AttributionRunPayload, compute, scope_of
 from ledger.attribution.records import MonthInputs
 from ledger.attribution.result import METHOD_VERSION, MonthResult
+from ledger.attribution.row_store import RowCollector
+from ledger.attribution.rows import ROWS_FORMAT
 from ledger.energy.periods import months_between, parse_period
 from ledger.errors import IntegrityFailure, LedgerError, NotFound, RuleViolation
 from ledger.log.entry import Submission
-from ledger.log.keys import Ed25519PrivateKey
+from ledger.log.keys import Ed25519PrivateKey, Ed25519PublicKey
 from ledger.store.append import Ledger
+from ledger.store.export import EntrySource, ExportedLog, verify_export
 from ledger.store.replay import replay_entries, scratch_engine
 from ledger.store.tables import LedgerEntryRow
 
@@ -42,6 +46,9 @@ __all__ = [
 ]
 
 _RETRIES = 3
+# Kinds that feed no attribution input: skipped when a run is re-run from the log (a footprint or a
+# certificate cites runs, which the replay does not record).
+_NOT_INPUTS = ("attribution.run", "footprint.", "certificate.", "verification.")
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class RunSummary:
     month_sha256: tuple[str, ...]
     sha256: str
     log_end: int
+    rows_root: str
+    row_count: int
     consumption_wh: int
     direct_wh: int
     claimable_direct_wh: int
@@ -95,6 +104,7 @@ class VerifyRunReport:
     first_bad_month: str | None = None
     error: dict[str, Any] | None = None
     month_sha256: tuple[str, ...] = field(default=())
+    rows_root: str | None = None  # re-computed root of the result rows (runs that commit to rows)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -116,7 +126,7 @@ def _compute_totals(
     months: tuple[str, ...],
     on_missing: Literal["raise", "gap"],
     progress: Callable[[MonthProgress], None] | None,
-) -> tuple[PeriodRun, dict[str, int], int]:
+) -> tuple[PeriodRun, dict[str, int], int, RowCollector]:
     acc = dict.fromkeys(
         (
             "consumption_wh",
@@ -148,10 +158,16 @@ def _compute_totals(
             )
 
     with ledger.db.read_session() as s:
-        run = compute(s, scope, months, on_missing, sink)
+        collector = RowCollector(s)
+
+        def both(inputs: MonthInputs, result: MonthResult, h: str, requested: tuple[str, ...]) -> None:
+            collector.add(inputs, result)
+            sink(inputs, result, h, requested)
+
+        run = compute(s, scope, months, on_missing, both)
         # Read after computing: the inputs seen are those of a log no longer than this.
         log_end = int(s.scalar(select(func.coalesce(func.max(LedgerEntryRow.seq), -1))) or 0) + 1
-    return run, acc, log_end
+    return run, acc, log_end, collector
 
 
 def run_attribution(
@@ -181,7 +197,7 @@ def run_attribution(
     months = parse_period(period) if isinstance(period, str) else tuple(period)
     scope = Scope(meters=None if meters is None else tuple(meters), park=park, enterprise=enterprise)
     for attempt in range(1, _RETRIES + 1):
-        run, acc, log_end = _compute_totals(ledger, scope, months, on_missing, progress)
+        run, acc, log_end, rows = _compute_totals(ledger, scope, months, on_missing, progress)
         payload = AttributionRunPayload(
             first_month=months[0],
             last_month=months[-1],
@@ -193,6 +209,9 @@ def run_attribution(
             on_missing=on_missing,
             month_sha256=list(run.month_hashes),
             sha256=run.sha256,
+            rows_format=ROWS_FORMAT,
+            rows_root=rows.root(),
+            row_count=len(rows.rows),
         ).model_dump(exclude_none=True)
         try:
             placed = ledger.append(
@@ -209,13 +228,15 @@ def run_attribution(
             month_sha256=run.month_hashes,
             sha256=run.sha256,
             log_end=log_end,
+            rows_root=rows.root(),
+            row_count=len(rows.rows),
             attempts=attempt,
             **acc,
         )
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def run_payload(ledger: Ledger, run_seq: int) -> AttributionRunPayload:
+def run_payload(ledger: EntrySource, run_seq: int) -> AttributionRunPayload:
     """The payload of the ``attribution.run`` entry at ``run_seq``.
 
     Raises ``NotFound`` (``entry.not_found`` or ``attribution.not_a_run``).
@@ -230,13 +251,15 @@ def run_payload(ledger: Ledger, run_seq: int) -> AttributionRunPayload:
     return AttributionRunPayload.model_validate(entry.payload)
 
 
-def verify_run(ledger: Ledger, run_seq: int) -> VerifyRunReport:
+def verify_run(ledger: EntrySource, run_seq: int) -> VerifyRunReport:
     """Re-run the recorded run at ``run_seq`` from log entries ``[0, log_end)``.
 
     The projections are rebuilt in a scratch SQLite database through the
-    kinds' own rules (earlier ``attribution.run`` entries are skipped: they
-    feed no input). Returns a report; never raises for a failed re-run, only
-    ``NotFound`` when ``run_seq`` is not a run.
+    kinds' own rules (earlier ``attribution.run`` entries, footprints,
+    certificates and statements are skipped: they feed no input); a run that
+    commits to result rows must give the same rows root too. Returns a
+    report; never raises for a failed re-run, only ``NotFound`` when
+    ``run_seq`` is not a run.
     """
     p = run_payload(ledger, run_seq)
     months = months_between(p.first_month, p.last_month)
@@ -252,7 +275,9 @@ def verify_run(ledger: Ledger, run_seq: int) -> VerifyRunReport:
 
     try:
         with Session(engine) as scratch, scratch.begin():
-            entries = (e for e in ledger.entries(p.log_start, p.log_end) if e.kind != "attribution.run")
+            entries = (
+                e for e in ledger.entries(p.log_start, p.log_end) if not e.kind.startswith(_NOT_INPUTS)
+            )
             try:
                 replay_entries(entries, scratch)
             except LedgerError as e:
@@ -261,10 +286,14 @@ def verify_run(ledger: Ledger, run_seq: int) -> VerifyRunReport:
             class _Differs(Exception):
                 pass
 
-            def sink(inputs: MonthInputs, _r: MonthResult, h: str, _q: tuple[str, ...]) -> None:
+            collector = RowCollector(scratch)
+
+            def sink(inputs: MonthInputs, result: MonthResult, h: str, _q: tuple[str, ...]) -> None:
                 checked.append(h)
                 if h != p.month_sha256[len(checked) - 1]:
                     raise _Differs(inputs.month)
+                if p.rows_root is not None:
+                    collector.add(inputs, result)
 
             try:
                 run = compute(scratch, scope_of(p), months, p.on_missing, sink)
@@ -272,9 +301,31 @@ def verify_run(ledger: Ledger, run_seq: int) -> VerifyRunReport:
                 return report(False, None, str(d.args[0]))
             except LedgerError as e:
                 return report(False, None, months[len(checked)], e.diagnostics())
+            rows_root = collector.root() if p.rows_root is not None else None
     finally:
         engine.dispose()
-    return report(run.sha256 == p.sha256, run.sha256, None if run.sha256 == p.sha256 else months[-1])
+    ok = (
+        run.sha256 == p.sha256
+        and rows_root == p.rows_root
+        and (rows_root is None or len(collector.rows) == p.row_count)
+    )
+    done = report(ok, run.sha256, None if ok else months[-1])
+    return replace(done, rows_root=rows_root)
+
+
+def verify_run_in_export(log_path: Path, trust: Ed25519PublicKey, run_seq: int) -> VerifyRunReport:
+    """:func:`verify_run` offline, from an export (``log.jsonl`` with its ``checkpoints.jsonl``).
+
+    The export is verified against the operator key ``trust`` first (every hash, link, signature
+    and checkpoint); ``IntegrityFailure`` (``export.invalid``) naming the first fault if it fails.
+    """
+    checked = verify_export(log_path, trust)
+    if not checked.ok:
+        where = f" at seq {checked.first_bad_seq}" if checked.first_bad_seq is not None else ""
+        raise IntegrityFailure(
+            f"the export does not verify{where} [{checked.code}]: {checked.reason}", code="export.invalid"
+        )
+    return verify_run(ExportedLog(log_path), run_seq)
 
 
 def require_reproducible(ledger: Ledger, run_seq: int) -> VerifyRunReport:

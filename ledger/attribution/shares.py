@@ -9,9 +9,11 @@ period, with ``C`` its consumption:
   -- a 24/7 score: green generation matched hour by hour; certificates are
   spread monthly, not matched hourly, so they are left out, and surplus in one
   hour is never banked into another (:func:`hourly_matched_wh`);
-- **claimable share** = GEC-backed Wh / C -- claimable direct + contracted
-  + certificate (:func:`gec_backed_wh`): the green claims a retired GEC backs
-  (trades bundle theirs).
+- **claimable share** = GEC-backed Wh / C -- claimable direct + claimable
+  contracted + certificate (:func:`gec_backed_wh`): the green claims a retired
+  GEC backs. Direct and contracted energy count only where GEC of the same
+  generator and month were retired for the consumer (a trade's bundled GEC
+  transferred away take the claim with them).
 
 **Zero consumption:** a share of nothing is undefined: ``None`` (``NaN`` in a
 table column), never 0 or 1; each face formats it ("n/a", "—", or a schema's
@@ -90,9 +92,10 @@ def hourly_matched_wh(consumption: Any, direct: Any, contracted: Any) -> Any:
     return np.minimum(consumption, direct + contracted).sum(axis=-1)
 
 
-def gec_backed_wh(claimable_direct: Any, contracted: Any, certificate: Any) -> Any:
-    """Green energy a retired GEC backs: claimable direct + contracted + certificate (numbers or columns)."""
-    return claimable_direct + contracted + certificate
+def gec_backed_wh(claimable_direct: Any, claimable_contracted: Any, certificate: Any) -> Any:
+    """Green energy a retired GEC backs: claimable direct + claimable contracted + certificate
+    (numbers or columns)."""
+    return claimable_direct + claimable_contracted + certificate
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Layout (every table keyed by the run's ``seq`` first; never one row per
 meter-hour):
 
-- ``attribution_runs`` -- one row per run: scope, months, ``log_end``, method,
-  ``on_missing``, period SHA-256.
+- ``attribution_runs`` -- one row per run: scope, months (park-local in the
+  run's ``time_zone``), ``log_end``, method, ``on_missing``, period SHA-256.
 - ``attribution_months`` -- run x month: the month hash and the computed
   consumer / generator ids (the scope's closure, see
   :mod:`ledger.attribution.inputs`).
@@ -46,7 +46,7 @@ from ledger.attribution.totals import (
     meter_totals,
     technology_totals,
 )
-from ledger.energy.periods import month_hours, month_start
+from ledger.energy.periods import DEFAULT_TIME_ZONE, month_hours, parse_month
 from ledger.store.tables import Base
 
 __all__ = [
@@ -81,6 +81,7 @@ class AttributionRunRow(Base):
     method: Mapped[str] = mapped_column(String(64))
     on_missing: Mapped[str] = mapped_column(String(8))
     sha256: Mapped[str] = mapped_column(String(64))
+    time_zone: Mapped[str] = mapped_column(String(64), server_default=DEFAULT_TIME_ZONE)
 
 
 class AttributionMonthRow(Base):
@@ -109,6 +110,7 @@ class AttributionMeterRow(Base):
     direct_wh: Mapped[int] = _wh()
     claimable_direct_wh: Mapped[int] = _wh()
     contracted_wh: Mapped[int] = _wh()
+    claimable_contracted_wh: Mapped[int] = mapped_column(BigInteger, server_default="0")
     certificate_wh: Mapped[int] = _wh()
     grid_wh: Mapped[int] = _wh()
     hourly_matched_wh: Mapped[int] = _wh()
@@ -144,7 +146,7 @@ class AttributionSourceRow(Base):
     run_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     meter_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # ``claimable_contracted`` > 16
     technology: Mapped[str] = mapped_column(String(16), primary_key=True)
     wh: Mapped[int] = _wh()
 
@@ -160,10 +162,11 @@ class AttributionLinkRow(Base):
     hours: Mapped[int] = mapped_column(Integer)
     available_generation_wh: Mapped[int] = _wh()
     self_consumed_wh: Mapped[int] = _wh()
-    grid_export_wh: Mapped[int] = _wh()
+    grid_export_wh: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None: not measured
     users_consumption_wh: Mapped[int] = _wh()
     generation_gap_hours: Mapped[int] = _wh()
     consumption_gap_hours: Mapped[int] = _wh()
+    export_gap_hours: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class AttributionCertificateRow(Base):
@@ -180,6 +183,7 @@ class AttributionCertificateRow(Base):
     bundled_with_trade: Mapped[str | None] = mapped_column(String(128))
     units: Mapped[int] = _wh()
     claimed_direct_wh: Mapped[int] = _wh()
+    claimed_contracted_wh: Mapped[int] = mapped_column(BigInteger, server_default="0")
     covered_wh: Mapped[int] = _wh()
     unused_wh: Mapped[int] = _wh()
 
@@ -218,11 +222,14 @@ def unpack(blob: bytes, rows: int, hours: int) -> NDArray[np.int64]:
     return np.frombuffer(zlib.decompress(blob), dtype="<i8").reshape(rows, hours).astype(np.int64)
 
 
+def _plain(v: Any) -> Any:
+    if v is pd.NA:
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
-        for r in frame.to_dict(orient="records")
-    ]
+    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
 
 
 def month_rows(
@@ -306,15 +313,21 @@ def read_table(session: Session, key: str, run_seq: int, *, requested_only: bool
     return pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in cols])
 
 
+def run_time_zone(session: Session, run_seq: int) -> str:
+    """The time zone of run ``run_seq``'s months (the default zone if there is no such run)."""
+    tz = session.scalar(select(AttributionRunRow.time_zone).where(AttributionRunRow.seq == run_seq))
+    return str(tz) if tz else DEFAULT_TIME_ZONE
+
+
 def read_meter_hours(session: Session, run_seq: int, meter_id: str) -> pd.DataFrame:
-    """Hourly split of one meter over a run: ``hour`` (UTC), ``consumption`` and
+    """Hourly split of one meter over a run: ``hour`` (aware, UTC), ``consumption`` and
     :data:`METER_HOURLY` in Wh (``gap`` 0/1). Empty if the run did not compute it."""
     q = (
         select(AttributionMeterRow.month, AttributionMeterRow.hourly_z)
         .where(AttributionMeterRow.run_seq == run_seq, AttributionMeterRow.meter_id == meter_id)
         .order_by(AttributionMeterRow.month)
     )
-    return _hours(session.execute(q).all(), METER_HOURLY, consumption=True)
+    return _hours(session.execute(q).all(), METER_HOURLY, run_time_zone(session, run_seq), consumption=True)
 
 
 def read_generator_hours(session: Session, run_seq: int, generator_id: str) -> pd.DataFrame:
@@ -325,15 +338,18 @@ def read_generator_hours(session: Session, run_seq: int, generator_id: str) -> p
         .where(t.run_seq == run_seq, t.generator_id == generator_id)
         .order_by(t.month)
     )
-    return _hours(session.execute(q).all(), GENERATOR_HOURLY, consumption=False)
+    return _hours(
+        session.execute(q).all(), GENERATOR_HOURLY, run_time_zone(session, run_seq), consumption=False
+    )
 
 
-def _hours(rows: Any, names: tuple[str, ...], *, consumption: bool) -> pd.DataFrame:
+def _hours(rows: Any, names: tuple[str, ...], tz: str, *, consumption: bool) -> pd.DataFrame:
     frames = []
     for month, blob in rows:
-        n = month_hours(month)
+        n = month_hours(month, tz)
         arr = unpack(blob, len(names), n)
-        data: dict[str, Any] = {"hour": pd.date_range(pd.Timestamp(month_start(month)), periods=n, freq="h")}
+        start = pd.Timestamp(parse_month(month, tz)[0], unit="s", tz="UTC")
+        data: dict[str, Any] = {"hour": pd.date_range(start, periods=n, freq="h")}
         if consumption:
             data["consumption"] = arr[:4].sum(axis=0)
         data.update({name: arr[i] for i, name in enumerate(names)})

@@ -10,8 +10,10 @@ the three shares are :mod:`ledger.attribution.shares`'s, defined there once):
 
 - ``physical_green_share = direct / C`` -- energy delivered over the 绿电直连
   line;
-- ``claimable_green_share = (claimable_direct + contracted + certificate) / C``
-  -- green claims backed by GEC (trades bundle theirs);
+- ``claimable_green_share = (claimable_direct + claimable_contracted +
+  certificate) / C`` -- green claims backed by retired GEC (direct and
+  contracted energy only where GEC of the same generator and month were
+  retired for the meter);
 - ``green_share = (direct + contracted + certificate) / C`` -- everything
   attributed as green, physical or not;
 - ``hourly_matched_share = sum_h min(C_h, green_h) / sum_h C`` with
@@ -23,10 +25,11 @@ the three shares are :mod:`ledger.attribution.shares`'s, defined there once):
   the meter could not use (units never assigned to any meter appear only in
   the certificate table);
 - ``location_kg = C * EF_avg`` (grid average factor);
-  ``market_kg = (grid + direct - claimable_direct) * EF_residual``: claimed
-  green counts zero; **unclaimable physical direct energy gets the residual
+  ``market_kg = (grid + direct - claimable_direct + contracted -
+  claimable_contracted) * EF_residual``: claimed green counts zero;
+  **unclaimable physical direct and contracted energy gets the residual
   factor**, because its green attribute was not retired for the consumer and
-  may be claimed by someone else (GEC sold separately).
+  may be claimed by someone else (GEC sold or transferred separately).
 
 Wh x kgCO2/kWh / 1000 = kgCO2. Ratios are floats (reports, not conservation);
 a zero denominator gives NaN.
@@ -40,7 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger.attribution.records import WH_PER_GEC, MonthInputs
+from ledger.attribution.allocation import Int64Array
+from ledger.attribution.records import MonthInputs
 from ledger.attribution.result import MonthResult
 from ledger.attribution.shares import (
     claimable_share,
@@ -51,6 +55,7 @@ from ledger.attribution.shares import (
     ratio,
 )
 from ledger.energy.factors import FactorTable
+from ledger.energy.units import WH_PER_GEC
 from ledger.errors import NotFound, RuleViolation
 
 __all__ = [
@@ -72,6 +77,7 @@ METER_WH_COLUMNS = (
     "direct_wh",
     "claimable_direct_wh",
     "contracted_wh",
+    "claimable_contracted_wh",
     "certificate_wh",
     "grid_wh",
     "hourly_matched_wh",
@@ -85,7 +91,7 @@ def meter_totals(result: MonthResult) -> pd.DataFrame:
     ``meter_id`` and :data:`METER_WH_COLUMNS`, int64)."""
     unused = dict.fromkeys(result.consumer_ids, 0)
     for use in result.certificate_uses:
-        unused[use.meter_id] += use.units * WH_PER_GEC - use.claimed_direct_wh - use.covered_wh
+        unused[use.meter_id] += use.units * WH_PER_GEC - use.used_wh
     return pd.DataFrame(
         {
             "month": result.month,
@@ -94,6 +100,7 @@ def meter_totals(result: MonthResult) -> pd.DataFrame:
             "direct_wh": result.direct.sum(axis=1),
             "claimable_direct_wh": result.claimable_direct,
             "contracted_wh": result.contracted.sum(axis=1),
+            "claimable_contracted_wh": result.claimable_contracted,
             "certificate_wh": result.certificate.sum(axis=1),
             "grid_wh": result.grid.sum(axis=1),
             "hourly_matched_wh": hourly_matched_wh(result.consumption, result.direct, result.contracted),
@@ -125,19 +132,24 @@ def link_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
 
     ``available_generation_wh`` is the link generators' metered output,
     ``self_consumed_wh`` what they gave the link's consumers,
-    ``grid_export_wh = available - self_consumed`` (sold by trade or surplus),
-    ``users_consumption_wh`` the link consumers' total consumption.
-    Precondition: ``result`` was computed from ``inputs``.
+    ``grid_export_wh`` what the link's ``grid_export`` meters measured (650号:
+    curtailed energy is not export; ``<NA>`` -- not measured -- when the link
+    has no such meter; hours without their readings count 0 and are in
+    ``export_gap_hours``), ``users_consumption_wh`` the link consumers' total
+    consumption. Precondition: ``result`` was computed from ``inputs``.
     """
     g_index = {g: i for i, g in enumerate(result.generator_ids)}
     m_index = {m: i for i, m in enumerate(result.consumer_ids)}
+    export = dict(zip(result.link_ids, _per_link(result.link_export_wh, result, -1), strict=True))
+    export_gaps = dict(zip(result.link_ids, _per_link(result.link_export_gap_hours, result, 0), strict=True))
     rows = []
     for link in inputs.links:
-        lo, hi = link.hour_range(inputs.month)
+        lo, hi = link.hour_range(inputs.month, inputs.time_zone)
         gis = [g_index[g] for g in link.generator_ids]
         mis = [m_index[m] for m in link.consumer_ids]
         available = int(result.generation[gis, lo:hi].sum())
         self_used = int(result.generator_direct[gis, lo:hi].sum())
+        exported = int(export[link.link_id])
         rows.append(
             {
                 "month": inputs.month,
@@ -145,10 +157,11 @@ def link_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
                 "hours": hi - lo,
                 "available_generation_wh": available,
                 "self_consumed_wh": self_used,
-                "grid_export_wh": available - self_used,
+                "grid_export_wh": None if exported < 0 else exported,
                 "users_consumption_wh": int(result.consumption[mis, lo:hi].sum()),
                 "generation_gap_hours": int(result.generation_gap[gis, lo:hi].sum()),
                 "consumption_gap_hours": int(result.gap[mis, lo:hi].sum()),
+                "export_gap_hours": int(export_gaps[link.link_id]),
             }
         )
     columns = [
@@ -161,16 +174,26 @@ def link_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
         "users_consumption_wh",
         "generation_gap_hours",
         "consumption_gap_hours",
+        "export_gap_hours",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    out["grid_export_wh"] = out["grid_export_wh"].astype("Int64")  # <NA>: not measured
+    return out
+
+
+def _per_link(array: Int64Array | None, result: MonthResult, fill: int) -> Int64Array:
+    return np.full(len(result.link_ids), fill, dtype=np.int64) if array is None else array
 
 
 def certificate_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
-    """One row per retirement: units, Wh claimed on direct, Wh covered, Wh unused."""
+    """One row per retirement: units, Wh claimed on direct and on contracted energy, Wh covered, Wh
+    unused."""
     claimed = dict.fromkeys(result.retirement_ids, 0)
+    claimed_c = dict.fromkeys(result.retirement_ids, 0)
     covered = dict.fromkeys(result.retirement_ids, 0)
     for use in result.certificate_uses:
         claimed[use.retirement_id] += use.claimed_direct_wh
+        claimed_c[use.retirement_id] += use.claimed_contracted_wh
         covered[use.retirement_id] += use.covered_wh
     return pd.DataFrame(
         {
@@ -182,6 +205,7 @@ def certificate_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame
             "bundled_with_trade": [r.bundled_with_trade for r in inputs.retirements],
             "units": np.array([r.units for r in inputs.retirements], dtype=np.int64),
             "claimed_direct_wh": np.array(list(claimed.values()), dtype=np.int64),
+            "claimed_contracted_wh": np.array(list(claimed_c.values()), dtype=np.int64),
             "covered_wh": np.array(list(covered.values()), dtype=np.int64),
             "unused_wh": np.asarray(result.retirement_unused_wh, dtype=np.int64),
         }
@@ -254,7 +278,13 @@ def add_emissions(
     out["location_factor_year"] = loc_year
     out["residual_factor_year"] = res_year
     out["location_kg"] = out["consumption_wh"].to_numpy() / 1000.0 * loc
-    unclaimed = out["grid_wh"] + out["direct_wh"] - out["claimable_direct_wh"]
+    unclaimed = (
+        out["grid_wh"]
+        + out["direct_wh"]
+        - out["claimable_direct_wh"]
+        + out["contracted_wh"]
+        - out["claimable_contracted_wh"]
+    )
     out["market_kg"] = unclaimed.to_numpy() / 1000.0 * res
     return out
 
@@ -284,8 +314,8 @@ def technology_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
     """Green Wh per meter, technology and kind, for product footprints (LCA).
 
     Kinds: ``direct`` and ``claimable_direct`` (from the link generators'
-    technology), ``contracted`` (the sellers' technology) and ``certificate``
-    (the technology of the retired GEC). Rows with 0 Wh are left out; sorted
+    technology), ``contracted`` and ``claimable_contracted`` (the sellers'
+    technology) and ``certificate`` (the technology of the retired GEC). Rows with 0 Wh are left out; sorted
     by meter id, kind, technology.
     """
     frames = []
@@ -294,6 +324,7 @@ def technology_totals(inputs: MonthInputs, result: MonthResult) -> pd.DataFrame:
         ("direct", result.direct_by_generator),
         ("claimable_direct", result.claimable_direct_by_generator),
         ("contracted", result.contracted_by_generator),
+        ("claimable_contracted", result.claimable_contracted_by_generator),
     ):
         m, g = np.nonzero(per_mg)
         frames.append(
@@ -345,7 +376,7 @@ def summarise(
     c = out["consumption_wh"]
     out["physical_green_share"] = physical_share(out["direct_wh"], c)
     out["claimable_green_share"] = claimable_share(
-        gec_backed_wh(out["claimable_direct_wh"], out["contracted_wh"], out["certificate_wh"]), c
+        gec_backed_wh(out["claimable_direct_wh"], out["claimable_contracted_wh"], out["certificate_wh"]), c
     )
     out["green_share"] = ratio(out["direct_wh"] + out["contracted_wh"] + out["certificate_wh"], c)
     out["hourly_matched_share"] = hourly_matched_share(out["hourly_matched_wh"], c)

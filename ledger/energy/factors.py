@@ -1,6 +1,12 @@
 """Electricity emission factors and 绿电直连 thresholds, from a shipped data file.
 
-The file ``ledger/data/emission_factors.json`` carries a version string and,
+This is Tanji's one factor table (DESIGN.md section 5): attribution reports,
+product footprints (``lca``) and park accounting (``park``) all take the grid
+factors of their electricity from :func:`grid_factors` (exported by
+``ledger``), so the same electricity gets the same factor everywhere, and
+every output can say which region and year it used.
+
+The file ``ledger/energy/data/emission_factors.json`` carries a version string and,
 on every value, its year, source and status:
 
 - ``confirmed``: checked against a reproduction of the publication;
@@ -22,6 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -31,7 +38,9 @@ from ledger.errors import NotFound, RuleViolation
 __all__ = [
     "Factor",
     "FactorTable",
+    "GridFactors",
     "Threshold",
+    "grid_factors",
     "load_factors",
 ]
 
@@ -51,6 +60,55 @@ class Factor:
     status: Status
     note: str = ""
     name_zh: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (``value`` in kgCO2/kWh)."""
+        return {
+            "region": self.region,
+            "year": self.year,
+            "kg_co2_per_kwh": self.value,
+            "scope": self.scope,
+            "source": self.source,
+            "status": self.status,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class GridFactors:
+    """The grid factors of electricity consumed in ``region`` in ``year``; build with :func:`grid_factors`.
+
+    ``location`` is the grid average (location-based results); ``residual`` the factor of
+    electricity without a green claim in market-based results (a published residual mix,
+    else one derived by the file's method: status ``derived``). Each factor's own ``year``
+    is the year used: ``year`` itself when published, else the latest published before it.
+    ``notes`` say when an older year stands in and when a newer value exists but is not
+    shipped (unverified).
+    """
+
+    region: str
+    year: int
+    location: Factor
+    residual: Factor
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for reports: region, the years used and the values."""
+        loc, res = self.location, self.residual
+        return (
+            f"{self.region} for {self.year}: location-based {loc.value} kgCO2/kWh ({loc.region} {loc.year}, "
+            f"{loc.status}); market-based residual {res.value} ({res.region} {res.year}, {res.status})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "region": self.region,
+            "year": self.year,
+            "location": self.location.to_json(),
+            "residual": self.residual.to_json(),
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -234,6 +292,40 @@ class FactorTable:
             name_zh=average.name_zh,
         )
 
+    def _title(self, source: str) -> str:
+        return str(self.sources.get(source, {}).get("title", source))
+
+    def citation(self, source: str) -> str:
+        """The publication behind a source key, for outputs: publisher, title, date."""
+        src = self.sources.get(source)
+        if src is None:
+            return source
+        return f"{src.get('publisher', '')}: {src.get('title', source)} ({src.get('date', 'n.d.')})"
+
+    def grid_factors(self, region: str, year: int, *, allow_unverified: bool = False) -> GridFactors:
+        """Location-based and market-based factors of ``region`` for ``year`` (see :func:`grid_factors`)."""
+        if not isinstance(region, str) or not region:
+            raise RuleViolation(f"grid region {region!r} is not a region code", code="factors.bad_region")
+        if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
+            raise RuleViolation(f"year {year!r} is not in 1990..2100", code="factors.bad_year")
+        location = self.grid_factor(region, year, allow_unverified=allow_unverified)
+        residual = self.residual_factor(region, year, allow_unverified=allow_unverified)
+        notes: list[str] = []
+        if location.year < year:
+            notes.append(
+                f"no {region} grid factor for {year} is published (or shipped): {location.year}'s is used"
+            )
+        for f in self.grid_average:
+            newer = location.year < f.year <= year
+            if f.region == region and newer and (f.value is None or f.status == "unverified"):
+                notes.append(
+                    f"{region} {f.year} is published ({self._title(f.source)}) but not shipped "
+                    f"({f.status}): {location.year}'s is used"
+                )
+        if residual.status == "derived":
+            notes.append(f"market-based residual {residual.note}")
+        return GridFactors(region, year, location, residual, tuple(notes))
+
     def thresholds_for(self, year: int, overrides: Mapping[str, float] | None = None) -> dict[str, Threshold]:
         """Thresholds in force in ``year``, by id.
 
@@ -263,12 +355,37 @@ class FactorTable:
 _DEFAULT = "emission_factors.json"
 
 
+@lru_cache(maxsize=1)
+def _shipped() -> FactorTable:
+    return _parse(resources.files("ledger.energy").joinpath("data", _DEFAULT).read_text(encoding="utf-8"))
+
+
 def load_factors(path: str | Path | None = None) -> FactorTable:
-    """Load the shipped factor file (or ``path``) and check it."""
+    """The shipped factor file (parsed once per process), or the file at ``path``, checked."""
     if path is None:
-        text = resources.files("ledger.energy").joinpath("data", _DEFAULT).read_text(encoding="utf-8")
-    else:
+        return _shipped()
+    try:
         text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise NotFound(f"emission factor file {path} cannot be read: {e}", code="factors.file_missing") from e
+    return _parse(text)
+
+
+def grid_factors(
+    region: str, year: int, *, table: FactorTable | None = None, allow_unverified: bool = False
+) -> GridFactors:
+    """The grid factors of electricity used in ``region`` (``CN``, ``CN-R-NORTH``, ``CN-NM`` …) in ``year``.
+
+    The one rule every output follows (DESIGN.md section 5): the year is the period's, else
+    the latest published before it; the factors come from ``table`` (default: the shipped
+    file). Preconditions: ``region`` a non-empty code (``factors.bad_region``), ``year`` in
+    1990..2100 (``factors.bad_year``). Raises :class:`NotFound` (``factors.not_found``) when
+    the region has no usable factor in or before ``year``.
+    """
+    return (table or load_factors()).grid_factors(region, year, allow_unverified=allow_unverified)
+
+
+def _parse(text: str) -> FactorTable:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:

@@ -8,6 +8,29 @@ Holdings are kept as disjoint ranges, each with a holder and a status
 of a range splits it exactly at the requested serials. Invariant at every
 seq: issued units = held + retired + expired, and every unit is in exactly
 one range.
+
+The rules of China's GEC (:mod:`ledger.energy.gec_rules`, sources in
+``data/gec_rules.json``), every month park-local (the generation meter's park
+for production months, the consumer meters' park for consumption months):
+
+- **issuance is capped by metered generation**: the units issued for a
+  generation meter with production months up to ``M`` never exceed
+  ``floor(its metered Wh up to the end of M / 1 MWh)``, and the units of ``M``
+  never exceed ``floor((its metered Wh in M + the remainder carried) / 1 MWh)``,
+  where the remainder carried is what earlier months' units left uncovered, at
+  most 1 MWh - 1 Wh (China's GEC rules carry the sub-MWh remainder to the next
+  month); checked for ``M`` and every later month already issued
+  (``gec.exceeds_generation``); every hour of ``M`` must be read
+  (``gec.readings_incomplete``);
+- a unit is **valid** for 24 months from its production month: an expired unit
+  can be neither issued, transferred nor retired (``gec.validity_expired``);
+- a **retirement** names a registered beneficiary (``gec.beneficiary_unknown``),
+  consumer meters the beneficiary owns (``gec.meter_not_owned``) in one park
+  (``gec.meters_in_several_parks``), and one whole park-local month of their
+  consumption (``gec.period_not_month``), which must lie between the units'
+  production month and their last valid month (``gec.period_before_production``,
+  ``gec.period_after_validity``), and in the production year under the park's
+  ``same_calendar_year`` policy (``gec.vintage_policy``).
 """
 
 from __future__ import annotations
@@ -22,17 +45,29 @@ from sqlalchemy import BigInteger, Index, String, Table, Text, func, insert, sel
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.energy.meters import Technology, require_meter
-from ledger.energy.parks import RecordId
-from ledger.energy.periods import Instant, Month, check_interval, parse_instant, parse_month
+from ledger.energy.gec_rules import check_consumption_month, load_gec_rules, valid_until
+from ledger.energy.meters import Meter, Technology, require_meter
+from ledger.energy.parks import RecordId, require_park
+from ledger.energy.periods import (
+    DEFAULT_TIME_ZONE,
+    Instant,
+    Month,
+    format_local,
+    hour_label,
+    month_bounds,
+    month_of,
+    parse_instant,
+    parse_month,
+)
+from ledger.energy.readings import energy_before, hourly_matrix
+from ledger.energy.units import WH_PER_GEC
 from ledger.errors import RuleViolation
 from ledger.kinds.actors import ActorId
 from ledger.log.entry import Entry
-from ledger.store.actors import require_actor
+from ledger.store.actors import get_actor, require_actor
 from ledger.store.registry import REGISTRY, AppendContext, EntryKind
 from ledger.store.tables import Base
 
-WH_PER_GEC = 1_000_000
 MAX_SERIAL = 2**53 - 1  # exact in every JSON reader
 Serial = StrictInt
 CONSUMER_KINDS = frozenset({"consumption", "grid_import"})
@@ -65,10 +100,10 @@ class GecTransfer(_Range):
 class GecRetire(_Range):
     """Payload of ``gec.retire``: the holder retires ``[first, last]`` for a beneficiary's consumption."""
 
-    beneficiary: str = Field(min_length=1, max_length=200)
+    beneficiary: ActorId = Field(description="registered actor whose consumption the units cover")
     consumer_meters: list[RecordId] = Field(min_length=1, max_length=500)
-    period_start: Instant
-    period_end: Instant
+    period_start: Instant = Field(description="start of one whole park-local month of consumption")
+    period_end: Instant = Field(description="start of the next month")
 
 
 class GecExpire(_Range):
@@ -267,6 +302,108 @@ def _move(
     return moved
 
 
+# -- validity ----------------------------------------------------------------------
+
+
+def _meter_tz(ctx: AppendContext, meter: Meter) -> str:
+    return require_park(ctx.session, meter.park_id).time_zone
+
+
+def _issues_of(ctx: AppendContext, issue_seqs: set[int]) -> dict[int, tuple[str, str]]:
+    """``issue_seq -> (vintage, generator_meter)`` of the given issuances."""
+    q = select(_I.c.issue_seq, _I.c.vintage, _I.c.generator_meter).where(
+        _I.c.issue_seq.in_(sorted(issue_seqs))
+    )
+    return {int(seq): (str(v), str(g)) for seq, v, g in ctx.session.execute(q)}
+
+
+def _serials(rows: Sequence[Row[Any]], first: int, last: int, issue_seq: int) -> str:
+    pieces = [r for r in rows if r.issue_seq == issue_seq]
+    return f"{max(pieces[0].first, first)}..{min(pieces[-1].last, last)}"
+
+
+def _check_valid(
+    ctx: AppendContext, rows: Sequence[Row[Any]], first: int, last: int, verb: str
+) -> dict[int, tuple[str, str]]:
+    """``gec.validity_expired`` if a unit of ``rows`` is past its validity at the entry's recording time;
+    returns the issuances of the rows (``issue_seq -> (vintage, generator_meter)``)."""
+    issues = _issues_of(ctx, {int(r.issue_seq) for r in rows})
+    now = int(ctx.recorded_at.timestamp())
+    rules = load_gec_rules()
+    for issue_seq, (vintage, gen) in sorted(issues.items()):
+        tz = _meter_tz(ctx, require_meter(ctx, gen))
+        until = valid_until(vintage, tz, rules)
+        if now >= until:
+            raise RuleViolation(
+                f"cannot {verb} GEC {_serials(rows, first, last, issue_seq)} of {vintage}: valid for "
+                f"{rules.validity_months} months from their production month, "
+                f"until {format_local(until, tz)}",
+                code="gec.validity_expired",
+                first=first,
+                last=last,
+                vintage=vintage,
+                valid_until=format_local(until, tz),
+            )
+    return issues
+
+
+# -- gec.issue ---------------------------------------------------------------------
+
+
+def _check_metered(ctx: AppendContext, meter: Meter, vintage: str, mwh: int) -> None:
+    """Issuance capped by metered generation, cumulative per meter, with a complete production month."""
+    tz = _meter_tz(ctx, meter)
+    start, end = month_bounds(vintage, tz)
+    _values, present = hourly_matrix(ctx.session, [meter.meter_id], start, end)
+    required = present[0].copy()
+    if meter.retired_at is not None:  # no readings are possible after a meter's retirement
+        lo = int(start.timestamp())
+        required[max(0, -(-(meter.retired_at - lo) // 3600)) :] = True
+    if not required.all():
+        missing = (~required).nonzero()[0]
+        raise RuleViolation(
+            f"GEC of {meter.meter_id!r} for {vintage}: {missing.size} hours of the month have no complete "
+            f"readings (first {hour_label(vintage, int(missing[0]), tz)}); a production month is issued "
+            "only once it is fully metered",
+            code="gec.readings_incomplete",
+            meter=meter.meter_id,
+            vintage=vintage,
+            missing_hours=int(missing.size),
+        )
+    issued: dict[str, int] = {
+        str(v): int(n)
+        for v, n in ctx.session.execute(
+            select(_I.c.vintage, func.sum(_I.c.last - _I.c.first + 1))
+            .where(_I.c.generator_meter == meter.meter_id)
+            .group_by(_I.c.vintage)
+        )
+    }
+    issued[vintage] = issued.get(vintage, 0) + mwh
+    # Adding units to `vintage` changes what later months may carry: check it and every later month issued.
+    for month in sorted(v for v in issued if v >= vintage):
+        lo, hi = parse_month(month, tz)
+        metered_before, metered_through = (energy_before(ctx.session, meter.meter_id, t) for t in (lo, hi))
+        units_before = sum(n for v, n in issued.items() if v < month)
+        carried = min(max(metered_before - units_before * WH_PER_GEC, 0), WH_PER_GEC - 1)
+        cap = (metered_through - metered_before + carried) // WH_PER_GEC
+        through_cap = metered_through // WH_PER_GEC
+        if issued[month] > cap or units_before + issued[month] > through_cap:
+            raise RuleViolation(
+                f"GEC of {meter.meter_id!r}: issuing {mwh} MWh of {vintage} takes the units of {month} to "
+                f"{issued[month]}, above the {cap} whole MWh its metered {metered_through - metered_before} "
+                f"Wh and the {carried} Wh carried from earlier months allow (units up to {month}: "
+                f"{units_before + issued[month]} of {through_cap} metered)",
+                code="gec.exceeds_generation",
+                meter=meter.meter_id,
+                vintage=vintage,
+                month=month,
+                units=issued[month],
+                cap=cap,
+                metered_wh=metered_through - metered_before,
+                carried_wh=carried,
+            )
+
+
 # -- gec.issue ---------------------------------------------------------------------
 
 
@@ -298,6 +435,16 @@ def _check_issue(ctx: AppendContext, entry: Entry, p: GecIssue) -> None:
             meter=meter.meter_id,
         )
     require_actor(ctx.session, p.holder or meter.owner, what="holder")
+    tz = _meter_tz(ctx, meter)
+    until = valid_until(p.vintage, tz)
+    if int(ctx.recorded_at.timestamp()) >= until:
+        raise RuleViolation(
+            f"GEC of {p.vintage} are valid until {format_local(until, tz)}; they can no longer be issued",
+            code="gec.validity_expired",
+            vintage=p.vintage,
+            valid_until=format_local(until, tz),
+        )
+    _check_metered(ctx, meter, p.vintage, p.mwh)
 
 
 def _apply_issue(ctx: AppendContext, entry: Entry, p: GecIssue) -> None:
@@ -343,7 +490,13 @@ def check_transfer(ctx: AppendContext, holder: str, first: int, last: int, to: s
     require_actor(ctx.session, to, what="recipient")
     if to == holder:
         raise RuleViolation(f"{holder!r} cannot transfer GEC to itself", code="gec.self_transfer")
-    _require_movable(ctx.session, first, last, holder, "transfer")
+    rows = _require_movable(ctx.session, first, last, holder, "transfer")
+    _check_valid(ctx, rows, first, last, "transfer")
+
+
+def bundled_issues(ctx: AppendContext, first: int, last: int) -> dict[int, tuple[str, str]]:
+    """``issue_seq -> (vintage, generator_meter)`` of the issuances ``[first, last]`` spans."""
+    return _issues_of(ctx, {int(r.issue_seq) for r in _pieces(ctx.session, first, last)})
 
 
 def apply_transfer(
@@ -365,15 +518,65 @@ def _apply_transfer(ctx: AppendContext, entry: Entry, p: GecTransfer) -> None:
 # -- gec.retire --------------------------------------------------------------------
 
 
-def _check_retire(ctx: AppendContext, entry: Entry, p: GecRetire) -> None:
-    _check_range(p)
-    start = parse_instant(p.period_start, field="period_start")
-    check_interval(start, parse_instant(p.period_end, field="period_end"), what="consumption period")
+def consumption_month(ctx: AppendContext, p: GecRetire) -> tuple[str, str]:
+    """The park-local month a retirement covers and the consumer meters' time zone.
+
+    Checks the beneficiary and its meters first (``gec.beneficiary_unknown``,
+    ``gec.meter_repeated``, ``meter.unknown`` / ``meter.wrong_kind``,
+    ``gec.meter_not_owned``, ``gec.meters_in_several_parks``), then that the
+    period is one whole local month (``gec.period_not_month``).
+    """
+    if get_actor(ctx.session, p.beneficiary) is None:
+        raise RuleViolation(
+            f"beneficiary {p.beneficiary!r} is not a registered actor; a retirement names the actor "
+            "whose consumption it covers",
+            code="gec.beneficiary_unknown",
+            beneficiary=p.beneficiary,
+        )
     if len(set(p.consumer_meters)) != len(p.consumer_meters):
         raise RuleViolation(f"consumer meters {p.consumer_meters} repeat a meter", code="gec.meter_repeated")
-    for m in p.consumer_meters:
-        require_meter(ctx, m, kinds=CONSUMER_KINDS, what="consumer meter")
-    _require_movable(ctx.session, p.first, p.last, entry.actor, "retire")
+    meters = [require_meter(ctx, m, kinds=CONSUMER_KINDS, what="consumer meter") for m in p.consumer_meters]
+    foreign = sorted(m.meter_id for m in meters if m.owner != p.beneficiary)
+    if foreign:
+        raise RuleViolation(
+            f"consumer meter {', '.join(foreign)} is not owned by beneficiary {p.beneficiary!r}",
+            code="gec.meter_not_owned",
+            meters=foreign,
+            beneficiary=p.beneficiary,
+        )
+    parks = sorted({m.park_id for m in meters})
+    if len(parks) > 1:
+        raise RuleViolation(
+            f"consumer meters {p.consumer_meters} are in parks {parks}; retire for one park at a time",
+            code="gec.meters_in_several_parks",
+            parks=parks,
+        )
+    tz = require_park(ctx.session, parks[0]).time_zone
+    start = parse_instant(p.period_start, field="period_start")
+    end = parse_instant(p.period_end, field="period_end")
+    month = month_of(start, tz)
+    if (start, end) != parse_month(month, tz):
+        lo, hi = parse_month(month, tz)
+        raise RuleViolation(
+            f"consumption period [{p.period_start}, {p.period_end}) is not one whole month of park "
+            f"{parks[0]!r} (time zone {tz}); for {month} name "
+            f"[{format_local(lo, tz)}, {format_local(hi, tz)})",
+            code="gec.period_not_month",
+            period_start=p.period_start,
+            period_end=p.period_end,
+            time_zone=tz,
+        )
+    return month, tz
+
+
+def _check_retire(ctx: AppendContext, entry: Entry, p: GecRetire) -> None:
+    _check_range(p)
+    month, _tz = consumption_month(ctx, p)
+    rows = _require_movable(ctx.session, p.first, p.last, entry.actor, "retire")
+    issues = _check_valid(ctx, rows, p.first, p.last, "retire")
+    policy = require_park(ctx.session, require_meter(ctx, p.consumer_meters[0]).park_id).vintage_policy
+    for issue_seq, (vintage, _gen) in sorted(issues.items()):
+        check_consumption_month(month, vintage, policy, serials=_serials(rows, p.first, p.last, issue_seq))
 
 
 def _apply_retire(ctx: AppendContext, entry: Entry, p: GecRetire) -> None:
@@ -450,9 +653,12 @@ class RetirementRecord:
     bundled_with_trade: str | None
 
 
-def retirements_for_month(session: Session, month: str) -> list[RetirementRecord]:
-    """Retirements of GEC whose vintage (production month, ``YYYY-MM``) is ``month``, by retirement id."""
-    parse_month(month)
+def retirements_for_month(
+    session: Session, month: str, tz: str = DEFAULT_TIME_ZONE
+) -> list[RetirementRecord]:
+    """Retirements covering the consumption of the local month ``month`` in ``tz`` (their consumption
+    period), by retirement id; ``vintage`` is the units' production month (never after ``month``)."""
+    lo, hi = parse_month(month, tz)
     q = (
         select(
             _X.c.retire_seq,
@@ -469,7 +675,7 @@ def retirements_for_month(session: Session, month: str) -> list[RetirementRecord
             func.min(_I.c.vintage),
         )
         .join(_I, _I.c.issue_seq == _X.c.issue_seq)
-        .where(_I.c.vintage == month)
+        .where(_X.c.period_start >= lo, _X.c.period_start < hi)
         .group_by(_X.c.retire_seq, _X.c.issue_seq, _X.c.via_trade)
     )
     out = []

@@ -82,21 +82,23 @@ class GecImportReport:
         return asdict(self)
 
 
-def _bad(row: int, message: str, code: str = "gec_import.row_invalid") -> BadEntry:
+def row_error(row: int, message: str, code: str = "gec_import.row_invalid") -> BadEntry:
+    """The error for a bad CSV row, naming its row number."""
     return BadEntry(f"row {row}: {message}", code=code, row=row)
 
 
-def _serial(row: int, text: str, what: str) -> int:
+def serial_of(row: int, text: str, what: str) -> int:
+    """The serial number at the end of a certificate code (``GEC…000123`` → 123)."""
     m = _TRAILING_DIGITS.search(text.strip())
     if m is None:
-        raise _bad(row, f"{what} {text!r} has no serial number")
+        raise row_error(row, f"{what} {text!r} has no serial number")
     return int(m.group(1))
 
 
 def _month(row: int, text: str) -> str:
     m = _MONTH.match(text.strip().replace("年", "-").replace("月", ""))
     if m is None or not 1 <= int(m.group(2)) <= 12:
-        raise _bad(row, f"production month {text!r} is not YYYY-MM")
+        raise row_error(row, f"production month {text!r} is not YYYY-MM")
     return f"{m.group(1)}-{int(m.group(2)):02d}"
 
 
@@ -125,20 +127,22 @@ def parse_rows(
                 return "" if c is None else (rec.get(c) or "").strip()
 
             first, last = (
-                _serial(number, get("first"), "first serial"),
-                _serial(number, get("last"), "last serial"),
+                serial_of(number, get("first"), "first serial"),
+                serial_of(number, get("last"), "last serial"),
             )
             tech = TECHNOLOGIES.get(get("technology").lower())
             if tech is None:
-                raise _bad(
+                raise row_error(
                     number, f"technology {get('technology')!r} is not one of {sorted(set(TECHNOLOGIES))}"
                 )
             try:
                 quantity = int(get("quantity").replace(",", ""))
             except ValueError:
-                raise _bad(number, f"quantity {get('quantity')!r} is not a whole number of MWh") from None
+                raise row_error(
+                    number, f"quantity {get('quantity')!r} is not a whole number of MWh"
+                ) from None
             if quantity != last - first + 1:
-                raise _bad(
+                raise row_error(
                     number,
                     f"quantity {quantity} MWh differs from the range length {last - first + 1} "
                     f"of {first}..{last}",
@@ -147,7 +151,7 @@ def parse_rows(
             project = get("project") or None
             meter = get("meter") or (project_meters or {}).get(project or "")
             if not meter:
-                raise _bad(
+                raise row_error(
                     number, f"no meter for project {project!r}: add a meter_id column or map the project"
                 )
             payload: dict[str, Any] = {

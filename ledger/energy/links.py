@@ -4,7 +4,9 @@ A link is a project that feeds its generation meters' output to its consumer
 meters over a private line, with its grid connection meters, valid over
 ``[valid_from, valid_to)`` and an allocation key among consumers (see
 ``ledger.attribution.allocation``). The operator, the park's admin, or the owner of every
-consumer meter records it.
+consumer meter records it. Its ``grid_export`` meters measure what it sends to
+the grid (发改能源〔2025〕650号's grid export); a link without one has its
+export "not measured".
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import BigInteger, String, Table, Text, insert, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.energy.meters import require_meter
+from ledger.energy.meters import MeterRow, require_meter
 from ledger.energy.parks import RecordId, require_park
 from ledger.energy.periods import (
+    DEFAULT_TIME_ZONE,
     Instant,
     check_interval,
     from_datetime,
@@ -84,7 +87,8 @@ _L: Table = DirectLinkRow.__table__  # type: ignore[assignment]
 
 @dataclass(frozen=True)
 class LinkRecord:
-    """A link as attribution needs it (maps onto ``ledger.attribution.records.DirectLink``)."""
+    """A link as attribution needs it (maps onto ``ledger.attribution.records.DirectLink``);
+    ``export_ids`` are its grid meters of kind ``grid_export``."""
 
     link_id: str
     generator_ids: tuple[str, ...]
@@ -95,6 +99,7 @@ class LinkRecord:
     valid_from: datetime
     valid_to: datetime | None
     seq: int
+    export_ids: tuple[str, ...] = ()
 
 
 def _check(ctx: AppendContext, entry: Entry, p: DirectLinkPayload) -> None:
@@ -176,7 +181,14 @@ def links_for_period(session: Session, start: datetime, end: datetime) -> list[L
         .order_by(t.c.link_id)
     )
     out = []
-    for r in session.execute(q).mappings():
+    rows = list(session.execute(q).mappings())
+    grid = sorted({m for r in rows for m in json.loads(r["grid_meters"])})
+    exports = set(
+        session.scalars(
+            select(MeterRow.meter_id).where(MeterRow.meter_id.in_(grid), MeterRow.kind == "grid_export")
+        )
+    )
+    for r in rows:
         out.append(
             LinkRecord(
                 link_id=r["link_id"],
@@ -188,6 +200,7 @@ def links_for_period(session: Session, start: datetime, end: datetime) -> list[L
                 valid_from=to_datetime(r["valid_from"]),
                 valid_to=None if r["valid_to"] is None else to_datetime(r["valid_to"]),
                 seq=r["seq"],
+                export_ids=tuple(m for m in json.loads(r["grid_meters"]) if m in exports),
             )
         )
     return out
@@ -203,9 +216,9 @@ def links_serving(session: Session, meters: Iterable[str]) -> list[str]:
     return [link_id for link_id, consumers in rows if wanted & set(json.loads(consumers))]
 
 
-def links_for_month(session: Session, month: str) -> list[LinkRecord]:
-    """Links valid at some instant of the UTC month ``YYYY-MM`` (what attribution reads per month)."""
-    start, end = parse_month(month)
+def links_for_month(session: Session, month: str, tz: str = DEFAULT_TIME_ZONE) -> list[LinkRecord]:
+    """Links valid at some instant of the local month ``YYYY-MM`` in ``tz`` (what attribution reads)."""
+    start, end = parse_month(month, tz)
     return links_for_period(session, to_datetime(start), to_datetime(end))
 
 

@@ -3,6 +3,13 @@
 A park groups meters; its boundary meters (``meter.register`` with
 ``boundary: true``) measure what crosses the park's grid boundary. The
 operator registers parks, or a ``park`` actor registers the park it runs.
+
+A park has a time zone (an IANA name, default Asia/Shanghai: entries without
+one keep meaning that): every day, month and year of its readings,
+attribution, GEC production months, trades and reports is a local one
+(:mod:`ledger.energy.periods`). It also has a GEC vintage policy for the
+retirements of its consumers (``china``, the default, or the stricter
+``same_calendar_year``; :mod:`ledger.energy.gec_rules`).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ledger.energy.periods import DEFAULT_TIME_ZONE, TimeZoneName, check_time_zone
 from ledger.errors import RuleViolation
 from ledger.kinds.actors import ActorId
 from ledger.log.entry import Entry
@@ -24,13 +32,19 @@ from ledger.store.tables import Base
 RecordId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 """Identifier of a park, meter, link or contract: 1-128 letters, digits and ._:-"""
 
+VintagePolicy = Literal["china", "same_calendar_year"]
+"""Which consumption months a park's retirements may cover (``ledger/energy/data/gec_rules.json``)."""
+DEFAULT_VINTAGE_POLICY: VintagePolicy = "china"
+
 
 class ParkRegister(BaseModel):
     """Payload of ``park.register``.
 
     ``level`` is the park's designation (national or autonomous-region list);
     ``admin`` is the ``park`` actor that administers it (default: the submitter
-    when that is a park actor).
+    when that is a park actor); ``time_zone`` its IANA time zone (default
+    Asia/Shanghai); ``vintage_policy`` the GEC vintage policy of its consumers'
+    retirements (default ``china``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -40,6 +54,8 @@ class ParkRegister(BaseModel):
     level: Literal["national", "autonomous_region"]
     province: str | None = Field(default=None, max_length=64)
     admin: ActorId | None = None
+    time_zone: TimeZoneName | None = None
+    vintage_policy: VintagePolicy | None = None
 
 
 class ParkRow(Base):
@@ -53,6 +69,8 @@ class ParkRow(Base):
     province: Mapped[str | None] = mapped_column(String(64))
     admin: Mapped[str | None] = mapped_column(String(128))
     registered_seq: Mapped[int] = mapped_column(BigInteger)
+    time_zone: Mapped[str] = mapped_column(String(64), server_default=DEFAULT_TIME_ZONE)
+    vintage_policy: Mapped[str] = mapped_column(String(32), server_default=DEFAULT_VINTAGE_POLICY)
 
 
 @dataclass(frozen=True)
@@ -64,12 +82,24 @@ class Park:
     level: str
     province: str | None
     admin: str | None
+    time_zone: str = DEFAULT_TIME_ZONE
+    vintage_policy: VintagePolicy = DEFAULT_VINTAGE_POLICY
 
 
 def get_park(session: Session, park_id: str) -> Park | None:
     """The registered park ``park_id`` or None."""
     row = session.get(ParkRow, park_id)
-    return None if row is None else Park(row.park_id, row.name, row.level, row.province, row.admin)
+    if row is None:
+        return None
+    policy: VintagePolicy = "same_calendar_year" if row.vintage_policy == "same_calendar_year" else "china"
+    return Park(
+        row.park_id, row.name, row.level, row.province, row.admin, row.time_zone or DEFAULT_TIME_ZONE, policy
+    )
+
+
+def park_time_zone(session: Session, park_id: str) -> str:
+    """The time zone of park ``park_id`` (``park.unknown`` if it is not registered)."""
+    return require_park(session, park_id).time_zone
 
 
 def require_park(session: Session, park_id: str) -> Park:
@@ -87,6 +117,8 @@ def _admin(entry: Entry, p: ParkRegister, submitter_role: str) -> str | None:
 def _check(ctx: AppendContext, entry: Entry, p: ParkRegister) -> None:
     if get_park(ctx.session, p.id) is not None:
         raise RuleViolation(f"park {p.id!r} is registered already", code="park.exists", park=p.id)
+    if p.time_zone is not None:
+        check_time_zone(p.time_zone)
     submitter = require_actor(ctx.session, entry.actor)
     admin = _admin(entry, p, submitter.role)
     if submitter.role == "park" and admin != entry.actor:
@@ -110,6 +142,8 @@ def _apply(ctx: AppendContext, entry: Entry, p: ParkRegister) -> None:
             province=p.province,
             admin=_admin(entry, p, role),
             registered_seq=entry.seq,
+            time_zone=p.time_zone or DEFAULT_TIME_ZONE,
+            vintage_policy=p.vintage_policy or DEFAULT_VINTAGE_POLICY,
         )
     )
 
@@ -121,6 +155,9 @@ REGISTER = REGISTRY.register(
         _check,
         _apply,
         roles=frozenset({"operator", "park"}),
-        summary="Register a zero-carbon industrial park (national or autonomous-region level).",
+        summary=(
+            "Register a zero-carbon industrial park (national or autonomous-region level), "
+            "its time zone and GEC vintage policy."
+        ),
     )
 )

@@ -6,21 +6,29 @@ integer number of seconds since the Unix epoch (UTC), so SQLite and
 PostgreSQL store and compare it identically. Intervals are half-open
 ``[start, end)``.
 
-This is the one module that defines months and periods. A month is
-``"YYYY-MM"``; a period is a run of whole months, written ``"YYYY"``,
-``"YYYY-MM"`` or ``"first..last"``. Months are UTC calendar months. Every
-conversion from a month to instants goes through :func:`month_bounds`, so
-park-local months need a ``tz`` keyword there (and on the functions that
-call it) and nowhere else. A malformed month or period is a
-``RuleViolation`` ``period.invalid``; a range that ends before it starts is
-``period.reversed``.
+This is the one module that defines time zones, months and periods. A month
+is ``"YYYY-MM"``; a period is a run of whole months, written ``"YYYY"``,
+``"YYYY-MM"`` or ``"first..last"``. Months are **park-local** calendar
+months: every conversion between a month and instants takes the park's IANA
+time zone ``tz`` (default :data:`DEFAULT_TIME_ZONE`, Asia/Shanghai, the zone
+of Chinese meter data, settlements and GEC production months) and goes
+through :func:`month_bounds` / :func:`month_of`. Bounds are aware datetimes in
+that zone (so ``.date()`` is the local date); durations are computed on
+epoch seconds, never on wall clocks. Displays use :func:`format_local` (local
+time with its offset).
+
+A malformed month or period is a ``RuleViolation`` ``period.invalid``; a
+range that ends before it starts is ``period.reversed``; an unknown time zone
+``time.zone_unknown``.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field
 
@@ -39,7 +47,19 @@ Instant = Annotated[
     ),
 ]
 """A timestamp field of a payload; checked by ``parse_instant`` in the rules (stable error codes)."""
-Month = Annotated[str, Field(max_length=7, description="UTC calendar month YYYY-MM")]
+Month = Annotated[str, Field(max_length=7, description="park-local calendar month YYYY-MM")]
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+"""The time zone of a park that names none (China Standard Time, UTC+08:00)."""
+TimeZoneName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$",
+        description="IANA time zone name, e.g. Asia/Shanghai",
+    ),
+]
 
 _OFFSET_RE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 _MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
@@ -124,9 +144,45 @@ def from_datetime(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def format_local(epoch: int, tz: str = DEFAULT_TIME_ZONE) -> str:
+    """``2025-03-01T08:00:00+08:00``: ``epoch`` as local time in ``tz`` with its offset (for displays)."""
+    return datetime.fromtimestamp(epoch, zone(tz)).isoformat()
+
+
+# ------------------------------------------------------------------ time zones
+
+
+@lru_cache(maxsize=64)
+def zone(tz: str) -> tzinfo:
+    """The ``tzinfo`` of an IANA name (``UTC`` is :data:`datetime.UTC`); ``time.zone_unknown`` otherwise."""
+    if tz == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise RuleViolation(
+            f"time zone {tz!r} is not an IANA time zone name", code="time.zone_unknown", value=tz
+        ) from None
+
+
+def check_time_zone(tz: str) -> str:
+    """``tz`` if it is an IANA zone whose months start on whole UTC hours (attribution works per
+    clock hour) from 1990 to 2100; ``time.zone_unknown`` / ``time.zone_not_whole_hours`` otherwise."""
+    z = zone(tz)
+    for year in range(1990, 2101):
+        for month in range(1, 13):
+            if int(datetime(year, month, 1, tzinfo=z).timestamp()) % 3600:
+                raise RuleViolation(
+                    f"time zone {tz!r}: {year:04d}-{month:02d} starts off a whole UTC hour; "
+                    "attribution works per clock hour",
+                    code="time.zone_not_whole_hours",
+                    value=tz,
+                )
+    return tz
+
+
 # ------------------------------------------------------------------ months and periods
 
-_HOUR = timedelta(hours=1)
 # Months are handled as indexes year * 12 + month - 1; both bounds of every
 # month from 0001-01 to 9999-11 are representable datetimes.
 _FIRST_MONTH = 1 * 12
@@ -152,44 +208,61 @@ def _month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """``[start, end)`` of ``month`` as aware datetimes (UTC calendar month)."""
+def month_bounds(month: str, tz: str = DEFAULT_TIME_ZONE) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the local calendar month ``month`` in time zone ``tz``, as aware
+    datetimes in that zone (local midnights of the first day and of the next month's)."""
     index = _month_index(month)
-    start = datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
-    end = datetime((index + 1) // 12, (index + 1) % 12 + 1, 1, tzinfo=UTC)
+    z = zone(tz)
+    start = datetime(index // 12, index % 12 + 1, 1, tzinfo=z)
+    end = datetime((index + 1) // 12, (index + 1) % 12 + 1, 1, tzinfo=z)
     return start, end
 
 
-def month_start(month: str) -> datetime:
-    """The first instant of ``month`` (``"YYYY-MM"``)."""
-    return month_bounds(month)[0]
+def month_start(month: str, tz: str = DEFAULT_TIME_ZONE) -> datetime:
+    """The first instant of ``month`` (``"YYYY-MM"``) in ``tz``."""
+    return month_bounds(month, tz)[0]
 
 
-def month_end(month: str) -> datetime:
-    """The first instant after ``month``: the start of the next month."""
-    return month_bounds(month)[1]
+def month_end(month: str, tz: str = DEFAULT_TIME_ZONE) -> datetime:
+    """The first instant after ``month`` in ``tz``: the start of the next month."""
+    return month_bounds(month, tz)[1]
 
 
-def month_hours(month: str) -> int:
-    """Number of clock hours in ``month`` (``"YYYY-MM"``)."""
-    start, end = month_bounds(month)
-    return (end - start) // _HOUR
+def month_first_day(month: str) -> date:
+    """The local date of the first day of ``month`` (the same in every zone)."""
+    index = _month_index(month)
+    return date(index // 12, index % 12 + 1, 1)
 
 
-def hour_label(month: str, hour: int) -> str:
-    """``2025-06-01T05:00Z``: the start of hour ``hour`` (0-based) of ``month``, for messages."""
-    return (month_start(month) + hour * _HOUR).strftime("%Y-%m-%dT%H:%MZ")
+def month_hours(month: str, tz: str = DEFAULT_TIME_ZONE) -> int:
+    """Number of clock hours in ``month`` in ``tz`` (elapsed time: 743 or 745 across a DST change)."""
+    start, end = parse_month(month, tz)
+    return (end - start) // 3600
 
 
-def parse_month(month: str) -> tuple[int, int]:
-    """``"YYYY-MM"`` → ``[start, end)`` of that month in epoch seconds; ``period.invalid``."""
-    start, end = month_bounds(month)
+def hour_label(month: str, hour: int, tz: str = DEFAULT_TIME_ZONE) -> str:
+    """``2025-06-01T05:00+08:00``: the local start of hour ``hour`` (0-based) of ``month``, for messages."""
+    epoch = parse_month(month, tz)[0] + hour * 3600
+    return datetime.fromtimestamp(epoch, zone(tz)).isoformat(timespec="minutes")
+
+
+def parse_month(month: str, tz: str = DEFAULT_TIME_ZONE) -> tuple[int, int]:
+    """``"YYYY-MM"`` → ``[start, end)`` of that local month in epoch seconds; ``period.invalid``."""
+    start, end = month_bounds(month, tz)
     return int(start.timestamp()), int(end.timestamp())
 
 
-def month_of(epoch: int) -> str:
-    """The UTC ``"YYYY-MM"`` containing ``epoch``."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m")
+def month_of(epoch: int, tz: str = DEFAULT_TIME_ZONE) -> str:
+    """The local ``"YYYY-MM"`` of ``tz`` containing ``epoch``."""
+    return datetime.fromtimestamp(epoch, zone(tz)).strftime("%Y-%m")
+
+
+def add_months(month: str, n: int) -> str:
+    """The month ``n`` months after ``month`` (``n`` may be negative); ``period.invalid`` past the range."""
+    index = _month_index(month) + n
+    if not _FIRST_MONTH <= index <= _LAST_MONTH:
+        raise _invalid(month, form=f"a month that has a month {n} months away within 0001-01..9999-11")
+    return _month_text(index)
 
 
 def next_month(month: str) -> str:
@@ -198,6 +271,13 @@ def next_month(month: str) -> str:
     if index > _LAST_MONTH:
         raise _invalid(month, form="a month before 9999-11")
     return _month_text(index)
+
+
+def period_bounds(months: tuple[str, ...], tz: str = DEFAULT_TIME_ZONE) -> tuple[int, int]:
+    """``[start, end)`` in epoch seconds of the consecutive local months ``months`` (first to last)."""
+    if not months:
+        raise RuleViolation("a period needs at least one month", code="period.invalid", value=[])
+    return parse_month(months[0], tz)[0], parse_month(months[-1], tz)[1]
 
 
 def months_between(first: str, last: str) -> tuple[str, ...]:

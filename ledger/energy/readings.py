@@ -230,7 +230,9 @@ def _check_common(
             code="meter.retired",
             meter=p.meter,
         )
-    check_values(np.asarray(p.values, dtype=np.int64), p.meter)
+    values = np.fromiter(p.values, dtype="<i8", count=len(p.values))  # StrictInt: no conversion
+    check_values(values, p.meter)
+    ctx.cache[_PENDING + ".values"] = (p, values)  # _insert's, without a second conversion
     last = _max_end(ctx, p.meter)
     # fast path for appending in time order: nothing live ends after our start
     clash = (
@@ -251,7 +253,8 @@ def _check_common(
 
 def _insert(ctx: AppendContext, entry: Entry, p: ReadingsBatch) -> None:
     start, end, step = _span(p)
-    values = np.asarray(p.values, dtype="<i8")
+    checked = ctx.cache.pop(_PENDING + ".values", None)
+    values = checked[1] if checked is not None and checked[0] is p else np.asarray(p.values, dtype="<i8")
     # Core insert through the append transaction: no ORM object per batch.
     _queue(
         ctx.session,
@@ -378,6 +381,29 @@ def energy_wh(session: Session, meter_ids: Sequence[str], start: datetime, end: 
     """Total metered Wh of ``meter_ids`` over ``[start, end)`` (whole hours), counting only complete hours."""
     values, _present = hourly_matrix(session, list(dict.fromkeys(meter_ids)), start, end)
     return int(values.sum())
+
+
+def energy_before(session: Session, meter_id: str, end: int) -> int:
+    """Every metered Wh of ``meter_id`` in intervals that start before ``end`` (epoch seconds), from
+    the live batches: the cumulative generation GEC issuance is capped by.
+
+    Whole batches are summed in SQL; the one live batch that straddles ``end``
+    (live batches of a meter are disjoint) is cut at ``end``.
+    """
+    flush_pending(session)
+    whole = session.scalar(
+        select(func.coalesce(func.sum(_T.c.total_wh), 0)).where(
+            _T.c.meter_id == meter_id, _LIVE, _T.c.end_ts <= end
+        )
+    )
+    total = int(whole or 0)
+    q = select(_T.c.start_ts, _T.c.step_s, _T.c.wh_le64).where(
+        _T.c.meter_id == meter_id, _LIVE, _T.c.start_ts < end, _T.c.end_ts > end
+    )
+    for b_start, step, blob in session.execute(q):
+        vals = np.frombuffer(blob, dtype="<i8")
+        total += int(vals[: -(-(end - b_start) // step)].sum())
+    return total
 
 
 BATCH = REGISTRY.register(

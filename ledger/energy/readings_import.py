@@ -9,7 +9,19 @@ Accepted layouts (detected from the columns):
   reading.
 
 ``start`` is each interval's beginning, ISO 8601 with a UTC offset (or a
-timezone-aware Parquet timestamp). Resolution is 15 minutes or one hour, given
+timezone-aware Parquet timestamp).
+
+**Values are strict.** A CSV cell is a plain decimal number: optional sign,
+ASCII digits with an optional fraction and an optional decimal exponent
+(``12``, ``0.25``, ``1e-3``), surrounding blanks ignored; an empty cell is a
+missing reading. Anything else — ``true``, ``0x10``, ``12kWh``, ``1,000``,
+``nan``, ``inf`` — is ``readings.not_a_number``. Parquet value columns must be
+integer, floating or decimal (a NaN or null is a missing reading); boolean and
+other types are ``readings.not_a_number``. Every value must lie within
+``[0, MAX_WH]`` Wh once converted (``readings.negative`` below, else
+``readings.out_of_range``), checked before any integer conversion so nothing
+overflows. A column name used twice in a header is
+``readings.duplicate_column``. Resolution is 15 minutes or one hour, given
 or inferred per meter (hourly when every timestamp is on the hour and every
 step is whole hours, else 15 minutes).
 
@@ -20,10 +32,13 @@ totals. So each meter's integer total equals its exact total rounded, every
 value is within 1 Wh of its exact value, and non-negative inputs stay
 non-negative.
 
-**Batching.** One ``readings.batch`` per meter and Asia/Shanghai calendar day
-(UTC+8, the parks' local day). Everything is validated first — gaps,
-duplicates, negative or missing values, misaligned or naive timestamps,
-unknown or retired meters, meters the submitter may not read, overlaps with
+**Batching.** One ``readings.batch`` per meter and Asia/Shanghai calendar
+month (UTC+8, the parks' local time; at most 2,976 15-minute values, well
+inside ``MAX_VALUES``): the fixed cost of an entry (its signature, its
+verification, its leaf and row) is paid once per meter-month, not per day.
+Live feeds still send day batches; both are the same ``readings.batch`` kind.
+Everything is validated first — gaps, duplicates, negative or missing values,
+misaligned or naive timestamps, unknown or retired meters, meters the submitter may not read, overlaps with
 batches already in the log — and problems are reported with file row numbers
 (CSV: the line number, header = 1; Parquet: the row number from 1) before
 anything is written. Work is vectorised per meter: no Python object per value
@@ -32,7 +47,10 @@ except the per-batch lists the JSON payload needs.
 
 from __future__ import annotations
 
+import gc
+import gzip
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +76,8 @@ UNITS_MILLI_WH = {"wh": 1_000, "kwh": 1_000_000, "mwh": 1_000_000_000}
 LOCAL_OFFSET_S = 8 * 3600  # Asia/Shanghai, no daylight saving
 DAY_S = 86_400
 TIME_COLUMNS = ("start", "timestamp")
+CSV_SUFFIXES = (".csv", ".txt", ".gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 MAX_PROBLEMS = 1000
 
 Progress = Callable[[int], None]
@@ -114,6 +134,15 @@ class Series:
         first = -(-first_boundary // self.step)
         return np.arange(first, len(self.wh), per_day, dtype=np.int64)
 
+    def month_cuts(self) -> NDArray[np.int64]:
+        """Indexes where a new Asia/Shanghai calendar month starts (excluding 0)."""
+        local = self.start + LOCAL_OFFSET_S + self.step * self.day_cuts()  # local midnights, as seconds
+        months = local.astype("datetime64[s]").astype("datetime64[M]")
+        first_month = np.datetime64(self.start + LOCAL_OFFSET_S, "s").astype("datetime64[M]")
+        previous = np.concatenate(([first_month], months[:-1]))
+        cuts: NDArray[np.int64] = self.day_cuts()[months != previous]
+        return cuts
+
 
 @dataclass
 class Plan:
@@ -157,21 +186,73 @@ class ImportReport:
 def read_table(path: Path) -> tuple[pa.Table, int]:
     """The file as an Arrow table and the row-number offset (CSV 2: header is line 1; Parquet 1).
 
-    Time columns of a CSV stay strings, so naive and offset timestamps can be told apart.
+    Every CSV column is read as text, so values are checked by :func:`cell_values` (not by
+    Arrow's lenient type inference) and naive and offset timestamps can be told apart.
+    A column name used twice is ``ImportRejected`` (``readings.duplicate_column``); a file
+    Arrow cannot read is ``BadEntry`` (``import.unreadable``, ``import.encoding``).
     """
     suffix = path.suffix.lower()
+    if suffix not in (*PARQUET_SUFFIXES, *CSV_SUFFIXES):
+        raise BadEntry(
+            f"{path}: unsupported file type {suffix!r} (use .csv or .parquet)", code="import.unreadable"
+        )
     try:
-        if suffix in (".parquet", ".pq"):
-            return pq.read_table(path), 1
-        if suffix in (".csv", ".txt", ".gz"):
-            types = {c: pa.string() for c in (*TIME_COLUMNS, "meter_id")}
-            opts = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
-            return pacsv.read_csv(path, convert_options=opts), 2
-    except (pa.ArrowInvalid, OSError) as e:
-        raise BadEntry(f"cannot read {path}: {e}", code="import.unreadable") from e
-    raise BadEntry(
-        f"{path}: unsupported file type {suffix!r} (use .csv or .parquet)", code="import.unreadable"
-    )
+        if suffix in PARQUET_SUFFIXES:
+            table, offset = pq.read_table(path), 1
+        else:
+            with pacsv.open_csv(path) as reader:  # the header only: names, not Arrow's guessed types
+                names = reader.schema.names
+            opts = pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False
+            )
+            table, offset = pacsv.read_csv(path, convert_options=opts), 2
+    except (pa.ArrowException, OSError, ValueError) as e:
+        if "invalid UTF8" in str(e) or isinstance(e, UnicodeDecodeError):
+            line = _first_non_utf8_line(path)
+            raise BadEntry(
+                f"{path.name}: line {line} is not UTF-8 text" if line else f"{path.name}: not UTF-8 text",
+                code="import.encoding",
+                row=line,
+            ) from e
+        raise BadEntry(f"cannot read {path.name}: {e}", code="import.unreadable") from e
+    _check_unique_columns(table.column_names, 1 if offset == 2 else None)
+    return table, offset
+
+
+def _first_non_utf8_line(path: Path) -> int | None:
+    """The first line of ``path`` (1-based, after gzip) that is not UTF-8, or None."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            for number, line in enumerate(f, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    except OSError:
+        return None
+    return None
+
+
+def _check_unique_columns(names: Sequence[str], header_row: int | None) -> None:
+    """``readings.duplicate_column`` for a name used twice (time and value names case-insensitively)."""
+    reserved = {*TIME_COLUMNS, "meter_id", *UNITS_MILLI_WH}
+    keys = [n.lower() if n.lower() in reserved else n for n in names]
+    seen: dict[str, int] = {}
+    for k in keys:
+        seen[k] = seen.get(k, 0) + 1
+    problems = [
+        Problem(
+            "readings.duplicate_column",
+            f"column {name!r} appears {count} times in the header",
+            header_row,
+            None if name.lower() in reserved else name,
+        )
+        for name, count in seen.items()
+        if count > 1
+    ]
+    if problems:
+        raise ImportRejected(problems, len(problems))
 
 
 def _times(
@@ -184,7 +265,11 @@ def _times(
         if col.type.tz is None:
             plan.add(Problem("time.naive", "the time column has no time zone", rows[0] if n else None))
             return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-        ns = pc.cast(col, pa.timestamp("ns", tz="UTC")).to_numpy(zero_copy_only=False).astype("int64")
+        try:
+            ns = pc.cast(col, pa.timestamp("ns", tz="UTC")).to_numpy(zero_copy_only=False).astype("int64")
+        except pa.ArrowException:
+            plan.add(Problem("time.malformed", "the time column has instants beyond 1677–2262"))
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         has_offset = pc.match_substring_regex(col, r"(Z|[+-]\d\d:?\d\d)$").to_numpy(zero_copy_only=False)
         for i in np.flatnonzero(~has_offset)[:20]:
@@ -211,16 +296,90 @@ def _times(
     return ns // 1_000_000_000, ok & ~sub
 
 
-def _milli_wh(values: pa.ChunkedArray | pa.Array, unit: str) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Values in integer milli-Wh and a presence mask (null/NaN → absent)."""
+@dataclass(frozen=True)
+class Cells:
+    """A value column checked cell by cell (see the module docstring).
+
+    ``milli`` holds integer milli-Wh where ``verdict`` is ``OK`` or ``NEGATIVE`` (0 elsewhere);
+    ``verdict`` says per cell: a number in range, missing, not a number, negative or out of
+    range. ``text(i)`` is cell ``i`` as the file has it, for messages.
+    """
+
+    milli: NDArray[np.int64]
+    verdict: NDArray[np.int8]
+    column: pa.ChunkedArray | pa.Array
+
+    def text(self, i: int) -> str:
+        """Cell ``i`` as the file has it (quoted, cut at 40 characters), for messages."""
+        value = self.column[i].as_py()
+        shown = repr(value if not isinstance(value, str) else value[:40])
+        return shown if not isinstance(value, str) or len(value) <= 40 else shown + "…"
+
+
+OK, MISSING, NOT_A_NUMBER, NEGATIVE, OUT_OF_RANGE = range(5)
+#: A plain decimal number: sign, ASCII digits, optional fraction and decimal exponent.
+DECIMAL_TEXT = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_MAX_MILLI = MAX_WH * 1000
+_MAX_TOTAL_MILLI = 2**62  # per meter and file: cumulative rounding sums in int64
+
+
+def _judge(
+    floats: NDArray[np.float64], unit: str, known: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int8]]:
+    """Milli-Wh and verdicts of the ``known`` numbers ``floats`` given in ``unit``."""
     scale = UNITS_MILLI_WH[unit]
-    if pa.types.is_integer(values.type):
-        present = ~np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False))
-        ints = pc.fill_null(values, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-        return ints * scale, present
-    floats = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
-    present = ~np.isnan(floats)
-    return np.rint(np.where(present, floats, 0.0) * scale).astype(np.int64), present
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = floats * scale
+        finite = np.isfinite(scaled)
+        out = known & (~finite | (np.abs(scaled) > _MAX_MILLI))
+        ok = known & ~out
+        milli = np.rint(np.where(ok, scaled, 0.0)).astype(np.int64)
+    verdict = np.full(len(floats), MISSING, dtype=np.int8)
+    verdict[ok] = OK
+    verdict[ok & (milli < 0)] = NEGATIVE
+    verdict[out] = OUT_OF_RANGE
+    return milli, verdict
+
+
+def cell_values(values: pa.ChunkedArray | pa.Array, unit: str) -> Cells:
+    """Check a value column and convert it to integer milli-Wh without overflow (module docstring).
+
+    Precondition: ``unit`` is a key of ``UNITS_MILLI_WH``. Pure; never raises for any column content.
+    """
+    n = len(values)
+    typ = values.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        text = pc.utf8_trim_whitespace(values)
+        empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
+        filled = pc.if_else(pa.array(empty), "0", text)
+        try:
+            # Arrow parses exactly the plain decimals, plus the words inf/nan/infinity: a fast path
+            floats = pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+            number = ~empty
+            odd = np.flatnonzero(~np.isfinite(floats))
+            if odd.size:  # "1e400" is a number out of range, "inf" is not a number
+                taken = pc.match_substring_regex(pc.take(text, pa.array(odd)), DECIMAL_TEXT)
+                number[odd[~taken.to_numpy(zero_copy_only=False)]] = False
+        except pa.ArrowInvalid:
+            number = pc.match_substring_regex(text, DECIMAL_TEXT).to_numpy(zero_copy_only=False) & ~empty
+            floats = pc.cast(pc.if_else(pa.array(number), text, "0"), pa.float64()).to_numpy(
+                zero_copy_only=False
+            )
+        milli, verdict = _judge(floats, unit, number)
+        verdict[~number & ~empty] = NOT_A_NUMBER
+        return Cells(milli, verdict, values)
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ):
+        present = ~np.asarray(pc.is_null(values, nan_is_null=True).to_numpy(zero_copy_only=False))
+        try:
+            floats = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        except pa.ArrowException:  # e.g. a decimal beyond float64: out of range anyway
+            floats = np.full(n, np.inf)
+        floats = np.where(present, floats, 0.0)
+        milli, verdict = _judge(floats.astype(np.float64), unit, present)
+        return Cells(milli, verdict, values)
+    present = ~np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False))
+    verdict = np.where(present, NOT_A_NUMBER, MISSING).astype(np.int8)
+    return Cells(np.zeros(n, dtype=np.int64), verdict, values)
 
 
 def cumulative_round(milli: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -253,45 +412,84 @@ def _layout(table: pa.Table, unit: str | None) -> tuple[str, str, str]:
     return "wide", time_col, unit
 
 
-def _raw_series(
-    table: pa.Table, offset: int, unit: str | None, plan: Plan
-) -> Iterator[tuple[str, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]]:
-    """Per meter: (meter, file rows, epoch s, milli-Wh, present), in time order."""
+@dataclass(frozen=True)
+class RawSeries:
+    """One meter's cells in time order: file rows, epoch seconds, milli-Wh and verdicts."""
+
+    meter: str
+    rows: NDArray[np.int64]
+    t: NDArray[np.int64]
+    milli: NDArray[np.int64]
+    verdict: NDArray[np.int8]
+    cells: Cells
+    offset: int
+    unit: str
+
+    def text(self, i: int) -> str:
+        """The file's text of this series' value ``i``."""
+        return self.cells.text(int(self.rows[i]) - self.offset)
+
+
+def _raw_series(table: pa.Table, offset: int, unit: str | None, plan: Plan) -> Iterator[RawSeries]:
+    """Per meter, its cells in time order (rows with a bad time are reported and left out)."""
     layout, time_col, unit_ = _layout(table, unit)
     rows = np.arange(table.num_rows, dtype=np.int64) + offset
     t, t_ok = _times(table.column(time_col), plan, rows)
     if layout == "wide":
         order = np.argsort(t, kind="stable")
+        keep = order[t_ok[order]]
         for name in table.column_names:
             if name == time_col:
                 continue
-            milli, present = _milli_wh(table.column(name), unit_)
-            keep = order[t_ok[order]]
-            yield name, rows[keep], t[keep], milli[keep], present[keep]
+            cells = cell_values(table.column(name), unit_)
+            yield RawSeries(
+                name, rows[keep], t[keep], cells.milli[keep], cells.verdict[keep], cells, offset, unit_
+            )
         return
-    meters = pc.dictionary_encode(table.column("meter_id")).combine_chunks()
+    try:
+        ids = pc.cast(table.column("meter_id"), pa.string())
+    except pa.ArrowException as e:
+        raise BadEntry(
+            f"the meter_id column ({table.column('meter_id').type}) is not text", code="import.columns"
+        ) from e
+    meters = pc.dictionary_encode(ids).combine_chunks()
     codes = meters.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     names = meters.dictionary.to_pylist()
-    milli, present = _milli_wh(table.column(unit_), unit_)
+    cells = cell_values(table.column(unit_), unit_)
     keep = np.flatnonzero(t_ok)
     order = keep[np.lexsort((t[keep], codes[keep]))]
     cuts = np.flatnonzero(np.diff(codes[order])) + 1
     for part in np.split(order, cuts):
         if part.size:
-            yield str(names[codes[part[0]]]), rows[part], t[part], milli[part], present[part]
+            yield RawSeries(
+                str(names[codes[part[0]]]),
+                rows[part],
+                t[part],
+                cells.milli[part],
+                cells.verdict[part],
+                cells,
+                offset,
+                unit_,
+            )
 
 
-def _validate(
-    meter: str,
-    rows: NDArray[np.int64],
-    t: NDArray[np.int64],
-    milli: NDArray[np.int64],
-    present: NDArray[np.bool_],
-    resolution: str | None,
-    plan: Plan,
-) -> Series | None:
+_VERDICT_PROBLEMS = {
+    NOT_A_NUMBER: ("readings.not_a_number", "{text} is not a plain decimal number"),
+    OUT_OF_RANGE: ("readings.out_of_range", "{text} {unit} is outside [0, {max_wh}] Wh"),
+}
+
+
+def _validate(raw: RawSeries, resolution: str | None, plan: Plan) -> Series | None:
+    meter, rows, t, milli, verdict = raw.meter, raw.rows, raw.t, raw.milli, raw.verdict
     start_count = plan.problem_count
-    for i in np.flatnonzero(~present)[:20]:
+    for code in (NOT_A_NUMBER, OUT_OF_RANGE):
+        name, template = _VERDICT_PROBLEMS[code]
+        for i in np.flatnonzero(verdict == code)[:20]:
+            what = template.format(text=raw.text(int(i)), unit=raw.unit, max_wh=MAX_WH)
+            plan.add(
+                Problem(name, f"meter {meter!r}: {what} at {format_instant(int(t[i]))}", int(rows[i]), meter)
+            )
+    for i in np.flatnonzero(verdict == MISSING)[:20]:
         plan.add(
             Problem(
                 "readings.missing",
@@ -300,7 +498,7 @@ def _validate(
                 meter,
             )
         )
-    for i in np.flatnonzero(milli < 0)[:20]:
+    for i in np.flatnonzero(verdict == NEGATIVE)[:20]:
         plan.add(
             Problem(
                 "readings.negative",
@@ -354,6 +552,16 @@ def _validate(
         )
     if plan.problem_count > start_count:
         return None
+    if float(np.sum(milli, dtype=np.float64)) >= _MAX_TOTAL_MILLI:  # the running sum stays in int64
+        plan.add(
+            Problem(
+                "readings.out_of_range",
+                f"meter {meter!r}: the file's total is beyond {_MAX_TOTAL_MILLI // 1000} Wh",
+                int(rows[0]),
+                meter,
+            )
+        )
+        return None
     wh = cumulative_round(milli)
     big = np.flatnonzero(wh > MAX_WH)
     if big.size:
@@ -389,7 +597,8 @@ def plan_import(
         )
     plan = Plan()
     meters: dict[str, Meter] = all_meters(session)
-    for name, rows, t, milli, present in _raw_series(table, offset, unit, plan):
+    for raw in _raw_series(table, offset, unit, plan):
+        name, rows = raw.meter, raw.rows
         meter = meters.get(name)
         if meter is None:
             plan.add(
@@ -411,7 +620,7 @@ def plan_import(
                 )
             )
             continue
-        series = _validate(name, rows, t, milli, present, resolution, plan)
+        series = _validate(raw, resolution, plan)
         if series is None:
             continue
         end = series.end
@@ -439,7 +648,7 @@ def plan_import(
             )
             continue
         plan.series.append(series)
-        plan.batches += len(series.day_cuts()) + 1
+        plan.batches += len(series.month_cuts()) + 1
         plan.values += len(series.wh)
         plan.total_wh += int(series.wh.sum())
         if progress is not None:
@@ -448,10 +657,10 @@ def plan_import(
 
 
 def batch_payloads(plan: Plan, source: str) -> Iterator[dict[str, Any]]:
-    """The ``readings.batch`` payloads of a clean plan, unsigned: one per meter and local day."""
+    """The ``readings.batch`` payloads of a clean plan, unsigned: one per meter and local month."""
     names = {900: "PT15M", 3600: "PT1H"}
     for s in plan.series:
-        bounds = [0, *s.day_cuts().tolist(), len(s.wh)]
+        bounds = [0, *s.month_cuts().tolist(), len(s.wh)]
         for lo, hi in zip(bounds, bounds[1:], strict=False):
             yield {
                 "meter": s.meter,
@@ -478,11 +687,14 @@ def import_readings(
     resolution: str | None = None,
     dry_run: bool = False,
     chunk: int = 2000,
+    chunk_values: int = 1_000_000,
     validated: Progress | None = None,
     appended: Progress | None = None,
     planned: Callable[[Plan], None] | None = None,
 ) -> ImportReport:
-    """Validate ``path`` in full, then append its batches in atomic chunks of ``chunk`` entries.
+    """Validate ``path`` in full, then append its batches in atomic chunks of at most ``chunk`` entries
+    and about ``chunk_values`` values (a chunk closes at the first batch that reaches it; meter-month
+    batches hold up to 2,976 values, so the second bound keeps a chunk's Python lists near 40 MB).
 
     Raises ``ImportRejected`` (nothing written) when the file has problems.
     ``validated`` / ``appended`` receive progress increments (values / entries);
@@ -501,17 +713,40 @@ def import_readings(
     first = last = None
     done = 0
     if not dry_run:
-        pending: list[Submission] = []
-        for sub in submissions(plan, actor, key, path.name):
-            pending.append(sub)
-            if len(pending) >= chunk:
+        with _no_cyclic_gc():
+            pending: list[Submission] = []
+            values = 0
+            for sub in submissions(plan, actor, key, path.name):
+                pending.append(sub)
+                values += len(sub.payload["values"])
+                if len(pending) >= chunk or values >= chunk_values:
+                    first, last, done = _flush(ledger, pending, first, done, appended)
+                    values = 0
+            if pending:
                 first, last, done = _flush(ledger, pending, first, done, appended)
-        if pending:
-            first, last, done = _flush(ledger, pending, first, done, appended)
         last = None if first is None else first + done - 1
     return ImportReport(
         len(plan.series), plan.batches, plan.values, plan.total_wh, done, first, last, dry_run
     )
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while chunks are built and appended.
+
+    A chunk holds about a million values in Python lists; every full collection
+    walks each of them, which cost a third of the import's time (measured in
+    ``bench/bench_readings.py``). Reference counting still frees everything; cycles
+    made meanwhile are collected when the collector resumes (and once on the way out).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(1)
 
 
 def _flush(

@@ -1,11 +1,14 @@
 """Green-power trades (绿电交易): the ``trade.green_power`` and ``trade.settle`` kinds.
 
 A contract names a seller and its generation meters, a buyer and its meters,
-a period of whole UTC months and a contracted volume in MWh. A settlement
-records the Wh delivered in one month; it may carry the bundled GEC serial
-range, which then moves from seller to buyer tagged with the contract. A
-settlement never takes the contract past its volume, nor the seller past the
-metered generation of its meters in that month.
+a period of whole park-local months (the seller meters' park) and a contracted
+volume in MWh. A settlement records the Wh delivered in one month; it may
+carry the bundled GEC serial range -- units of the seller meters produced in
+that month (``trade.gec_mismatch``) -- which then moves from seller to buyer
+tagged with the contract. A settlement never takes the contract past its
+volume, nor the seller past the metered generation of its meters in that
+month. The bundled GEC are what makes the contracted energy a green claim:
+only their retirement for a buyer meter does (``ledger.attribution``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import BigInteger, String, Table, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.energy.gec import WH_PER_GEC, apply_transfer, check_transfer
+from ledger.energy.gec import apply_transfer, bundled_issues, check_transfer
 from ledger.energy.meters import MeterRow, require_meter
-from ledger.energy.parks import RecordId
+from ledger.energy.parks import RecordId, require_park
 from ledger.energy.periods import Month, months_between, parse_month, to_datetime
 from ledger.energy.readings import energy_wh
+from ledger.energy.units import WH_PER_GEC
 from ledger.errors import RuleViolation
 from ledger.kinds.actors import ActorId
 from ledger.log.entry import Entry
@@ -187,8 +191,9 @@ def _check_settle(ctx: AppendContext, entry: Entry, p: TradeSettle) -> None:
             settled_wh=done,
             contracted_wh=row.contracted_wh,
         )
-    start, end = (to_datetime(t) for t in parse_month(p.month))
     meters = json.loads(row.seller_meters)
+    tz = require_park(ctx.session, require_meter(ctx, meters[0]).park_id).time_zone
+    start, end = (to_datetime(t) for t in parse_month(p.month, tz))
     generated = energy_wh(ctx.session, meters, start, end)
     in_month = _settled(ctx.session, _S.c.contract_id == p.contract, _S.c.month == p.month)
     if in_month + p.wh > generated:
@@ -228,6 +233,20 @@ def _check_settle(ctx: AppendContext, entry: Entry, p: TradeSettle) -> None:
                 contract=p.contract,
             )
         check_transfer(ctx, row.seller, p.gec_first, p.gec_last, row.buyer)
+        wrong = sorted(
+            (v, g)
+            for v, g in bundled_issues(ctx, p.gec_first, p.gec_last).values()
+            if v != p.month or g not in meters
+        )
+        if wrong:
+            raise RuleViolation(
+                f"bundled GEC {p.gec_first}..{p.gec_last} include units of {wrong[0][1]!r} produced in "
+                f"{wrong[0][0]}; a settlement of {p.month} bundles the GEC of seller meters {meters} "
+                "produced in that month",
+                code="trade.gec_mismatch",
+                contract=p.contract,
+                month=p.month,
+            )
 
 
 def _apply_settle(ctx: AppendContext, entry: Entry, p: TradeSettle) -> None:

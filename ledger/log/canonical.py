@@ -14,6 +14,9 @@ import rfc8785
 
 from ledger.errors import SchemaViolation
 
+_INT_MAX = 2**53 - 1  # RFC 8785 / I-JSON: integers exactly representable as IEEE 754 doubles
+_JUST_INT = {int}  # exactly int: not bool, not an int subclass whose str() may differ
+
 
 def canonical_bytes(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON-compatible value.
@@ -22,9 +25,102 @@ def canonical_bytes(value: Any) -> bytes:
     infinities, integers beyond ±2**53, non-string keys).
     """
     try:
-        return rfc8785.dumps(value)
+        out: list[bytes] = []
+        _dump(value, out)
+        return b"".join(out)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
         raise SchemaViolation(f"value cannot be canonicalised: {e}", code="json.not_canonicalisable") from e
+
+
+# Values without floats whose keys all sort the same by code point and by UTF-16 code unit (no key
+# character at or above U+E000) are written by the standard library's C encoder: sorted keys, no
+# spaces, strings as :func:`_string` writes them, integers as decimal digits — RFC 8785's bytes.
+_PLAIN = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+
+
+def _plain(obj: Any) -> bool:
+    """Whether ``obj`` holds only ``str`` (no lone surrogate: checked on encoding), in-range ``int``,
+    ``bool``, ``None``, lists and objects with BMP-sortable string keys."""
+    kind = type(obj)
+    if kind is str or kind is bool or obj is None:
+        return True
+    if kind is int:
+        return bool(-_INT_MAX <= obj <= _INT_MAX)
+    if kind is list:
+        if obj and set(map(type, obj)) == _JUST_INT:  # readings values: one C-level pass, no call each
+            return bool(min(obj) >= -_INT_MAX and max(obj) <= _INT_MAX)
+        return all(map(_plain, obj))
+    if kind is dict:
+        for key, x in obj.items():
+            if type(key) is not str or not (key.isascii() or max(key) < "\ue000") or not _plain(x):
+                return False
+        return True
+    return False
+
+
+def _string(text: str) -> bytes:
+    """An RFC 8785 string (3.2.2.2, ECMAScript ``JSON.stringify``): ``"``, ``\\`` and controls below
+    U+0020 escaped (``\\b \\t \\n \\f \\r``, else ``\\u00xx`` lower-case), everything else as
+    UTF-8 — exactly what ``json.dumps(..., ensure_ascii=False)`` writes. A lone surrogate cannot be
+    encoded: ``rfc8785`` refuses it."""
+    try:
+        return _ENCODE(text).encode("utf-8")
+    except UnicodeEncodeError:
+        return rfc8785.dumps(text)  # raises its CanonicalizationError
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _dump(obj: Any, out: list[bytes]) -> None:
+    """``rfc8785.dumps`` with fast paths: a list of plain ``int`` (readings values) is written with
+    ``str`` and ``join`` after one range check, not element by element; strings, ``int``, ``bool``
+    and ``None`` are written directly (:func:`_string`; an integer's canonical form is its decimal
+    digits, RFC 8785 3.2.2.3, within ±(2**53 - 1)); only floats go through ``rfc8785``. The bytes are
+    the same; ``tests/ledger/log/test_canonical.py`` checks them against ``rfc8785.dumps``.
+    """
+    if type(obj) in (list, dict) and _plain(obj):  # a float-free subtree: the C encoder
+        out.append(_PLAIN(obj).encode("utf-8"))
+        return
+    if isinstance(obj, (list, tuple)):
+        if obj and set(map(type, obj)) == _JUST_INT:
+            if min(obj) < -_INT_MAX or max(obj) > _INT_MAX:
+                raise rfc8785.IntegerDomainError(max(obj, key=abs))
+            out.append(json.dumps(obj, separators=(",", ":")).encode("ascii"))
+            return
+        out.append(b"[")
+        for i, elem in enumerate(obj):
+            if i:
+                out.append(b",")
+            _dump(elem, out)
+        out.append(b"]")
+    elif isinstance(obj, dict) and obj:
+        try:
+            items = sorted(obj.items(), key=lambda kv: kv[0].encode("utf-16be"))
+        except AttributeError as e:
+            raise rfc8785.CanonicalizationError("object keys must be strings") from e
+        out.append(b"{")
+        for i, (key, elem) in enumerate(items):
+            if i:
+                out.append(b",")
+            out.append(_string(key))
+            out.append(b":")
+            _dump(elem, out)
+        out.append(b"}")
+    elif type(obj) is str:
+        out.append(_string(obj))
+    elif type(obj) is int:
+        if not -_INT_MAX <= obj <= _INT_MAX:
+            raise rfc8785.IntegerDomainError(obj)
+        out.append(str(obj).encode("ascii"))
+    elif obj is None:
+        out.append(b"null")
+    elif obj is True:
+        out.append(b"true")
+    elif obj is False:
+        out.append(b"false")
+    else:
+        out.append(rfc8785.dumps(obj))
 
 
 def canonical_text(value: Any) -> str:

@@ -81,8 +81,10 @@ class Submission:
     ) -> Submission:
         """Build and sign a submission with the actor's private key."""
         _check_envelope(kind, actor, payload, client_id)
-        sig = sign_b64(key, signed_bytes(kind, actor, payload, client_id))
-        return cls(kind=kind, actor=actor, payload=payload, sig=sig, client_id=client_id)
+        data = signed_bytes(kind, actor, payload, client_id)
+        sub = cls(kind=kind, actor=actor, payload=payload, sig=sign_b64(key, data), client_id=client_id)
+        sub.__dict__["_signed"] = data  # canonicalised once: what was signed is what the core checks
+        return sub
 
     @classmethod
     def from_json(cls, data: Any) -> Submission:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ledger.errors import IntegrityFailure, LedgerError
 from ledger.log import merkle
@@ -36,6 +37,7 @@ from ledger.log.keys import Ed25519PublicKey, public_key_from_b64
 from ledger.log.policy import Policy
 
 _CHUNK = 4000
+_CHUNK_CHARS = 4_000_000  # bodies per signature chunk: big entries go out in smaller chunks
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,12 @@ def verify_log(
     first_bad: _Bad | None = None
     tasks: list[tuple[int, str, str | None]] = []
     seen: dict[bytes, int] = {}
+    # With workers, signature chunks go out while this ordered pass goes on (the pass and the
+    # workers overlap); the pool starts only once a first chunk is full.
+    checker = _SignatureChecker(workers)
 
     for expected_seq, row in enumerate(rows):
-        problem = _ordered_problem(expected_seq, row, expected_prev)
+        problem, entry_obj = _ordered_problem(expected_seq, row, expected_prev)
         if problem is not None:
             first_bad = (expected_seq, *problem)
             break
@@ -162,7 +167,6 @@ def verify_log(
                 )
                 break
             seen[digest] = row.seq
-        entry_obj = json.loads(row.body)
         light = Entry(
             seq=row.seq,
             kind=entry_obj["kind"],
@@ -173,13 +177,14 @@ def verify_log(
             sig=str(entry_obj.get("sig")),
         )
         tasks.append((row.seq, row.body, history.key_for(light)))
+        checker.offer(tasks)
         history.apply(light)
         leaves.append(bytes.fromhex(row.hash))
         expected_prev = row.hash
     del seen
 
     # Signatures: the earliest failure among the entries before any ordered failure.
-    sig_bad = _check_signatures(tasks, workers)
+    sig_bad = checker.finish(tasks)
     if sig_bad is not None and (first_bad is None or sig_bad[0] < first_bad[0]):
         first_bad = sig_bad
     if first_bad is not None:
@@ -218,7 +223,15 @@ def verify_log(
     return report
 
 
-def _ordered_problem(expected_seq: int, row: StoredEntry, expected_prev: str) -> tuple[str, str] | None:
+def _ordered_problem(
+    expected_seq: int, row: StoredEntry, expected_prev: str
+) -> tuple[tuple[str, str] | None, Any]:
+    """The first ordered problem of ``row`` (code, reason) or None, and its parsed body (parsed once)."""
+    problem = _ordered_problem_of(expected_seq, row, expected_prev)
+    return (problem, None) if isinstance(problem, tuple) else (None, problem)
+
+
+def _ordered_problem_of(expected_seq: int, row: StoredEntry, expected_prev: str) -> tuple[str, str] | Any:
     if row.seq != expected_seq:
         return "entry.seq_gap", f"seq gap: expected {expected_seq}, found {row.seq}"
     actual = merkle.leaf_hash(row.body.encode("utf-8")).hex()
@@ -245,22 +258,48 @@ def _ordered_problem(expected_seq: int, row: StoredEntry, expected_prev: str) ->
         return "entry.malformed", "body lacks actor or payload"
     if not isinstance(obj.get("kind"), str):
         return "entry.malformed", "body lacks a kind"
-    return None
+    return obj
 
 
-def _check_signatures(tasks: list[tuple[int, str, str | None]], workers: int) -> _Bad | None:
-    chunks = [tasks[i : i + _CHUNK] for i in range(0, len(tasks), _CHUNK)]
-    if workers <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            bad = _check_chunk(chunk)
-            if bad is not None:
-                return bad
-        return None
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for bad in pool.map(_check_chunk, chunks):
-            if bad is not None:
-                return bad  # chunks come back in order, so this is the earliest
-    return None
+class _SignatureChecker:
+    """Per-entry checks (``_check_chunk``) in ``workers`` processes, fed chunk by chunk during the
+    ordered pass; with one worker, or a log of one chunk, everything runs here at ``finish``."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[_Bad | None]] = []
+        self._sent = 0
+        self._chars = 0
+
+    def offer(self, tasks: list[tuple[int, str, str | None]]) -> None:
+        """Send the pending tail of ``tasks`` once it holds ``_CHUNK`` entries or ``_CHUNK_CHARS`` of
+        bodies (meter-month readings are ~20 kB each); the list only grows, nothing is sent twice."""
+        if self._workers <= 1:
+            return
+        self._chars += len(tasks[-1][1])
+        if len(tasks) - self._sent < _CHUNK and self._chars < _CHUNK_CHARS:
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self._workers)
+        self._futures.append(self._pool.submit(_check_chunk, tasks[self._sent :]))
+        self._sent, self._chars = len(tasks), 0
+
+    def finish(self, tasks: list[tuple[int, str, str | None]]) -> _Bad | None:
+        """The earliest failure among all ``tasks`` (chunks are in order, so the first bad one)."""
+        rest = tasks[self._sent :]
+        if self._pool is not None and rest:
+            self._futures.append(self._pool.submit(_check_chunk, rest))
+            rest = []
+        try:
+            for future in self._futures:
+                bad = future.result()
+                if bad is not None:
+                    return bad
+            return _check_chunk(rest) if rest else None
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _verify_tree(

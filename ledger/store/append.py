@@ -36,6 +36,7 @@ from ledger.log.checkpoint import (
 from ledger.log.cosignature import WitnessKey, check_cosignature, with_cosignatures
 from ledger.log.entry import GENESIS_PREV, Entry, Submission
 from ledger.log.keys import Ed25519PrivateKey, public_key_b64, public_key_from_b64
+from ledger.log.multiproof import multiproof_ranges
 from ledger.log.policy import Policy
 from ledger.log.signatures import MIN_BATCH, Prechecker
 from ledger.log.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
@@ -166,18 +167,26 @@ class Ledger:
 
     # -- append ---------------------------------------------------------------
 
-    def append(self, submissions: Sequence[Submission]) -> list[Appended]:
+    def append(self, submissions: Sequence[Submission], *, dry_run: bool = False) -> list[Appended]:
         """Append a batch atomically; returns where each submission landed.
 
         A submission whose ``(actor, client_id)`` is in the log already with the
         same signed content returns the original seq (``duplicate``); with other
         content it is a ``Conflict``. Any rejection raises with ``details['index']``
         naming the submission, and nothing is written.
+
+        ``dry_run`` runs every check of a real append (schemas, signatures, roles,
+        each kind's rules against the entries before it in the batch), then rolls
+        the transaction back: nothing is written, no checkpoint is signed (the
+        operator key is not needed) and the seqs returned are where the entries
+        would land.
         """
-        if self._operator_key is None:
+        if self._operator_key is None and not dry_run:
             raise LedgerError("appending needs the operator key", code="ledger.read_only")
         if not submissions:
             return []
+        signed: dict[int, str] = {}  # index -> the key _prepare checked its signature with
+        prepared = self._prepare(submissions, signed)  # costly re-computations, before the writer lock
         with self.db.write_session() as s:
             size, prev = self._head(s)
             now = datetime.now(UTC)
@@ -212,7 +221,23 @@ class Ledger:
                             continue
                     seq = size + len(rows)
                     ctx.seq = seq
-                    entry = self._check(s, ctx, sub, seq, prev, now, digest, batch_digests, prechecked, index)
+                    ctx.prepared = prepared.get(index)
+                    if isinstance(ctx.prepared, LedgerError):
+                        raise ctx.prepared
+                    entry = self._check(
+                        s,
+                        ctx,
+                        sub,
+                        seq,
+                        prev,
+                        now,
+                        digest,
+                        batch_digests,
+                        prechecked,
+                        index,
+                        signed.get(index),
+                    )
+                    ctx.prepared = None
                 except LedgerError as e:
                     e.details.setdefault("index", index)
                     raise
@@ -233,6 +258,9 @@ class Ledger:
                     batch_ids[(sub.actor, sub.client_id)] = (digest, placed)
                 results.append(placed)
                 prev = entry.hash
+            if dry_run:
+                s.rollback()
+                return results
             if rows:
                 s.flush()
                 s.execute(insert(LedgerEntryRow), rows)
@@ -244,6 +272,30 @@ class Ledger:
                 except Exception:  # noqa: BLE001 - the append is committed; a listener cannot undo it
                     _log.exception("append listener %r failed", listener)
         return results
+
+    def _prepare(self, submissions: Sequence[Submission], signed: dict[int, str]) -> dict[int, object]:
+        """What each kind's ``prepare`` gives for its submissions, by index, in one read transaction
+        before the lock (a ``LedgerError`` it raised is kept, to be raised at that entry's turn).
+        ``signed`` gets the key each prepared submission's signature verified with."""
+        wanted = [(i, sub) for i, sub in enumerate(submissions) if sub.kind in REGISTRY]
+        kinds = [(i, sub, REGISTRY.get(sub.kind)) for i, sub in wanted]
+        todo = [(i, sub, kind) for i, sub, kind in kinds if kind.prepare is not None]
+        if not todo:
+            return {}
+        out: dict[int, object] = {}
+        with self.db.read_session() as s:
+            for i, sub, kind in todo:
+                assert kind.prepare is not None
+                actor = get_actor(s, sub.actor)
+                # only signed work is done ahead: a forged or unknown signer is refused under the lock
+                if actor is None or not sub.signature_valid(public_key_from_b64(actor.public_key)):
+                    continue
+                signed[i] = actor.public_key
+                try:
+                    out[i] = kind.prepare(s, sub.actor, kind.validate(sub.payload))
+                except LedgerError as e:
+                    out[i] = e
+        return out
 
     def _check(
         self,
@@ -257,6 +309,7 @@ class Ledger:
         batch_digests: set[str],
         prechecked: Prechecker,
         index: int,
+        signed_with: str | None = None,
     ) -> Entry:
         kind = REGISTRY.get(sub.kind)
         model = kind.validate(sub.payload)
@@ -264,8 +317,8 @@ class Ledger:
         keys = ctx.cache.setdefault("public_keys", {})
         if key not in keys:
             keys[key] = public_key_from_b64(key)
-        # A precheck counts only if it used the key the actor holds now.
-        if not prechecked.result(index, key) and not sub.signature_valid(keys[key]):
+        # A precheck counts only if it used the key the actor holds now (so does _prepare's check).
+        if signed_with != key and not prechecked.result(index, key) and not sub.signature_valid(keys[key]):
             raise SignatureInvalid(
                 f"signature of {sub.kind} by {sub.actor!r} does not verify against its current key",
                 code="signature.invalid",
@@ -441,6 +494,14 @@ class Ledger:
         root = merkle.root_from_frontier([found[n] for n in frontier])
         return InclusionProof(seq, size, found[(0, seq)], tuple(path), root)
 
+    def multiproof(self, seqs: Sequence[int], size: int | None = None) -> list[bytes]:
+        """One multiproof (``ledger.log.multiproof``) that the entries ``seqs`` are in the tree of ``size``
+        (default: all), read in one pass. ``ProofError`` when a seq is out of range."""
+        with self.db.read_session() as s:
+            size = self._resolve_size(s, size)
+            parts, found = self._nodes_for(s, multiproof_ranges(seqs, size), [])
+        return [merkle.range_hash([found[n] for n in part]) for part in parts]
+
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
         """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size``. O(log N) reads."""
         with self.db.read_session() as s:
@@ -530,17 +591,21 @@ class Ledger:
         self._listeners.append(listener)
 
     def witnessed_checkpoint(self, policy: Policy, *, scan: int = 64) -> str:
-        """The newest checkpoint note among the last ``scan`` that meets ``policy``; NotFound if none."""
+        """The newest checkpoint note that meets ``policy``; NotFound if none does.
+
+        Only notes with a cosignature line are candidates (unless the quorum is
+        ``none``), newest first, at most ``scan`` of them.
+        """
+        query = select(CheckpointRow.note).order_by(CheckpointRow.size.desc()).limit(scan)
+        if not policy.satisfied_by(set()):
+            query = query.where(CheckpointRow.note.like("%\n\u2014 %\n\u2014 %"))  # two signature lines
         with self.db.read_session() as s:
-            notes = s.scalars(
-                select(CheckpointRow.note).order_by(CheckpointRow.size.desc()).limit(scan)
-            ).all()
+            notes = s.scalars(query).all()
         for note in notes:
             if policy.check(note).ok:
                 return note
         raise NotFound(
-            f"none of the newest {scan} checkpoints carries the cosignatures the policy needs "
-            f"({policy.describe()})",
+            f"no cosigned checkpoint meets the witness policy ({policy.describe()})",
             code="checkpoint.not_witnessed",
         )
 

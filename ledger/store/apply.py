@@ -9,6 +9,16 @@ Every line is parsed and every key loaded before anything is appended; then
 lines go to the ledger in atomic batches of ``batch_size``. A rejected batch
 writes nothing and the error names the file line and the rule; batches
 before it stay appended.
+
+The file is read as bytes, one line at a time, so a hostile file is refused
+early and in bounded memory: a line longer than ``max_line_bytes`` is
+``apply.line_too_long`` as soon as that many bytes were read (default
+``MAX_LINE_BYTES``: 16 MiB, the HTTP API's body limit, far above the largest
+entry); a line that is not UTF-8 is ``apply.encoding``; JSON nested deeper than
+``MAX_DEPTH`` is ``apply.too_deep``; anything JSON cannot carry exactly
+(``NaN``, a repeated key, a 5,000-digit number) is ``apply.line_malformed``; a
+missing or unreadable file is ``apply.file_missing`` / ``apply.file_unreadable``;
+a bad option is ``apply.bad_option``. Each names the line.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import KeyFileError, LedgerError, SchemaViolation
+from ledger.errors import BadEntry, KeyFileError, LedgerError, NotFound, SchemaViolation
 from ledger.log.entry import Submission
 from ledger.log.keys import Ed25519PrivateKey, load_private_key
 from ledger.store.append import Ledger
@@ -71,35 +81,109 @@ class ApplyReport:
         return asdict(self)
 
 
-def parse_lines(path: Path) -> Iterator[Line]:
-    """Parse every non-blank line; ``SchemaViolation`` ``apply.line_malformed`` naming the line."""
-    with Path(path).open(encoding="utf-8") as f:
-        for number, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise SchemaViolation(
-                    f"line {number}: not JSON: {e.msg}", code="apply.line_malformed", line=number
-                ) from None
-            if (
-                not isinstance(obj, dict)
-                or not {"actor", "kind", "payload"} <= obj.keys()
-                or obj.keys() - _LINE_KEYS
-            ):
-                raise SchemaViolation(
-                    f"line {number}: expected an object with actor, kind, payload[, client_id]",
-                    code="apply.line_malformed",
-                    line=number,
-                )
-            if not isinstance(obj["payload"], dict) or not isinstance(obj["actor"], str):
-                raise SchemaViolation(
-                    f"line {number}: payload must be an object and actor a string",
-                    code="apply.line_malformed",
-                    line=number,
-                )
-            yield Line(number, obj["actor"], str(obj["kind"]), obj["payload"], obj.get("client_id"))
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64  # payloads nest a handful of levels; JSON parsers and canonicalisation recurse
+
+
+def _reject(number: int, message: str, code: str, **more: Any) -> SchemaViolation:
+    return SchemaViolation(f"line {number}: {message}", code=code, line=number, **more)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        obj[key] = value
+    return obj
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (iterative: no recursion on hostile input)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def decode_line(raw: bytes, number: int) -> Any:
+    """One JSON Lines line (bytes, without the limit check) as a value; named errors naming the line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _reject(
+            number, f"byte {e.start + 1} is not UTF-8 text", "apply.encoding", byte=e.start + 1
+        ) from None
+    if number == 1:
+        text = text.removeprefix("\ufeff")
+    try:
+        value = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as e:
+        raise _reject(number, f"not JSON: {e.msg} at column {e.colno}", "apply.line_malformed") from None
+    except RecursionError:
+        raise _reject(number, f"JSON nested deeper than {MAX_DEPTH} levels", "apply.too_deep") from None
+    except ValueError as e:  # NaN/Infinity, repeated keys, integers beyond Python's digit limit
+        raise _reject(number, f"not exact JSON: {e}", "apply.line_malformed") from None
+    if _depth(value) > MAX_DEPTH:
+        raise _reject(number, f"JSON nested deeper than {MAX_DEPTH} levels", "apply.too_deep")
+    return value
+
+
+def _raw_lines(path: Path, max_line_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """``(number, bytes)`` of each line, streamed; a line over ``max_line_bytes`` is refused at once."""
+    try:
+        with Path(path).open("rb") as f:
+            number = 0
+            while raw := f.readline(max_line_bytes + 1):
+                number += 1
+                if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                    raise _reject(
+                        number,
+                        f"longer than {max_line_bytes} bytes; refused before reading the rest",
+                        "apply.line_too_long",
+                        max_line_bytes=max_line_bytes,
+                    )
+                yield number, raw
+    except FileNotFoundError:
+        raise NotFound(f"no file {str(path)!r}", code="apply.file_missing", path=str(path)) from None
+    except OSError as e:  # a directory, no permission, a device that fails
+        raise BadEntry(
+            f"cannot read {str(path)!r}: {e.strerror or e}", code="apply.file_unreadable", path=str(path)
+        ) from None
+
+
+def parse_lines(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Parse every non-blank line; each refusal is a named error with ``details['line']``.
+
+    Codes: ``apply.file_missing``, ``apply.file_unreadable``, ``apply.line_too_long``,
+    ``apply.encoding``, ``apply.too_deep``, ``apply.line_malformed`` (see the module docstring).
+    """
+    for number, raw in _raw_lines(path, max_line_bytes):
+        if not raw.strip():
+            continue
+        obj = decode_line(raw, number)
+        if (
+            not isinstance(obj, dict)
+            or not {"actor", "kind", "payload"} <= obj.keys()
+            or obj.keys() - _LINE_KEYS
+        ):
+            raise _reject(
+                number, "expected an object with actor, kind, payload[, client_id]", "apply.line_malformed"
+            )
+        if not isinstance(obj["payload"], dict) or not isinstance(obj["actor"], str):
+            raise _reject(number, "payload must be an object and actor a string", "apply.line_malformed")
+        yield Line(number, obj["actor"], str(obj["kind"]), obj["payload"], obj.get("client_id"))
 
 
 def at_line(error: LedgerError, number: int, **more: Any) -> LedgerError:
@@ -110,14 +194,35 @@ def at_line(error: LedgerError, number: int, **more: Any) -> LedgerError:
     return error
 
 
-def apply_file(ledger: Ledger, path: Path, keys: KeyDirectory, *, batch_size: int = 1000) -> ApplyReport:
-    """Sign and append every line of ``path``; see the module docstring for atomicity.
+MAX_BATCH_SIZE = 100_000
 
-    Precondition: ``batch_size >= 1``. Errors carry ``details['line']``.
+
+def apply_file(
+    ledger: Ledger,
+    path: Path,
+    keys: KeyDirectory,
+    *,
+    batch_size: int = 1000,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> ApplyReport:
+    """Sign and append every line of ``path``; see the module docstring for atomicity and limits.
+
+    Preconditions (``apply.bad_option``): ``1 <= batch_size <= MAX_BATCH_SIZE``,
+    ``max_line_bytes >= 1``. Errors about the file carry ``details['line']``.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size {batch_size} must be at least 1")
-    lines = list(parse_lines(path))
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise BadEntry(
+            f"batch size {batch_size} is not in [1, {MAX_BATCH_SIZE}]",
+            code="apply.bad_option",
+            option="batch_size",
+        )
+    if max_line_bytes < 1:
+        raise BadEntry(
+            f"line limit {max_line_bytes} bytes must be at least 1",
+            code="apply.bad_option",
+            option="max_line_bytes",
+        )
+    lines = list(parse_lines(path, max_line_bytes=max_line_bytes))
     subs: list[Submission] = []
     for line in lines:
         try:

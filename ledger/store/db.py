@@ -83,7 +83,10 @@ class Database:
         try:
             yield
         except (DBAPIError, SQLAlchemyError) as e:
-            raise StorageError(f"database error on {self.dialect}: {e.__class__.__name__}: {e}") from e
+            # the driver's own message, without the SQL statement SQLAlchemy appends (it stays chained)
+            cause = e.orig if isinstance(e, DBAPIError) and e.orig is not None else e
+            detail = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+            raise StorageError(f"database error on {self.dialect}: {type(cause).__name__}: {detail}") from e
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision of every registered migration branch."""

@@ -9,11 +9,14 @@ C2SP verifier key string).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ledger.errors import IntegrityFailure, NotFound
 from ledger.log.checkpoint import parse_note, parse_verifier_key
+from ledger.log.entry import Entry
 from ledger.log.keys import Ed25519PublicKey, save_public_key
 from ledger.log.policy import Policy
 from ledger.log.verify import StoredCheckpoint, VerifyReport, read_jsonl, verify_log
@@ -115,3 +118,40 @@ def verify_export(
             against=against,
             policy=policy,
         )
+
+
+class EntrySource(Protocol):
+    """What reads a log's entries: an open :class:`Ledger`, or an :class:`ExportedLog`."""
+
+    def entry(self, seq: int) -> Entry: ...
+
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[Entry]: ...
+
+
+class ExportedLog:
+    """The entries of an exported ``log.jsonl``, read as a ledger reads its own (no database).
+
+    Reading checks nothing: verify the export first (:func:`verify_export`).
+    """
+
+    def __init__(self, log_path: Path) -> None:
+        log_path = Path(log_path)
+        if not log_path.exists():
+            raise NotFound(f"log file {log_path} not found", code="export.missing")
+        with log_path.open(encoding="utf-8") as f:
+            self._bodies = [row.body for row in read_jsonl(f)]
+
+    def size(self) -> int:
+        """Number of entries."""
+        return len(self._bodies)
+
+    def entry(self, seq: int) -> Entry:
+        """The entry at ``seq``; ``NotFound`` (``entry.not_found``) beyond the export."""
+        if not 0 <= seq < len(self._bodies):
+            raise NotFound(f"no entry at seq {seq} in the export", code="entry.not_found", seq=seq)
+        return Entry.from_body(self._bodies[seq])
+
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[Entry]:
+        """Entries with ``start <= seq < end`` in order."""
+        for body in self._bodies[start : len(self._bodies) if end is None else end]:
+            yield Entry.from_body(body)

@@ -34,6 +34,7 @@ __all__ = [
     "entries_of_kind",
     "entry_at",
     "entry_hash",
+    "entry_kind",
     "kind_version",
     "store_placeholder_log",
 ]
@@ -59,6 +60,26 @@ def entry_at(source: Source, seq: int) -> Entry | None:
     with _reading(source) as s:
         body = s.scalar(select(LedgerEntryRow.body).where(LedgerEntryRow.seq == seq))
     return None if body is None else Entry.from_body(body)
+
+
+def entries_at(source: Source, seqs: Iterable[int]) -> dict[int, Entry]:
+    """seq -> entry for those of ``seqs`` that are in the log (one query per 500 seqs)."""
+    wanted = sorted(set(seqs))
+    out: dict[int, Entry] = {}
+    with _reading(source) as s:
+        for i in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[i : i + _IN_CHUNK]
+            for body in s.scalars(select(LedgerEntryRow.body).where(LedgerEntryRow.seq.in_(part))):
+                e = Entry.from_body(body)
+                out[e.seq] = e
+    return out
+
+
+def entry_kind(source: Source, seq: int) -> str | None:
+    """The kind of the entry at ``seq``, or None; reads one column, parses nothing."""
+    with _reading(source) as s:
+        found: str | None = s.scalar(select(LedgerEntryRow.kind).where(LedgerEntryRow.seq == seq))
+    return found
 
 
 def entry_hash(source: Source, seq: int) -> str | None:
@@ -104,6 +125,19 @@ def authors(source: Source, seqs: Iterable[int]) -> dict[int, str]:
                 select(LedgerEntryRow.seq, LedgerEntryRow.actor).where(LedgerEntryRow.seq.in_(part))
             )
             out.update((int(seq), str(actor)) for seq, actor in rows)
+    return out
+
+
+def kinds_of(source: Source, seqs: Iterable[int]) -> dict[int, str]:
+    """seq -> entry kind for those of ``seqs`` that are in the log (one indexed query per chunk)."""
+    wanted = sorted(set(seqs))
+    out: dict[int, str] = {}
+    with _reading(source) as s:
+        for i in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[i : i + _IN_CHUNK]
+            q = select(LedgerEntryRow.seq, LedgerEntryRow.kind).where(LedgerEntryRow.seq.in_(part))
+            rows = s.execute(q)
+            out.update((int(seq), str(kind)) for seq, kind in rows)
     return out
 
 

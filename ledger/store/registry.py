@@ -1,7 +1,9 @@
 """The registry of entry kinds.
 
 Each kind has a pydantic payload schema, an optional rule check run inside the
-append transaction, and an optional projection step. Later packages add their
+append transaction, an optional preparation run before the writer lock is
+taken (costly work whose result the check then only confirms), and an optional
+projection step. Later packages add their
 kinds by registering them here (see ``ledger.store.plugins`` for how they are found).
 """
 
@@ -26,15 +28,20 @@ class AppendContext:
     ``session`` is the append's own transaction; projections write through it,
     so a rejected batch leaves nothing behind. ``cache`` lets a kind keep
     per-batch state (e.g. loaded holdings) between entries of one batch.
+    ``prepared`` is what the kind's ``prepare`` returned for this entry before
+    the lock was taken (None: not prepared -- a dry run, a replay, or nothing
+    to prepare -- and the check does the whole work itself).
     """
 
     session: Session
     seq: int
     recorded_at: datetime
     cache: dict[str, Any] = field(default_factory=dict)
+    prepared: Any = None
 
 
 Rule = Callable[[AppendContext, Entry, Any], None]
+Preparer = Callable[[Session, str, Any], Any]
 Projector = Callable[[AppendContext, Entry, Any], None]
 
 
@@ -46,6 +53,15 @@ class EntryKind:
     breaks a domain rule; ``apply`` updates projections. Both receive the
     validated payload model. ``roles``, when given, are the actor roles that
     may submit the kind.
+
+    ``prepare(session, actor, payload)``, when given, runs in a read
+    transaction *before* the append takes the writer lock, on the log as it
+    stands without the batch; what it returns reaches ``check`` as
+    ``ctx.prepared``. It is for costly re-computation from inputs that cannot
+    change once written (earlier entries): under the lock ``check`` confirms
+    cheaply that they are still the ones used. It returns None when it cannot
+    prepare (an input is in the same batch); a ``LedgerError`` it raises is
+    raised at the entry's turn in the batch, as ``check``'s would be.
     """
 
     name: str
@@ -54,6 +70,7 @@ class EntryKind:
     apply: Projector | None = None
     roles: frozenset[str] | None = None
     summary: str = ""
+    prepare: Preparer | None = None
 
     def validate(self, payload: dict[str, Any]) -> BaseModel:
         """Validate a payload against the schema; ``SchemaViolation`` names every error."""

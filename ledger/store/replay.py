@@ -10,7 +10,10 @@ covered as soon as their plugin modules are loaded.
 
 Signatures are not re-checked here (``Ledger.verify`` does that); the rules
 are, so a log that breaks a rule of the current code shows up as a failure
-at its ``seq``.
+at its ``seq``. The scratch database receives each entry's log row too
+(before the next entry is checked), as an append writes it: rules that read
+an earlier entry of the log (a footprint naming its ``attribution.run``, a
+certificate naming a verifier's statement) find it there.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, inspect, select
+from sqlalchemy import Engine, Table, create_engine, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -31,7 +34,7 @@ from ledger.log.entry import Entry
 from ledger.store.append import Ledger
 from ledger.store.plugins import load_plugins
 from ledger.store.registry import REGISTRY, AppendContext
-from ledger.store.tables import CORE_TABLES, Base
+from ledger.store.tables import CORE_TABLES, Base, LedgerEntryRow
 
 _SAMPLE = 5
 
@@ -91,7 +94,8 @@ def scratch_engine() -> Engine:
 def replay_entries(entries: Iterable[Entry], session: Session, *, chunk: int = 2000) -> int:
     """Check and project ``entries`` (in seq order) through ``session``; returns how many.
 
-    One cache per ``chunk`` entries, as in an append batch. Raises the rule's
+    One cache per ``chunk`` entries, as in an append batch; each entry's log
+    row is written to ``session`` after its projection step. Raises the rule's
     ``LedgerError`` with ``details['seq']`` at the first entry that fails.
     """
     n = 0
@@ -113,6 +117,20 @@ def replay_entries(entries: Iterable[Entry], session: Session, *, chunk: int = 2
         except LedgerError as e:
             e.details.setdefault("seq", entry.seq)
             raise
+        session.execute(
+            insert(LedgerEntryRow),
+            [
+                {
+                    "seq": entry.seq,
+                    "kind": entry.kind,
+                    "actor": entry.actor,
+                    "client_id": entry.client_id,
+                    "body": entry.body,
+                    "hash": entry.hash,
+                    "signed_digest": entry.submission().signed_digest(),
+                }
+            ],
+        )
         n += 1
     session.flush()
     return n

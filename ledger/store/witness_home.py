@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import CheckpointError, Conflict, IntegrityFailure, NotFound, WitnessRefused
+from ledger.errors import (
+    CheckpointError,
+    Conflict,
+    IntegrityFailure,
+    NotFound,
+    StorageError,
+    WitnessRefused,
+)
 from ledger.log.checkpoint import Checkpoint, parse_note
 from ledger.log.cosignature import Cosignature, WitnessKey, cosign, with_cosignatures
 from ledger.log.keys import (
@@ -51,16 +58,19 @@ LOCK_FILE = "state.lock"
 def _write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` durably: temp file, fsync, rename, fsync of the directory."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
-    fd = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise StorageError(f"cannot write {path}: {e}", code="witness.state_unwritable") from e
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -142,7 +152,10 @@ class WitnessHome:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise StorageError(f"cannot lock {self.path}: {e}", code="witness.state_unwritable") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

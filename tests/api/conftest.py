@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth.clients import create_client
 from api.pact.footprints import FootprintRecord
+from api.pact.requesters import Requester, Requesters
 from api.settings import Settings
 from ledger.log.keys import Ed25519PrivateKey, generate_key
 from tests.conftest import Park
@@ -115,6 +116,24 @@ class FootprintBook:
 
 
 @dataclass
+class RecordingSender:
+    """A PACT outbox ``Sender`` that answers ``status`` and keeps every POST (no network)."""
+
+    status: int = 200
+    posts: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
+
+    def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, requester: Requester
+    ) -> tuple[int, str]:
+        self.posts.append((url, body, dict(headers)))
+        return self.status, ""
+
+
+#: Where the test buyer's requests are answered (``Settings.pact_requesters``).
+BUYER_ENDPOINT = "https://buyer.example"
+
+
+@dataclass
 class Env:
     """A park, the app serving it and helpers to act as its actors."""
 
@@ -194,6 +213,8 @@ def make_env(make_park: Callable[[], Park]) -> Iterator[Callable[..., Env]]:
             "footprints_version": book.version,
             "access_cache_seconds": 0,
             "read_cache_seconds": 0,
+            "pact_requesters": Requesters({BUYER: Requester(BUYER, (BUYER_ENDPOINT,))}),
+            "pact_sender": RecordingSender(),
             **settings,
         }
         app = create_app(
@@ -207,6 +228,7 @@ def make_env(make_park: Callable[[], Park]) -> Iterator[Callable[..., Env]]:
 
     yield make
     for c in made:
+        c.app.state.service.dispatcher.close()  # type: ignore[attr-defined]
         c.close()
 
 

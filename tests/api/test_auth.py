@@ -74,15 +74,17 @@ def test_other_grant_types_are_refused(env: Env) -> None:
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
 
 
-def test_expired_token_is_401_token_expired_native_and_pact(env: Env) -> None:
+def test_expired_token_is_401_native_and_pact(env: Env) -> None:
     tokens = TokenService(env.service_key, "tanji", 60)
     old = tokens.issue(Client("tj_x", E1, "enterprise"), now=time.time() - 3600).access_token
     r = env.client.get("/ledger/checkpoint", headers={"Authorization": f"Bearer {old}"})
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "auth.token_expired"
+    # PACT v3: an invalid or expired token is 401 with the code BadRequest (conformance tests 6, 7, 16).
     r = env.client.get("/3/footprints", headers={"Authorization": f"Bearer {old}"})
-    assert r.status_code == 401 and r.json()["code"] == "TokenExpired"
+    assert r.status_code == 401 and r.json()["code"] == "BadRequest"
+    assert "expired" in r.json()["message"]
 
 
 @pytest.mark.parametrize("token", ["garbage", "", "a.b.c"])
@@ -91,7 +93,7 @@ def test_invalid_tokens(env: Env, token: str) -> None:
     r = env.client.get("/ledger/checkpoint", headers=headers)
     assert r.status_code == 401 and r.json()["status"] == 401
     r = env.client.get("/3/footprints", headers=headers)
-    assert r.status_code == 403 and r.json()["code"] == "AccessDenied"
+    assert r.status_code == 401 and r.json() == {"code": "BadRequest", "message": r.json()["message"]}
 
 
 def test_token_of_another_service_key_is_rejected(env: Env) -> None:

@@ -64,10 +64,13 @@ def test_attribute_verify_and_reports(home: Path, tmp_path: Path) -> None:
     r = runner.invoke(app, ["report", "direct-link", "L-1", "--year", "2026", "--json"])
     assert r.exit_code == 0, r.output
     link = json.loads(r.stdout)
-    assert link["passed"] is True and link["complete"] is False
-    assert {c["id"]: c["ratio"] for c in link["checks"]}["self_use_of_consumption"] == 0.6
+    # L-1 has no grid_export meter: its 650号 export is not measured, so the year has no verdict
+    assert link["passed"] is None and link["complete"] is False
+    checks = {c["id"]: c for c in link["checks"]}
+    assert checks["self_use_of_consumption"]["ratio"] == 0.6 and checks["self_use_of_consumption"]["passed"]
+    assert checks["grid_export_of_generation"]["measured"] is False
     r = runner.invoke(app, ["report", "direct-link", "L-1", "--year", "2026"])
-    assert "PASS" in r.stdout and "incomplete" in r.stdout
+    assert "UNDEFINED" in r.stdout and "incomplete" in r.stdout and "NOT MEASURED" in r.stdout
 
     r = runner.invoke(app, ["report", "indicators", "--run", str(seq), "--by", "enterprise", "--json"])
     assert r.exit_code == 0, r.output

@@ -30,10 +30,6 @@ MODEL = {
     "reference_period": {"start": "2025-01-01", "end": "2025-02-01"},  # overridden by --period
     "geography": {"country": "CN", "subdivision": "CN-NM"},
     "reference_process": "melt",
-    "electricity_factors": {
-        "location_based": "electricity/grid/cn/2022",
-        "market_unclaimed": "electricity/grid/cn/2022/excl-market-nonfossil",
-    },
     "processes": [
         {
             "id": "melt",
@@ -83,6 +79,11 @@ def test_compute_publish_show(make_park: Callable[[], Park], db_url: str, tmp_pa
     fid = json.loads(r.stdout)[0]["footprint_id"]
     r = runner.invoke(app, ["footprint", "show", fid, *common])
     assert r.exit_code == 0 and "Active" in r.output and "Test melt" in r.output
+    # the ledger re-computed it on append; anyone with the ledger re-runs it again
+    r = runner.invoke(app, ["footprint", "verify", fid, *common])
+    assert r.exit_code == 0 and r.output.startswith("same: footprint"), r.output
+    r = runner.invoke(app, ["footprint", "verify", fid, "--as", "E-2", *common, "--json"])
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"]["code"] == "footprint.model_forbidden"
     r = runner.invoke(app, ["footprint", "show", "00000000-0000-4000-8000-000000000000", *common, "--json"])
     assert r.exit_code == 2 and json.loads(r.stdout)["error"]["code"] == "footprint.not_found"
     r = runner.invoke(app, ["footprint", "compute", str(model), "--period", "2024-05", *common, "--json"])

@@ -114,25 +114,30 @@ def test_readings_fallback_counts_no_green_claims(home: Path) -> None:
     doc = _report()
     el = doc["electricity"]
     assert isinstance(el, dict)
-    # C-3 (E-2): 24 h x 500 kWh = 12 MWh, all grid at the national residual factor 0.5856 (2022).
+    # C-3 (E-2): 24 h x 500 kWh = 12 MWh, all grid at the national residual factor for 2025: the
+    # latest published, 2023's 0.6096 (MEE/NBS), the same the meter reports and footprints use.
     assert el["consumption_wh"] == 12_000_000 and el["grid_wh"] == 12_000_000
     assert el["source"].startswith("readings")
-    assert el["grid_factor"]["value_kgco2_per_kwh"] == "0.5856"
+    assert el["grid_factor"]["value_kgco2_per_kwh"] == "0.6096"
+    assert (el["grid_factor"]["year"], el["grid_factor"]["for_year"]) == (2023, 2025)
     emissions, core = doc["emissions_t"], doc["core"]
     assert isinstance(emissions, dict) and isinstance(core, dict)
-    assert emissions["electricity"] == "7.027"  # 12,000 kWh x 0.5856 kg
+    assert emissions["electricity"] == "7.315"  # 12,000 kWh x 0.6096 kg
     assert core["verdict"] == "no_threshold"
 
 
 def test_text_and_html(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "park.html"
-    r = runner.invoke(app, ["park", "report", "P-1", "--year", "2025", "--html", str(out)])
+    r = runner.invoke(app, ["park", "report", "P-1", "--year", "2025", "--html", str(out), "--lang", "en"])
     assert r.exit_code == 0, r.output
     assert "单位能耗碳排放" in r.output and "工业用水重复利用率" in r.output
     html = out.read_text(encoding="utf-8")
+    assert '<html lang="en"' in html
     assert html.startswith("<!doctype html>") and "Baotou Zero-Carbon Park" in html
     assert 'id="core-verdict"' in html and "NO THRESHOLD" in html
-    assert not re.search(r"(src|href)=\"https?://", html)  # self-contained: nothing fetched
+    # self-contained: no tag outside the inlined chart library fetches anything
+    tags = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"(src|href)=\"https?://", tags)
     assert "Unverified inputs" in html
 
 

@@ -11,7 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from certificates.credentials.data_integrity import verify_proof
+from certificates.credentials.dte import ledger_key_resolver
+from ledger import Database, Ledger, default_url
 from ledger.log.keys import generate_key, public_key_b64, save_private_key
+from tests.certificates.credentials.schemas import validate_dte
 from tests.ledger.energy_helpers import batch
 from tests.traceability.conftest import examples_dir
 from tests.traceability.ledger_chain import PACT_ID, produce, ship
@@ -124,7 +128,19 @@ def test_up_down_evidence_impact_explain(home: Path) -> None:
     assert _json(["trace", "evidence", "EXT-1"]) == {
         "node": "lot:EXT-1",
         "seqs": [0, 1, 2, 5, 6, 7, 8, 9, 11],
+        "by_kind": {
+            "actor.register": 3,
+            "meter.register": 2,
+            "readings.batch": 1,
+            "lot.receive": 1,
+            "lot.produce": 2,
+        },
     }
+    text = runner.invoke(app, ["trace", "evidence", "EXT-1"]).output
+    assert "lot:EXT-1 rests on 9 entries:" in text and "seqs 0..2" in text and "5, 6" not in text
+    assert "0..2 5..9 11" not in text
+    full = runner.invoke(app, ["trace", "evidence", "EXT-1", "--full"]).output
+    assert "0..2" in full and "8" in full
     impact = _json(["trace", "impact", "7"])
     assert impact["target"] == 7 and impact["lots"] == ["lot:AL-1", "lot:EXT-1"]
     assert impact["shipments"] == ["ship:10", "ship:12"] and impact["footprints"] == []
@@ -198,10 +214,11 @@ def test_lots_import_epcis(home: Path) -> None:
             "--dry-run",
         ]
     )
-    assert dry["dry_run"] and len(dry["entries"]) == 3 and "seq" not in dry["entries"][0]
+    assert dry["dry_run"] and len(dry["entries"]) == 3
     done = _json(
         ["lots", "import-epcis", str(doc), "--actor", "E-1", "--keys", keys, "--counterparty", "SUP-2"]
     )
+    assert done == dry | {"dry_run": False}  # the dry run ran every check and said where each would land
     assert [e["seq"] for e in done["entries"]] == [13, 14, 15] and done["issues"]
     assert _json(["trace", "up", "urn:epc:id:sgtin:0614141.107346.2017"])["node"] == (
         "lot:urn:epc:id:sgtin:0614141.107346.2017"
@@ -233,3 +250,83 @@ def test_lots_import_epcis(home: Path) -> None:
         ],
     )
     assert bad.exit_code == 2 and json.loads(bad.output)["error"]["code"] == "lot.unknown"
+
+
+DOCS = Path(__file__).resolve().parents[1] / "traceability" / "documents"
+PACK = "https://id.gs1.org/01/04012345000139/21/PACK-2026-0042"
+
+
+def test_lots_import_battery_dry_run_equals_import(home: Path) -> None:
+    keys = str(home / "keys")
+    args = ["lots", "import-epcis", str(DOCS / "battery_assembly.json"), "--actor", "E-1", "--keys", keys]
+    refused = runner.invoke(
+        app, [*args, "--dry-run", "--json"]
+    )  # inputs not on the ledger: refused like the import
+    assert refused.exit_code == 2 and json.loads(refused.output)["error"]["code"] == "lot.unknown"
+    receive = ["--receive-unknown-from", "SUP-CELLS"]
+    dry = _json([*args, *receive, "--dry-run"])
+    done = _json([*args, *receive])
+    assert done == dry | {"dry_run": False}
+    assert [e["kind"] for e in done["entries"]].count("lot.receive") == 17
+    warnings = {i["path"]: i for i in done["issues"] if i["severity"] == "warning"}
+    assert "not defined for a TransformationEvent" in warnings["/epcisBody/eventList/0/action"]["reason"]
+    assert "class-level" in warnings["/epcisBody/eventList/0/inputQuantityList/0"]["reason"]
+    genealogy = _json(["trace", "genealogy", PACK])
+    assert len(genealogy["ancestors"]) == 17 and genealogy["lot"]["produced"] == 1
+
+
+def test_lots_export_dte(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dte.json"
+    keys = str(home / "keys")
+    done = _json(
+        [
+            "lots",
+            "export-dte",
+            "--actor",
+            "E-1",
+            "--keys",
+            keys,
+            "--did-host",
+            "tanji.example.org",
+            "--out",
+            str(out),
+        ]
+    )
+    assert done == {"written": str(out)}
+    credential = json.loads(out.read_text())
+    validate_dte(credential)
+    assert credential["issuer"]["id"] == "did:web:tanji.example.org:actors:E-1"
+    ledger = Ledger(Database(default_url(home)))
+    assert verify_proof(credential, resolve=ledger_key_resolver(ledger, "tanji.example.org")).verified
+    printed = runner.invoke(app, ["lots", "export-dte", "--actor", "E-2", "--keys", keys, "--lot", "EXT-1"])
+    assert printed.exit_code == 0
+    # the default host is the ledger origin's (test.tanji/trace)
+    assert json.loads(printed.output)["issuer"]["id"] == "did:web:test.tanji:actors:E-2"
+
+
+def test_lots_passports_and_supplier_footprint(home: Path) -> None:
+    keys = str(home / "keys")
+    bad = runner.invoke(
+        app,
+        [
+            "lots",
+            "import-passport",
+            str(DOCS / "battery_passport_inconsistent.json"),
+            "--lot",
+            "ALUMINA-1",
+            "--actor",
+            "E-1",
+            "--keys",
+            keys,
+            "--json",
+        ],
+    )
+    assert bad.exit_code == 2
+    error = json.loads(bad.output)["error"]
+    assert error["code"] == "traceability.passport.inconsistent"
+    assert (error["total"], error["stage_sum"]) == ("40.0", "50.3") and "50.3" in error["message"]
+    text = runner.invoke(app, ["lots", "supplier-footprint", "ALUMINA-1"])
+    assert text.exit_code == 0 and "no figures (a reference), declared by SUP-1 (pact" in text.output
+    assert _json(["lots", "supplier-footprint", "ALUMINA-1"])["source"] == {"kind": "pact", "id": PACT_ID}
+    missing = runner.invoke(app, ["lots", "supplier-footprint", "AL-1", "--json"])
+    assert missing.exit_code == 2

@@ -148,6 +148,17 @@ def test_witness_cosign_request_file_and_errors(home: Path, tmp_path: Path) -> N
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = runner.invoke(app, ["witness", "show", "--dir", str(tmp_path / "nowhere")])
     assert r.exit_code == 2 and "witness.missing" in r.output
+    r = runner.invoke(app, ["ledger", "verify", "--against", str(tmp_path / "missing")])
+    assert r.exit_code == 2 and "file.unreadable" in r.output and "Traceback" not in r.output
+    r = runner.invoke(
+        app, ["witness", "cosign", "--dir", str(tmp_path / "park"), "--request", str(tmp_path / "x")]
+    )
+    assert r.exit_code == 2 and "file.unreadable" in r.output
+    (tmp_path / "garbage").write_text("not a request")
+    r = runner.invoke(
+        app, ["witness", "cosign", "--dir", str(tmp_path / "park"), "--request", str(tmp_path / "garbage")]
+    )
+    assert r.exit_code == 1 and "witness.malformed" in r.output
     bad_policy = tmp_path / "bad-policy"
     bad_policy.write_text("quorum none\n")
     r = runner.invoke(app, ["ledger", "verify", "--policy", str(bad_policy)])
@@ -187,4 +198,7 @@ def test_ledger_cosign_and_monitor_over_http(
     r = runner.invoke(app, args)
     assert r.exit_code == 1 and "log.rollback" in r.output
     assert parse_note(state.read_text())[0].size == 6  # the evidence is kept
+    state.write_text("garbage")  # the monitor's own broken state is not an alert about the log
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2 and "monitor.state_invalid" in r.output
     service.close()

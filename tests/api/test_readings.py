@@ -58,7 +58,7 @@ def test_upload_validates_and_client_signs_and_appends(
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["meters"], body["batches"], body["values"]) == (1, 2, 48)
+    assert (body["meters"], body["batches"], body["values"]) == (1, 1, 48)
     assert park.ledger.size() == size  # validation writes nothing
     subs = []
     for e in body["entries"]:
@@ -68,7 +68,7 @@ def test_upload_validates_and_client_signs_and_appends(
         subs.append(sub.to_json())
     r = client.post("/entries/batch", json={"entries": subs}, headers={"Authorization": headers["E-1"]})
     assert r.status_code == 201, r.text
-    assert park.ledger.size() == size + 2 and park.ledger.verify().ok
+    assert park.ledger.size() == size + 1 and park.ledger.verify().ok  # one meter-month
     again = client.post(
         "/readings/upload",
         files={"file": ("jan.csv", _csv(), "text/csv")},
@@ -128,3 +128,61 @@ def test_parquet_upload_wide_layout(energy: tuple[Park, TestClient, dict[str, st
     )
     assert r.status_code == 200, r.text
     assert (r.json()["meters"], r.json()["values"], r.json()["total_wh"]) == (2, 192, 96 * 250 + 96 * 500)
+
+
+def _csv_with(cell: str) -> bytes:
+    rows = ["meter_id,start,kwh"]
+    rows += [
+        f"C-1,{(T0 + timedelta(hours=i)).strftime('%Y-%m-%dT%H:%M:%S+00:00')},{cell if i == 2 else '1'}"
+        for i in range(6)
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "code", "row"),
+    [
+        ("true.csv", _csv_with("true"), "readings.not_a_number", 4),
+        ("hex.csv", _csv_with("0x10"), "readings.not_a_number", 4),
+        ("abc.csv", _csv_with("abc"), "readings.not_a_number", 4),
+        ("unit.csv", _csv_with("12kWh"), "readings.not_a_number", 4),
+        ("inf.csv", _csv_with("inf"), "readings.not_a_number", 4),
+        ("huge.csv", _csv_with("1e30"), "readings.out_of_range", 4),
+        ("9e15.csv", _csv_with("9e15"), "readings.out_of_range", 4),
+        ("dup.csv", b"start,C-1,C-1\n2025-12-31T16:00:00+00:00,1,2\n", "readings.duplicate_column", 1),
+    ],
+)
+def test_bad_numbers_and_headers_are_problem_json_422_and_nothing_is_written(
+    energy: tuple[Park, TestClient, dict[str, str]], name: str, body: bytes, code: str, row: int
+) -> None:
+    park, client, headers = energy
+    size = park.ledger.size()
+    r = client.post(
+        "/readings/upload",
+        files={"file": (name, body, "text/csv")},
+        headers={"Authorization": headers["E-1"]},
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["code"] == "import.rejected"
+    assert [(p["code"], p["row"]) for p in problem["problems"]] == [(code, row)]
+    assert park.ledger.size() == size
+
+
+def test_undecodable_files_are_problem_json_4xx(energy: tuple[Park, TestClient, dict[str, str]]) -> None:
+    park, client, headers = energy
+    auth = {"Authorization": headers["E-1"]}
+    size = park.ledger.size()
+    latin1 = b"meter_id,start,kwh\nC-1,2025-12-31T16:00:00+00:00,\xb51\n"
+    r = client.post("/readings/upload", files={"file": ("x.csv", latin1, "text/csv")}, headers=auth)
+    assert r.status_code == 422 and r.json()["code"] == "import.encoding" and r.json()["row"] == 2
+    ragged = b"meter_id,start,kwh\nC-1,2025-12-31T16:00:00+00:00\n"
+    r = client.post("/readings/upload", files={"file": ("x.csv", ragged, "text/csv")}, headers=auth)
+    assert r.status_code == 422 and r.json()["code"] == "import.unreadable"
+    r = client.post(
+        "/readings/upload", files={"file": ("x.parquet", b"PAR1 not parquet", "application/x")}, headers=auth
+    )
+    assert r.status_code == 422 and r.json()["code"] == "import.unreadable"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert park.ledger.size() == size

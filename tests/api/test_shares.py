@@ -3,15 +3,16 @@ extension.
 
 DESIGN.md section 4 defines each share once (``ledger.green_shares``):
 physical = direct-supply / total, hourly-matched = Σ_h min(C_h, direct_h +
-contracted_h) / Σ_h C_h, claimable = GEC-backed / total. The footprint here has
-contracted (绿电交易) energy, so a physical share that also counted trades
-would show.
+contracted_h) / Σ_h C_h, claimable = GEC-backed / total. The footprint here
+(E-2's, on meter C-3 of ``tests.ledger.park_fixtures``, as the ledger re-computes
+it) has contracted (绿电交易) energy whose GEC were not retired for it, so a
+physical or claimable share that also counted trades would show; its
+hourly-matched share comes from the run's committed rows.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -22,20 +23,12 @@ from api.auth.clients import create_client
 from api.settings import Settings
 from certificates.issue import issue_certificate
 from ledger import generate_key
+from ledger.attribution.runner import run_attribution
 from tests.api.test_pact import GREEN
-from tests.certificates.conftest import basic_park
 from tests.conftest import Park
-from tests.lca.test_kinds import payload
+from tests.lca.test_kinds import derived, model_doc
+from tests.ledger.park_fixtures import MONTH, build_month_park
 
-# kWh per declared unit: direct 8 (4 of it claimable), contracted 5, certificate 2, grid 5.
-ELECTRICITY = {
-    "total_kwh": 20.0,
-    "direct_physical_kwh": 8.0,
-    "contracted_kwh": 5.0,
-    "certificate_kwh": 2.0,
-    "grid_kwh": 5.0,
-    "claimable_green_kwh": 4.0 + 5.0 + 2.0,
-}
 PAGE_LABELS = {
     "physical": "physical (direct supply)",
     "claimable": "claimable (certificates retired)",
@@ -50,18 +43,18 @@ def _rounded(share: float | Decimal | None) -> Decimal | None:
 
 
 def test_certificate_page_and_pact_report_the_same_three_shares(make_park: Callable[[], Park]) -> None:
-    park = basic_park(make_park())
+    park = build_month_park(make_park())
     park.register("B-1", "buyer")
-    fid = str(uuid.uuid4())
-    body = payload(fid)
-    body["results"]["electricity"] = ELECTRICITY
+    run = run_attribution(park.ledger, "operator", park.keys["operator"], (MONTH,), ["C-3"])
+    body = derived(park, "E-2", model_doc("SI-METAL", meters=["C-3"]), run=run.seq)
+    fid = body["footprint_id"]
     park.ledger.append(
         [
-            park.sign("footprint.publish", "E-1", body),
-            park.sign("access.grant", "E-1", {"grantee": "B-1", "scope": "footprints"}),
+            park.sign("footprint.publish", "E-2", body),
+            park.sign("access.grant", "E-2", {"grantee": "B-1", "scope": "footprints"}),
         ]
     )
-    cert = issue_certificate(park.ledger, fid, park.keys["E-1"]).certificate
+    cert = issue_certificate(park.ledger, fid, park.keys["E-2"]).certificate
 
     green = cert.body.green_electricity
     on_certificate = {
@@ -69,7 +62,8 @@ def test_certificate_page_and_pact_report_the_same_three_shares(make_park: Calla
         "claimable": green.claimable_share,
         "hourly_matched": green.hourly_matched_share,
     }
-    assert on_certificate == {"physical": 0.4, "claimable": 0.55, "hourly_matched": None}
+    # C-3: 372,000 Wh, 100,000 contracted (matched hour by hour, its GEC not retired for it), rest grid
+    assert on_certificate == {"physical": 0.0, "claimable": 0.0, "hourly_matched": round(100 / 372, 6)}
 
     client = TestClient(
         create_app(
@@ -83,7 +77,7 @@ def test_certificate_page_and_pact_report_the_same_three_shares(make_park: Calla
         ),
         raise_server_exceptions=False,
     )
-    page = client.get(f"/verify/{cert.id}")
+    page = client.get(f"/verify/{cert.id}?lang=en")
     assert page.status_code == 200
     on_page: dict[str, Decimal | None] = {}
     for name, label in PAGE_LABELS.items():
@@ -110,5 +104,5 @@ def test_certificate_page_and_pact_report_the_same_three_shares(make_park: Calla
         == {k: _rounded(v) for k, v in on_page.items()}
         == {k: _rounded(v) for k, v in in_pact.items()}
     )
-    # physical counts direct supply only, not trades (it was (8 + 5) / 20 on the page and in PACT before)
-    assert extension["shares"] == {"physical": "0.4000", "claimable": "0.5500"}
+    # physical counts direct supply only, claimable GEC-backed energy only: the trade shows in neither
+    assert extension["shares"] == {"physical": "0.0000", "claimable": "0.0000", "hourlyMatched": "0.2688"}

@@ -56,8 +56,10 @@ def test_page_renders_status_figures_and_evidence(
 
 
 def test_unknown_certificate_is_404_page(env: Env) -> None:
-    r = env.client.get("/verify/TJ-NOPE")
+    r = env.client.get("/verify/TJ-NOPE", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert r.status_code == 404 and "Certificate not found" in r.text
+    r = env.client.get("/verify/TJ-NOPE?lang=zh")
+    assert r.status_code == 404 and "未找到证书" in r.text and "<code>TJ-NOPE</code>" in r.text
     assert env.client.get("/verify/TJ-NOPE/certificate.json").status_code == 404
 
 

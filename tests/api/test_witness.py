@@ -366,13 +366,13 @@ def test_verification_page_says_whether_a_quorum_witnessed_the_evidence(world: W
         certificates=lambda cid: shown["view"],
     )
     with TestClient(create_app(settings)) as client:
-        html = client.get("/verify/TJ-W-1").text
+        html = client.get("/verify/TJ-W-1?lang=en").text
         assert "NOT WITNESSED" in html and "2 of (park, verifier)" in html
         collect_cosignatures(world.ledger, world.policy, world.transport)
-        html = client.get("/verify/TJ-W-1").text
+        html = client.get("/verify/TJ-W-1?lang=en").text
         assert "NOT WITNESSED" not in html and "WITNESSED</span> by park, verifier" in html
         assert "Witnessed checkpoint" in html
         world.grow(2, "b")  # a record newer than the newest witnessed checkpoint
         shown["view"] = _view([0, 5])
-        html = client.get("/verify/TJ-W-1").text
+        html = client.get("/verify/TJ-W-1?lang=en").text
         assert "NOT WITNESSED" in html and "reach seq 5" in html

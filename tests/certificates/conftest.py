@@ -13,12 +13,14 @@ import pytest
 from certificates.document import Certificate
 from certificates.issue import issue_certificate
 from certificates.verify import TrustedKey
+from ledger.attribution.runner import run_attribution
 from ledger.log.checkpoint import parse_verifier_key
 from ledger.log.keys import generate_key
 from ledger.store.append import Ledger
 from ledger.store.db import Database, sqlite_url
 from tests.conftest import Park
-from tests.lca.test_kinds import payload
+from tests.lca.test_kinds import derived, model_doc, payload, signed
+from tests.ledger.park_fixtures import MONTH, build_month_park
 
 
 @dataclass
@@ -39,7 +41,7 @@ class Issued:
 def publish(park: Park, actor: str = "E-1", **kw: Any) -> str:
     """Publish a footprint (``tests.lca.test_kinds.payload``) by ``actor``; returns its id."""
     fid = str(uuid.uuid4())
-    park.ledger.append([park.sign("footprint.publish", actor, payload(fid, **kw))])
+    park.ledger.append(signed(park, actor, payload(fid, **kw)))
     return fid
 
 
@@ -100,9 +102,26 @@ def sqlite_park(tmp: Path) -> Park:
     return basic_park(Park(ledger, {"operator": operator}))
 
 
+def metered_park(tmp: Path) -> tuple[Park, str]:
+    """A park on SQLite with a month of readings, attributed (``tests.ledger.park_fixtures``), and E-1's
+    footprint drawing C-1 and C-2's electricity as the ledger re-computes it; its id.
+
+    C-1 and C-2 consume 372,000 Wh: 223,200 direct from W-1 (physical share 0.6, all of it matched
+    hour by hour), of which C-1's 178,560 and the 119,040 its GEC covers are claimable (0.8).
+    """
+    operator = generate_key()
+    ledger = Ledger.create(Database(sqlite_url(tmp / "tanji.db")), operator, origin="test.tanji/ledger")
+    park = build_month_park(Park(ledger, {"operator": operator}))
+    park.register("V-1", "verifier")
+    run = run_attribution(park.ledger, "operator", operator, (MONTH,), ["C-1", "C-2"])
+    body = derived(park, "E-1", model_doc(meters=["C-1", "C-2"]), run=run.seq)
+    park.ledger.append([park.sign("footprint.publish", "E-1", body)])
+    return park, str(body["footprint_id"])
+
+
 @pytest.fixture(scope="module")
 def issued_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Issued:
-    """One certificate with a cited verification statement, on SQLite, shared by a test module."""
-    park = sqlite_park(tmp_path_factory.mktemp("cert"))
-    fid = publish(park)
+    """One certificate of a metered footprint with a cited verification statement, on SQLite, shared by
+    a test module (:func:`metered_park`)."""
+    park, fid = metered_park(tmp_path_factory.mktemp("cert"))
     return issue(park, fid, statement_seq=statement(park))

@@ -113,4 +113,4 @@ def test_issue_errors(park: Park, home: Path) -> None:
     r = runner.invoke(app, ["cert", "issue", fid, "--key", str(home / "keys" / "E-2.pem")])
     assert r.exit_code == 2 and "certificate.wrong_key" in r.output
     r = runner.invoke(app, ["cert", "issue", fid])
-    assert r.exit_code == 0 and json.loads(r.stdout)["type"] == "tanji.certificate/1"
+    assert r.exit_code == 0 and json.loads(r.stdout)["type"] == "tanji.certificate/2"

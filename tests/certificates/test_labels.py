@@ -1,4 +1,5 @@
-"""Labels: HTML and PDF, zh and en, with the headline figure, green share and a QR code to /verify/{id}."""
+"""Labels: HTML and PDF, zh and en, with the headline figure, green share and a QR code to the identity
+resolver; every PDF font embedded (``pdffonts``), Chinese glyphs drawn (chromium screenshot)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from certificates.labels import (
     QR_ORIGIN,
     LabelData,
     format_figure,
+    format_period,
     format_share,
     label_data,
     qr_code,
@@ -24,21 +26,39 @@ from certificates.labels import (
     write_labels,
 )
 from certificates.revoke import revoke_certificate
+from certificates.site import Site
 from tests.certificates.conftest import Issued
 
-BASE = "https://tanji.example/park/"
+SITE = Site.of("https://tanji.example/park/")
 
 
 @pytest.fixture(scope="module")
 def label(issued_sqlite: Issued) -> LabelData:
-    return label_data(issued_sqlite.park.ledger, issued_sqlite.certificate.id, base_url=BASE)
+    return label_data(issued_sqlite.park.ledger, issued_sqlite.certificate.id, site=SITE)
 
 
 def test_label_from_ledger_equals_label_from_certificate(issued_sqlite: Issued, label: LabelData) -> None:
-    assert LabelData.from_certificate(issued_sqlite.certificate, base_url=BASE) == label
+    assert LabelData.from_certificate(issued_sqlite.certificate, site=SITE) == label
     assert label.verify_url == f"https://tanji.example/park/verify/{issued_sqlite.certificate.id}"
-    assert (label.market, label.claimable_share, label.status) == (4.2, 0.5, "valid")
-    assert label.period == "2025-01-01 – 2025-12-31"  # the half-open period's last day
+    assert label.qr_url == label.verify_url  # no GTIN: the QR opens the verification page
+    market = issued_sqlite.certificate.body.footprint.market.total
+    assert (label.market, label.claimable_share, label.status) == (market, 0.8, "valid")
+    # half-open, park-local dates, the end stated as excluded: the same on every face
+    assert label.period("en") == "2026-01-01 – 2026-02-01 (end exclusive, park-local dates)"
+    assert label.period("zh") == "2026-01-01 至 2026-02-01（不含 2026-02-01，园区当地日期）"
+    assert format_period("2025-01-01", "2026-01-01T00:00:00+08:00", "en").startswith(
+        "2025-01-01 – 2026-01-01"
+    )
+
+
+def test_the_qr_of_a_gtin_lot_is_its_digital_link(issued_sqlite: Issued) -> None:
+    claims = dict(issued_sqlite.certificate.data)
+    claims["product"] = {**claims["product"], "ids": ["https://id.gs1.org/01/09520123456788"]}
+    claims["lot"] = "LOT-AL-2025-01"
+    label = LabelData.from_claims("c-1", claims, "E-1", "valid", SITE)
+    assert label.qr_url == "https://tanji.example/park/01/09520123456788/10/LOT-AL-2025-01"
+    assert label.verify_url == "https://tanji.example/park/verify/c-1"
+    assert label.qr_url in render_html(label, "en")
 
 
 def test_formatting() -> None:
@@ -58,8 +78,9 @@ def test_formatting() -> None:
 )
 def test_html_label(label: LabelData, lang: str, words: list[str]) -> None:
     html = render_html(label, lang)
-    assert '<span class="figure" id="figure">4.2</span>' in html
-    assert '<span class="share" id="green-share">50.0 %</span>' in html
+    assert f'<span class="figure" id="figure">{format_figure(label.market)}</span>' in html
+    assert label.period(lang) in html
+    assert '<span class="share" id="green-share">80.0 %</span>' in html
     assert "<svg" in html and "</svg>" in html  # inline QR code
     assert label.verify_url in html
     for w in words:
@@ -88,7 +109,7 @@ def test_pdf_label_carries_the_qr_of_the_verify_url(label: LabelData, lang: str)
     expected = [[bool(v) for v in row] for row in qr_code(label.verify_url).matrix]
     assert _pdf_matrix(pdf, len(expected)) == expected
     assert f"/URI ({label.verify_url})".encode() in pdf
-    assert (b"STSong-Light" in pdf) == (lang == "zh")
+    assert b"STSong-Light" not in pdf and b"/Helvetica" not in pdf  # no font left unembedded
 
 
 def test_qr_encodes_the_url(label: LabelData) -> None:
@@ -102,7 +123,7 @@ def test_write_labels_and_status(
 ) -> None:
     issued = make_issued()
     revoke_certificate(issued.park.ledger, issued.certificate.id, "test", issued.park.keys["E-1"])
-    data = label_data(issued.park.ledger, issued.certificate.id)
+    data = label_data(issued.park.ledger, issued.certificate.id, site=SITE)
     assert data.status == "revoked"
     paths = write_labels(data, tmp_path, pdf=True)
     assert sorted(p.suffix for p in paths) == [".html", ".html", ".pdf", ".pdf"]

@@ -32,13 +32,13 @@ ALL_CHECKS = [
     "document",
     "checkpoint.signature",
     "evidence.canonical",
-    "evidence.leaf_hash",
     "evidence.inclusion",
     "evidence.signatures",
     "issuer.key",
     "issuer.signature",
     "footprint.entry",
     "footprint.figures",
+    "green.derivation",
     "verification.statement",
 ]
 
@@ -103,12 +103,16 @@ def expected_checks(path: Path_) -> set[str]:
     if head == "evidence":
         if path[1] == "checkpoint":
             return {"checkpoint.signature"}
+        if path[1] == "proof":
+            return {"evidence.inclusion", "document"}
+        if path[1] == "rows":
+            return {"rows.inclusion", "rows.coverage", "green.derivation", "green.gec", "document"}
         field = path[3]
-        return {
-            "body": {"evidence.canonical", "evidence.leaf_hash"},
-            "leaf_hash": {"evidence.leaf_hash", "document"},
-            "proof": {"evidence.inclusion", "document"},
-        }.get(str(field), {"evidence.canonical", "document"})
+        return {"body": {"evidence.canonical", "evidence.inclusion"}}.get(
+            str(field), {"evidence.canonical", "evidence.inclusion", "document"}
+        )
+    if head == "green_electricity":
+        return {"green.derivation", "green.lot", "document"}
     if head in CLAIM_KEYS:
         return {"footprint.figures", "footprint.entry", "document"}
     if head == "issuer":
@@ -186,19 +190,16 @@ def test_any_signature_bit_flip_fails_only_the_signature(issued_sqlite: Issued, 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_proof_node_change_fails_inclusion(issued_sqlite: Issued, data: st.DataObject) -> None:
-    entries = issued_sqlite.certificate.data["evidence"]["entries"]
-    with_proof = [i for i, e in enumerate(entries) if e["proof"]]
-    i = data.draw(st.sampled_from(with_proof))
-    j = data.draw(st.integers(min_value=0, max_value=len(entries[i]["proof"]) - 1))
+    proof = issued_sqlite.certificate.data["evidence"]["proof"]
+    j = data.draw(st.integers(min_value=0, max_value=len(proof) - 1))
     k = data.draw(st.integers(min_value=0, max_value=63))
-    node = entries[i]["proof"][j]
+    node = proof[j]
     new = node[:k] + ("0" if node[k] != "0" else "f") + node[k + 1 :]
     result = check_certificate(
-        set_at(issued_sqlite.certificate.data, ("evidence", "entries", i, "proof", j), new),
-        issued_sqlite.trust,
+        set_at(issued_sqlite.certificate.data, ("evidence", "proof", j), new), issued_sqlite.trust
     )
     assert set(result.failed) == {"evidence.inclusion", "issuer.signature"}
-    assert f"seq {entries[i]['seq']}" in result.check("evidence.inclusion").detail
+    assert "multiproof" in result.check("evidence.inclusion").detail
 
 
 def test_wrong_trust_key_fails_the_checkpoint(issued_sqlite: Issued) -> None:
@@ -227,7 +228,7 @@ def test_removed_evidence_is_named(issued_sqlite: Issued) -> None:
     fp_seq = issued_sqlite.certificate.body.footprint.seq
     kept = [e for e in doc["evidence"]["entries"] if e["seq"] != fp_seq]
     result = check_certificate(set_at(doc, ("evidence", "entries"), kept), issued_sqlite.trust)
-    assert {"footprint.entry", "footprint.figures"} <= set(result.failed)
+    assert {"footprint.entry", "footprint.figures", "evidence.inclusion"} <= set(result.failed)
     no_issuer = [
         e
         for e in doc["evidence"]["entries"]

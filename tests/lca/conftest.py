@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,8 @@ import pytest
 
 from lca.background import Background, parse_background
 from lca.electricity import MeterElectricity, Period
+from lca.warm import using
+from ledger import FactorTable
 
 TINY_BACKGROUND = """
 schema: tanji.background/1
@@ -22,21 +24,41 @@ factors:
   - {key: fuel/gas, name: Gas, kind: fuel, unit: GJ,
      emissions: {co2_fossil: 50.0, ch4_fossil: 0.001},
      source: test factor, year: 2024, status: published, gwp_basis: per gas}
-  - {key: grid/location, name: Grid average, kind: electricity_grid, unit: kWh,
-     emissions: {co2_fossil: 0.5}, source: test factor, year: 2024, status: published,
-     gwp_basis: CO2 only}
-  - {key: grid/residual, name: Grid residual, kind: electricity_grid, unit: kWh,
-     emissions: {co2_fossil: 0.6}, source: test factor, year: 2024, status: unverified,
-     gwp_basis: CO2 only}
   - {key: lc/wind, name: Wind, kind: electricity_technology, technology: wind, unit: kWh,
      emissions: {ghg_co2e_fossil: 0.011}, source: test factor, year: 2014,
      status: published, gwp_basis: AR5}
   - {key: lc/solar, name: Solar, kind: electricity_technology, technology: solar, unit: kWh,
      emissions: {ghg_co2e_fossil: 0.048}, source: test factor, year: 2014,
      status: published, gwp_basis: AR5}
-  - {key: grid/missing, name: Missing, kind: electricity_grid, unit: kWh, emissions: {},
+  - {key: material/missing, name: Missing, kind: material, unit: kg, emissions: {},
      source: test factor, year: 2024, status: missing, gwp_basis: CO2 only}
 """
+
+
+def _grid(scope: str, region: str, value: float) -> dict[str, Any]:
+    return {
+        "scope": scope,
+        "region": region,
+        "year": 2026,
+        "value": value,
+        "source": "t",
+        "status": "confirmed",
+    }
+
+
+#: The ledger's factor table in miniature: CN-NM and CN averages 0.5, a published national
+#: residual 0.6, so CN-NM's residual is derived: 0.5 x 0.6 / 0.5 = 0.6 (status 'derived').
+TINY_GRID = FactorTable.from_json(
+    {
+        "version": "test-grid-1",
+        "sources": {"t": {"publisher": "test", "title": "test factors", "date": "2026"}},
+        "grid_average": [_grid("provincial", "CN-NM", 0.5), _grid("national", "CN", 0.5)],
+        "residual": {"method": "test", "published": [_grid("national", "CN", 0.6)]},
+        "direct_supply_thresholds": [],
+    }
+)
+LOCATION_KEY = "electricity/grid/cn-nm/2026"
+RESIDUAL_KEY = "electricity/grid/cn-nm/2026/residual"
 
 PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 2, 1))
 
@@ -59,10 +81,6 @@ def tiny_model_dict() -> dict[str, Any]:
         "reference_period": {"start": "2026-01-01", "end": "2026-02-01"},
         "geography": {"country": "CN", "subdivision": "CN-NM"},
         "reference_process": "assembly",
-        "electricity_factors": {
-            "location_based": "grid/location",
-            "market_unclaimed": "grid/residual",
-        },
         "processes": [
             {
                 "id": "part",
@@ -104,12 +122,19 @@ def tiny_model() -> Callable[[], dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def tiny_background() -> Background:
-    return parse_background(TINY_BACKGROUND)
+    return parse_background(TINY_BACKGROUND, grid=TINY_GRID)
 
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("tanji-lca")
+
+
+@pytest.fixture
+def ledger_background(tiny_background: Background) -> Iterator[Background]:
+    """The ledger re-computes footprints on the tiny background during the test."""
+    with using(background=tiny_background):
+        yield tiny_background
 
 
 def grid_only(meter: str = "M1", wh: int = 4_000_000) -> MeterElectricity:

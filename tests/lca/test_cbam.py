@@ -31,7 +31,7 @@ from tests.conftest import Park, setup_energy_park
 
 D = Decimal
 HOURS = 744
-START = "2026-01-01T00:00:00Z"
+START = "2026-01-01T00:00:00+08:00"  # the park's January (Asia/Shanghai)
 RULES = load_cbam_rules()
 
 
@@ -50,7 +50,6 @@ def smelter_model(cn: str = "hs:760110", model_id: str = "al-smelter") -> dict[s
         "reference_period": {"start": "2026-01-01", "end": "2026-02-01"},
         "geography": {"country": "CN", "subdivision": "CN-NM"},
         "reference_process": "electrolysis",
-        "electricity_factors": {"location_based": "grid/location", "market_unclaimed": "grid/residual"},
         "processes": [
             {
                 "id": "electrolysis",
@@ -70,7 +69,7 @@ def smelter_model(cn: str = "hs:760110", model_id: str = "al-smelter") -> dict[s
 
 def smelter_park(park: Park) -> Park:
     """C-1 (E-1) draws 1 MWh every hour of January 2026: W-1 gives 300 kWh/h over link L-1; trade T-1 sells
-    S-1 (600 kWh in UTC hours 0-11) to C-1, 100 MWh settled; the grid gives the rest. Attributed for C-1."""
+    S-1 (600 kWh in local hours 0-11) to C-1, 100 MWh settled; the grid gives the rest. Attributed for C-1."""
     setup_energy_park(park)
     values = {
         "C-1": [1_000_000] * HOURS,
@@ -246,7 +245,16 @@ def test_smelter_with_grid_direct_link_and_ppa(
     assert wb.sheetnames == ["installations", "electricity", "sources"]
     sheet = list(wb["installations"].iter_rows(values_only=True))
     header = list(sheet[0])
-    assert sheet[1][header.index("electricity_consumed_mwh_per_t")] == "14.88000"
+    # numbers are numbers in the workbook, shown with the places they were rounded to
+    assert sheet[1][header.index("electricity_consumed_mwh_per_t")] == pytest.approx(14.88)
+    cell = wb["installations"].cell(row=2, column=header.index("electricity_consumed_mwh_per_t") + 1)
+    assert cell.data_type == "n" and cell.number_format == "0.00000"
+    assert sheet[1][header.index("specific_indirect_embedded_emissions_tco2e_per_t")] is None
+    assert sheet[2][header.index("year")] == 2026
+    sources = list(wb["sources"].iter_rows(values_only=True))
+    assert sources[0][:3] == ("id", "kind", "title")
+    assert {"reg-2023-956", "ir-2023-1773", "ec-default-values-transitional"} <= {r[0] for r in sources[1:]}
+    assert {r[0]: r[1] for r in sources[1:]}["ir-2023-1773"] == "primary"
     assert len(list(wb["electricity"].iter_rows())) == 1 + 6
 
 
@@ -277,9 +285,11 @@ def test_grid_default_falls_back_to_the_public_factor_marked_unverified(
                 background=tiny_background,
                 data_dir=tmp_path,
             )
-    assert export.grid.status == "unverified" and export.grid.value == D("0.5366")
+    # China's latest published national factor for 2026 is 2023's (MEE/NBS): 0.5306
+    assert export.grid.status == "unverified" and export.grid.value == D("0.5306")
+    assert "2023 for 2026" in export.grid.source
     (r,) = export.records
-    assert r.see_indirect == D("4.51603")  # 8.416 x 0.5366 = 4.5160256
+    assert r.see_indirect == D("4.46553")  # 8.416 x 0.5306 = 4.4655296
     assert any("grid default factor: unverified" in u for u in r.unverified)
 
 

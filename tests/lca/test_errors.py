@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from lca.background import Background, load_background
+from lca.background import Background, load_background, parse_background
 from lca.calculate import compute_footprints
 from lca.electricity import MeterElectricity, Period
 from lca.errors import (
+    BackgroundDataError,
     InvalidAttribution,
     InvalidModel,
     LcaError,
@@ -41,15 +42,44 @@ def test_factor_without_shipped_value_is_an_error(
     tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
 ) -> None:
     d = tiny_model()
-    d["electricity_factors"]["location_based"] = "grid/missing"
+    d["processes"][0]["inputs"][0]["background"] = "material/missing"
     with pytest.raises(UnknownMaterial) as e:
         compute_footprints([parse_model(d)], [grid_only()], data_dir, background=tiny_background)
     assert e.value.code == "lca.factor_unavailable"
 
 
-def test_shipped_inner_mongolia_factor_is_not_invented() -> None:
-    with pytest.raises(UnknownMaterial, match="no shipped value"):
-        load_background().factor("electricity/grid/cn-nm/2022")
+def test_a_grid_region_without_factors_is_an_error_not_a_fallback(
+    tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
+) -> None:
+    d = tiny_model()
+    d["electricity_factors"] = {"region": "CN-GD"}
+    with pytest.raises(UnknownMaterial) as e:
+        compute_footprints([parse_model(d)], [grid_only()], data_dir, background=tiny_background)
+    assert e.value.code == "lca.factor_unavailable"
+    assert e.value.details["region"] == "CN-GD" and e.value.details["model_id"] == "tiny-widget"
+
+
+def test_a_model_cannot_name_its_own_grid_factors(tiny_model: Callable[[], dict[str, Any]]) -> None:
+    d = tiny_model()
+    d["electricity_factors"] = {"location_based": "grid/location", "market_unclaimed": "grid/residual"}
+    with pytest.raises(InvalidModel, match="ledger's factor table by region and year"):
+        parse_model(d)
+
+
+def test_the_background_file_cannot_define_grid_factors() -> None:
+    text = (
+        "schema: tanji.background/1\nversion: x\nfactors:\n"
+        "  - {key: grid/x, name: X, kind: electricity_grid, unit: kWh, emissions: {co2_fossil: 0.5},\n"
+        "     source: test factor, year: 2024, status: published, gwp_basis: CO2 only}\n"
+    )
+    with pytest.raises(BackgroundDataError, match="ledger's emission factor table"):
+        parse_background(text)
+
+
+def test_shipped_inner_mongolia_factor_is_the_ledgers() -> None:
+    """Inner Mongolia 2022 is 0.6849 kg/kWh (MEE/NBS), in footprints as in meter reports."""
+    f = load_background().factor("electricity/grid/cn-nm/2022")
+    assert f.emissions == {"co2_fossil": 0.6849} and f.status == "published" and "2022" in f.source
 
 
 def test_meter_without_attribution(
@@ -95,7 +125,7 @@ def test_errors_share_one_root() -> None:
         (lambda d: d["processes"].append(dict(d["processes"][0])), "used twice"),
         (lambda d: d["reference_period"].update(end="2025-01-01"), "not after start"),
         (lambda d: d["processes"][1]["electricity"]["meters"][0].update(share=1.5), "share"),
-        (lambda d: d.pop("electricity_factors"), "electricity_factors"),
+        (lambda d: d.update(electricity_factors={"region": "Inner Mongolia"}), "region"),
         (
             lambda d: d["processes"][0]["inputs"][0].update(process="part"),
             "exactly one of",

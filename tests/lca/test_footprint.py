@@ -26,6 +26,7 @@ from tests.lca.conftest import (
     ASSEMBLY_NON_ELEC,
     KWH_PER_KG,
     PART_PER_KG,
+    RESIDUAL_KEY,
     direct_wind,
     grid_only,
 )
@@ -59,7 +60,7 @@ def test_tiny_product_by_hand(
     # primary data: the direct emissions (CF4 of the part, CH4 of the assembly)
     primary = 2 * 0.0001 * 7380 + 0.27
     assert r.primary_data_share == approx(100 * primary / 16.95196)
-    assert r.unverified_factors == ("grid/residual",)
+    assert r.unverified_factors == (RESIDUAL_KEY,)  # derived, not an official figure
     assert "Tiny widget" in format_contribution_table(r)
 
 
@@ -161,3 +162,57 @@ def test_declared_unit_of_one_tonne(
     d["product"]["mass_per_declared_unit_kg"] = 1000
     [r] = compute_footprints([parse_model(d)], [grid_only()], data_dir, background=tiny_background)
     assert r.market.total == pytest.approx(1000 * 16.95196, rel=1e-12)
+
+
+def test_a_period_over_years_with_different_factors_must_be_split(
+    tiny_model: Callable[[], dict[str, Any]],
+) -> None:
+    from lca.background import parse_background
+    from lca.errors import InvalidModel
+    from lca.system import grid_choice
+    from ledger import FactorTable
+    from tests.lca.conftest import TINY_BACKGROUND
+
+    def avg(region: str, year: int, value: float) -> dict[str, Any]:
+        return {
+            "scope": "x",
+            "region": region,
+            "year": year,
+            "value": value,
+            "source": "t",
+            "status": "confirmed",
+        }
+
+    table = FactorTable.from_json(
+        {
+            "version": "two-years",
+            "sources": {"t": {"title": "test"}},
+            "grid_average": [
+                avg("CN-NM", 2025, 0.7),
+                avg("CN-NM", 2026, 0.5),
+                avg("CN", 2025, 0.5),
+                avg("CN", 2026, 0.5),
+            ],
+            "residual": {"method": "test", "published": [avg("CN", 2025, 0.6), avg("CN", 2026, 0.6)]},
+            "direct_supply_thresholds": [],
+        }
+    )
+    bg = parse_background(TINY_BACKGROUND, grid=table)
+    d = tiny_model()
+    d["reference_period"] = {"start": "2025-07-01", "end": "2026-07-01"}
+    with pytest.raises(InvalidModel) as e:
+        grid_choice(parse_model(d), bg)
+    assert e.value.code == "lca.period_spans_factor_years"
+    d["reference_period"] = {"start": "2026-01-01", "end": "2027-01-01"}  # ends on 1 January: one year
+    assert grid_choice(parse_model(d), bg).location.key == "electricity/grid/cn-nm/2026"
+
+
+def test_the_contribution_table_names_the_grid_factors(
+    tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
+) -> None:
+    (r,) = compute_footprints(
+        [parse_model(tiny_model())], [grid_only()], data_dir, background=tiny_background
+    )
+    assert r.grid is not None and r.grid.location.key == "electricity/grid/cn-nm/2026"
+    text = format_contribution_table(r)
+    assert "grid CN-NM for 2026: location-based electricity/grid/cn-nm/2026" in text

@@ -41,7 +41,8 @@ def test_electricity_follows_the_attribution(
     attributed: Park, tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
 ) -> None:
     # C-1: 297,600 Wh, all claimable wind (direct with its GEC retired, the rest covered by that GEC);
-    # C-3: 372,000 Wh, 100,000 contracted solar and 272,000 grid (park_fixtures.EXPECTED).
+    # C-3: 372,000 Wh, 100,000 contracted solar and 272,000 grid (park_fixtures.EXPECTED); T-1 bundles
+    # no GEC, so the contracted solar is matched but not claimable: it takes the grid factor too.
     wind, solar = compute_from_ledger(
         attributed.ledger,
         [_model(tiny_model, "C-1"), _model(tiny_model, "C-3")],
@@ -52,13 +53,18 @@ def test_electricity_follows_the_attribution(
     assert wind.result.market.total == pytest.approx(base + 0.2976 * 0.011, rel=1e-12)
     assert wind.result.location.total == pytest.approx(base + 0.2976 * 0.5, rel=1e-12)
     assert wind.result.electricity.claimable_green_kwh == pytest.approx(0.2976)
-    assert solar.result.market.total == pytest.approx(base + 0.1 * 0.048 + 0.272 * 0.6, rel=1e-12)
+    assert solar.result.market.total == pytest.approx(base + 0.372 * 0.6, rel=1e-12)
+    assert solar.result.electricity.claimable_green_kwh == 0.0
     assert wind.attribution_run_seq is not None and wind.attribution_run_seq == solar.attribution_run_seq
 
 
 def test_publish_and_recompute_supersedes(
-    attributed: Park, tiny_model: Callable[[], dict[str, Any]], tiny_background: Background, data_dir: Path
+    attributed: Park,
+    tiny_model: Callable[[], dict[str, Any]],
+    ledger_background: Background,
+    data_dir: Path,
 ) -> None:
+    tiny_background = ledger_background
     computed = compute_from_ledger(
         attributed.ledger, [_model(tiny_model, "C-1")], data_dir, background=tiny_background
     )

@@ -46,10 +46,7 @@ def attribution() -> list[MeterElectricity]:
 
 
 def models(tiny: dict[str, Any]) -> list[ProductModel]:
-    tiny["electricity_factors"] = {
-        "location_based": "electricity/grid/cn/2022",
-        "market_unclaimed": "electricity/grid/cn/2022/excl-market-nonfossil",
-    }
+    tiny["electricity_factors"] = {"region": "CN"}  # national grid instead of the geography's CN-NM
     tiny["processes"][0]["inputs"][0]["background"] = "material/quartz"
     tiny["processes"][0]["inputs"][0]["unit"] = "kg"
     tiny["processes"][0]["inputs"][1]["background"] = "fuel/natural-gas/combustion"

@@ -36,7 +36,15 @@ def test_payload_fields(published: FootprintPublish) -> None:
     assert p.results.location.total == pytest.approx(16.75196, rel=1e-12)
     assert [s.stage for s in p.results.by_stage] == ["parts", "assembly"]
     assert p.attribution_run_seq == 41
-    assert p.background_version == "test-1"
+    assert p.background_version == "test-1+factors.test-grid-1"
+    g = p.grid_factors
+    assert g is not None and (g.region, g.period_year) == ("CN-NM", 2026)
+    assert (g.location.key, g.location.year, g.location.kg_co2_per_kwh) == (
+        "electricity/grid/cn-nm/2026",
+        2026,
+        0.5,
+    )
+    assert (g.market_unclaimed.status, g.market_unclaimed.kg_co2_per_kwh) == ("derived", 0.6)
     assert len(p.model_sha256) == 64
     assert p.method == "IPCC AR6 GWP100"
 

@@ -8,8 +8,27 @@ from sqlalchemy import func, select
 
 from ledger.store.append import Ledger
 from ledger.store.tables import CheckpointRow
+from tests.conftest import Park
 
 DAY = "2026-01-01T00:00:00+08:00"  # 2025-12-31T16:00Z, a Shanghai day
+JANUARY = "2026-01-01T00:00:00+08:00"  # the park's January (Asia/Shanghai): 744 hours
+JANUARY_HOURS = 744
+
+
+def metered(park: Park, wh_per_hour: int = 20_000_000, meters: tuple[str, ...] = ("W-1", "S-1")) -> Park:
+    """Read ``meters`` (G-1's generators) every hour of the park's January 2026: GEC of January can
+    then be issued, up to 14,880 MWh per meter at the default 20 MWh an hour."""
+    park.ledger.append(
+        [
+            park.sign(
+                "readings.batch",
+                "G-1",
+                batch(m, start=JANUARY, resolution="PT1H", values=[wh_per_hour] * JANUARY_HOURS),
+            )
+            for m in meters
+        ]
+    )
+    return park
 
 
 def state(ledger: Ledger) -> tuple[int, bytes, int]:
@@ -57,12 +76,12 @@ def issue(
 
 
 def retire(first: int, last: int, meters: tuple[str, ...] = ("C-1",)) -> dict[str, Any]:
-    """A gec.retire payload for January 2026."""
+    """A gec.retire payload for the consumption of January 2026 (park-local, Asia/Shanghai)."""
     return {
         "first": first,
         "last": last,
         "beneficiary": "E-1",
         "consumer_meters": list(meters),
-        "period_start": "2026-01-01T00:00:00Z",
-        "period_end": "2026-02-01T00:00:00Z",
+        "period_start": "2026-01-01T00:00:00+08:00",
+        "period_end": "2026-02-01T00:00:00+08:00",
     }

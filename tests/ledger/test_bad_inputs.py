@@ -9,7 +9,7 @@ import pytest
 from ledger.errors import LedgerError
 from ledger.store.replay import replay_check
 from tests.conftest import Park
-from tests.ledger.energy_helpers import batch, issue, retire, state
+from tests.ledger.energy_helpers import batch, issue, metered, retire, state
 
 CASES = [
     # (description, actor, kind, payload, code)
@@ -34,7 +34,21 @@ CASES = [
         batch("C-1", start="2026-01-02T00:00:00", values=[5]),
         "time.naive",
     ),
-    ("retirement by a non-holder", "E-2", "gec.retire", retire(1, 10, ("C-3",)), "gec.not_holder"),
+    (
+        "retirement by a non-holder",
+        "E-2",
+        "gec.retire",
+        {**retire(1, 10, ("C-3",)), "beneficiary": "E-2"},
+        "gec.not_holder",
+    ),
+    ("retirement for another's meter", "E-1", "gec.retire", retire(21, 22, ("C-3",)), "gec.meter_not_owned"),
+    (
+        "retirement for a free-text beneficiary",
+        "E-1",
+        "gec.retire",
+        {**retire(21, 22), "beneficiary": "我的铁合金厂 My Ferro Plant"},
+        "schema.invalid",
+    ),
     ("double retirement", "E-1", "gec.retire", retire(15, 20), "gec.already_retired"),
     (
         "transfer of more than is held",
@@ -62,7 +76,7 @@ def test_bad_input_rejected_and_log_unchanged(
     payload: dict[str, object],
     code: str,
 ) -> None:
-    park = make_energy_park()
+    park = metered(make_energy_park())  # GEC are issued only for metered generation
     park.ledger.append(
         [
             park.sign("readings.batch", "E-1", batch("C-1")),

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.energy.factors import load_factors
+from ledger import grid_factors, load_factors
 from ledger.errors import NotFound, RuleViolation
 from park.accounting import (
     ElectricityYear,
@@ -421,8 +421,48 @@ def test_shipped_file_parses_and_marks_what_is_unconfirmed() -> None:
 
 
 def test_shipped_grid_factor_comes_from_ledger_factors() -> None:
+    """2025 takes the latest published national residual, 2023's (MEE/NBS 2023 factors), and says so."""
     f = grid_factor_for(load_park_data(), load_factors(), 2025)
-    assert (f.region, f.kind, f.year, f.value) == ("CN", "residual", 2022, D("0.5856"))
+    assert (f.region, f.kind, f.year, f.for_year, f.value) == ("CN", "residual", 2023, 2025, D("0.6096"))
+    assert "2023年电力二氧化碳排放因子" in f.source
+    assert any("2023's is used" in n for n in f.notes)
+    same = grid_factors("CN", 2025).residual
+    assert (same.year, D(str(same.value))) == (f.year, f.value)  # the ledger's one rule
+    f22 = grid_factor_for(load_park_data(), load_factors(), 2022)
+    assert (f22.year, f22.value, f22.notes) == (2022, D("0.5856"), ())
+
+
+def _other_gas(gas: Literal["PFCs", "SF6", "N2O"], t: str, enterprise: str = "E-1") -> StoredRecord:
+    return _rec(
+        ProcessEmission(
+            park="P", enterprise=enterprise, year=YEAR, process="anode effects", gas=gas, tco2e=t
+        ),
+        enterprise,
+    )
+
+
+def test_the_core_indicator_is_co2_only_and_other_gases_are_beside_it() -> None:
+    """969号 annex 4: 碳排放 is CO2 only. PFCs and other gases are reported beside it, not in it."""
+    data = _test_data()
+    records, el = _park_a()
+    co2_only = account_park(records, el, data, GRID, YEAR)
+    extra = [
+        _other_gas("PFCs", "30000"),
+        _other_gas("SF6", "12.5", enterprise="E-2"),
+        _other_gas("PFCs", "5"),
+    ]
+    both = account_park(records + extra, el, data, GRID, YEAR)
+    assert both.carbon_per_energy == co2_only.carbon_per_energy == D("60040") / D("316229.6")
+    assert (both.process_t, both.gross_t, both.net_t) == (D("1000"), D("60540"), D("60040"))
+    assert both.non_co2_t == D("30017.5")
+    assert both.non_co2_by_gas == (("PFCs", D("30005")), ("SF6", D("12.5")))
+    assert both.with_other_gases_t == D("60040") + D("30017.5")
+    shares = {s.enterprise: s for s in both.by_enterprise}
+    assert (shares["E-1"].non_co2_t, shares["E-2"].non_co2_t) == (D("30005"), D("12.5"))
+    assert sum((s.emissions_t for s in both.by_enterprise), D(0)) == both.gross_t
+    core = core_indicator(both, "national", data)
+    assert core.value == co2_only.carbon_per_energy
+    assert any("PFCs 30005.000" in d and "not in it" in d for d in core.details)
 
 
 @pytest.mark.parametrize(

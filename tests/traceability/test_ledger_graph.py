@@ -135,15 +135,19 @@ def test_epcis_transformation_onto_the_ledger(
     park = make_energy_park()
     doc = _example(epcis_examples, "TransformationEvent.json")
     before = state(park.ledger)
+    with pytest.raises(LedgerError) as dry_e:  # a dry run runs the ledger's checks: the same refusal
+        import_epcis_document(park.ledger, doc, "E-1", park.keys["E-1"], dry_run=True)
     with pytest.raises(LedgerError) as e:  # inputs not on the ledger: one atomic batch, nothing written
         import_epcis_document(park.ledger, doc, "E-1", park.keys["E-1"])
     assert e.value.code == "lot.unknown" and e.value.details["index"] == 0
+    assert (dry_e.value.code, dry_e.value.message) == (e.value.code, e.value.message)
     assert state(park.ledger) == before
     _receive_inputs(park, doc)
     dry = import_epcis_document(park.ledger, doc, "E-1", park.keys["E-1"], dry_run=True)
-    assert dry.appended == () and len(dry.entries) == 4 and park.ledger.size() == before[0] + 4
+    assert len(dry.entries) == 4 and park.ledger.size() == before[0] + 4
     result = import_epcis_document(park.ledger, doc, "E-1", park.keys["E-1"])
     assert [a.seq for a in result.appended] == list(range(before[0] + 4, before[0] + 8))
+    assert dry.to_json() == result.to_json() | {"dry_run": True}  # where each entry would land, exactly
     assert result.report.issues and all(i.mapped for i in result.report.issues)  # the class pattern
     out = result.to_json()
     assert [x["kind"] for x in out["entries"]] == ["lot.produce"] * 4 and out["issues"]

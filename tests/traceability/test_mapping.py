@@ -137,8 +137,9 @@ def test_trades_settlements_and_run_input_range() -> None:
         "actor:A-1",
     }
     assert graph.node("trade:T-1").seqs == (1, 3)
-    assert graph.node("trade:T-1").attrs["period_start"] == "2026-03-01T00:00:00+00:00"
-    assert graph.node("trade:T-1").attrs["period_end"] == "2026-04-01T00:00:00+00:00"
+    # months are the park's local ones (Asia/Shanghai by default), shown with their offset
+    assert graph.node("trade:T-1").attrs["period_start"] == "2026-03-01T00:00:00+08:00"
+    assert graph.node("trade:T-1").attrs["period_end"] == "2026-04-01T00:00:00+08:00"
     assert "gec:1-10" in {r.id for r in graph.upstream("run:7")}
 
 
@@ -258,9 +259,9 @@ def test_lifecycle_kinds_add_their_seqs() -> None:
     assert graph.node("gec:5-10").attrs["expired"] is True
     assert set(graph.graph.predecessors("gec:5-10")) == {"gec:1-10", "actor:A-1"}
     run = graph.node("run:7").attrs
-    assert (run["period_start"], run["period_end"]) == (
-        "2026-03-01T00:00:00+00:00",
-        "2026-04-01T00:00:00+00:00",
+    assert (run["period_start"], run["period_end"]) == (  # park-local months, with their offset
+        "2026-03-01T00:00:00+08:00",
+        "2026-04-01T00:00:00+08:00",
     )
     assert graph.stats().ignored == {"park.register": 1}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from ledger.attribution.records import AllocationKey, DirectLink, MonthInputs, R
 from ledger.attribution.result import MonthResult
 from ledger.energy.periods import month_hours
 
+LOCAL = ZoneInfo("Asia/Shanghai")  # the default park time zone
 MONTH = "2025-06"
 H = month_hours(MONTH)  # 720
 MWH = 1_000_000
@@ -44,9 +46,11 @@ def day(
     consumption_missing: NDArray[np.bool_] | None = None,
     generation_missing: NDArray[np.bool_] | None = None,
     meter_owners: Mapping[str, str] | None = None,
+    export: dict[str, list[int]] | None = None,
 ) -> MonthInputs:
     meters = meters or ["A", "B", "C"]
     gens = gens or ["G1", "G2"]
+    export = export or {}
     return MonthInputs.build(
         MONTH,
         meters,
@@ -60,6 +64,8 @@ def day(
         consumption_missing=consumption_missing,
         generation_missing=generation_missing,
         meter_owners=meter_owners,
+        export_ids=sorted(export),
+        export=rows(export, sorted(export)),
     )
 
 
@@ -120,7 +126,7 @@ def random_inputs(draw: st.DrawFn) -> MonthInputs:
         if key == "static_shares":
             raw = rng.integers(0, 10, len(cons))
             shares = tuple(int(x) * 1_000_000 // max(int(raw.sum()), 10) for x in raw)
-        start = datetime(2025, 2, 1, int(rng.integers(0, 3)), tzinfo=UTC) if i else None
+        start = datetime(2025, 2, 1, int(rng.integers(0, 3)), tzinfo=LOCAL) if i else None
         links.append(DirectLink(f"L{i}", tuple(take), tuple(cons), key, shares, start))
     trades = []
     for i in range(draw(st.integers(0, 3))):
@@ -145,7 +151,7 @@ def random_inputs(draw: st.DrawFn) -> MonthInputs:
                 int(rng.integers(0, 4 + 2 * scale * active // MWH)),
                 "E",
                 tuple(buyers),
-                "2025-02",
+                draw(st.sampled_from(["2025-02", "2025-02", "2025-01"])),
                 gen,
                 "wind",
                 bundled_with_trade="T0" if draw(st.booleans()) and i == 2 else None,

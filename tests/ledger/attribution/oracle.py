@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.attribution.allocation import SHARE_SCALE
-from ledger.attribution.records import WH_PER_GEC, DirectLink, MonthInputs
+from ledger.attribution.records import DirectLink, MonthInputs
+from ledger.energy.units import WH_PER_GEC
 
 __all__ = ["NaiveResult", "naive_attribute", "naive_largest_remainder"]
 
@@ -55,6 +56,7 @@ class NaiveResult:
     direct_by_generator: list[list[int]]
     contracted_by_generator: list[list[int]]
     claimable_direct_by_generator: list[list[int]]
+    claimable_contracted_by_generator: list[list[int]]
     retirement_unused_wh: list[int]
 
 
@@ -75,8 +77,9 @@ def naive_attribute(inputs: MonthInputs) -> NaiveResult:
     d_mg = [[0] * n_g for _ in range(n_m)]
     c_mg = [[0] * n_g for _ in range(n_m)]
     claim = [[0] * n_g for _ in range(n_m)]
+    claim_c = [[0] * n_g for _ in range(n_m)]
     for link in inputs.links:
-        lo, hi = link.hour_range(inputs.month)
+        lo, hi = link.hour_range(inputs.month, inputs.time_zone)
         rows = [mi[m] for m in link.consumer_ids]
         for g in link.generator_ids:
             k = gi[g]
@@ -110,26 +113,27 @@ def naive_attribute(inputs: MonthInputs) -> NaiveResult:
                 contracted[m][h] += to_meter[i]
     unused = []
     for ret in inputs.retirements:
-        if ret.bundled_with_trade is not None:
-            unused.append(0)
-            continue
         rows = [mi[m] for m in ret.meter_ids]
-        k = gi.get(ret.generator_id, -1)
-        unclaimed = [d_mg[m][k] - claim[m][k] if k >= 0 else 0 for m in rows]
+        # units claim physical energy only of their own generator and production month
+        k = gi.get(ret.generator_id, -1) if ret.vintage == inputs.month else -1
+        un_d = [d_mg[m][k] - claim[m][k] if k >= 0 else 0 for m in rows]
+        un_c = [c_mg[m][k] - claim_c[m][k] if k >= 0 else 0 for m in rows]
         need3 = [sum(rem[m]) for m in rows]
-        caps = [-(-(u + n) // WH_PER_GEC) for u, n in zip(unclaimed, need3, strict=True)]
+        caps = [-(-(d + c + n) // WH_PER_GEC) for d, c, n in zip(un_d, un_c, need3, strict=True)]
         units = naive_largest_remainder(caps, min(ret.units, sum(caps)))
         used = 0
         for i, m in enumerate(rows):
             budget = units[i] * WH_PER_GEC
-            c = min(budget, unclaimed[i])
-            cover = min(budget - c, need3[i])
+            cd = min(budget, un_d[i])
+            cc = min(budget - cd, un_c[i])
+            cover = min(budget - cd - cc, need3[i])
             if k >= 0:
-                claim[m][k] += c
+                claim[m][k] += cd
+                claim_c[m][k] += cc
             spread = naive_largest_remainder(list(rem[m]), cover)
             for h in range(n_h):
                 rem[m][h] -= spread[h]
                 certificate[m][h] += spread[h]
-            used += c + cover
+            used += cd + cc + cover
         unused.append(ret.wh - used)
-    return NaiveResult(direct, contracted, certificate, rem, d_mg, c_mg, claim, unused)
+    return NaiveResult(direct, contracted, certificate, rem, d_mg, c_mg, claim, claim_c, unused)

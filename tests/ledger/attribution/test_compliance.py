@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from ledger.attribution.compliance import LinkCompliance, link_compliance
+from ledger.attribution.engine import attribute_month
+from ledger.attribution.records import DirectLink, MonthInputs
 from ledger.attribution.totals import link_totals
 from ledger.energy.factors import load_factors
 from ledger.errors import NotFound, RuleViolation
-from tests.ledger.attribution.cases import full
+from tests.ledger.attribution.cases import T1, T2, day, full
 
 TABLE = load_factors()
 
@@ -89,5 +92,37 @@ def test_from_attribution_results() -> None:
     got = ratios(r)
     assert got["self_use_of_generation"][0] == pytest.approx(500 / 900)
     assert got["self_use_of_consumption"][0] == pytest.approx(500 / 820)
-    assert got["grid_export_of_generation"][0] == pytest.approx(400 / 900)
+    # L1 has no grid_export meter: its export is not measured, never available - self-use (400 / 900)
+    export = next(c for c in r.checks if c.threshold.id == "grid_export_of_generation")
+    assert (export.ratio, export.passed, export.measured) == (None, None, False)
     assert r.months == ("2025-06",) and not r.complete
+
+
+def test_grid_export_is_what_the_export_meters_measured() -> None:
+    """650号: curtailed energy is not export. G1 makes 900 Wh, gives 500 to the link's users and sells
+    100 by trade T2; the export meter measured 150 Wh sent to the grid, the rest was curtailed."""
+    link = DirectLink("L1", ("G1",), ("A", "B"), export_ids=("EX",))
+    inputs = day([link], [T1, T2], export={"EX": [0, 50, 100, 0]})
+    result = attribute_month(inputs)
+    totals = link_totals(inputs, result)
+    assert totals["grid_export_wh"].tolist() == [150]
+    assert result.link_export_wh is not None and result.link_export_wh.tolist() == [150]
+    [r] = link_compliance(totals, 2025, TABLE)
+    assert ratios(r)["grid_export_of_generation"] == pytest.approx((150 / 900, True))
+    missing = np.zeros((1, inputs.n_hours), dtype=np.bool_)
+    missing[0, 1] = True  # an export hour without readings counts 0 and is a gap, never a guess
+    gappy = MonthInputs.build(
+        inputs.month,
+        inputs.consumer_ids,
+        inputs.consumption,
+        inputs.generator_ids,
+        inputs.technologies,
+        inputs.generation,
+        inputs.links,
+        inputs.trades,
+        export_ids=inputs.export_ids,
+        export=inputs.export,
+        export_missing=missing,
+    )
+    g = link_totals(gappy, attribute_month(gappy))
+    assert g["grid_export_wh"].tolist() == [100] and g["export_gap_hours"].tolist() == [1]

@@ -25,7 +25,8 @@ def test_result_table_is_sorted_and_complete() -> None:
     assert list(t.columns) == ["meter_id", "hour", *TABLE_COLUMNS]
     assert len(t) == 3 * H
     assert t["meter_id"].is_monotonic_increasing
-    assert t.loc[0, "hour"] == datetime(2025, 6, 1, tzinfo=UTC)
+    # June in the park's time (Asia/Shanghai): its first hour starts 2025-05-31T16:00Z
+    assert t.loc[0, "hour"] == datetime(2025, 5, 31, 16, tzinfo=UTC)
     assert t.loc[H + 1, "meter_id"] == "B" and t.loc[H + 1, "contracted"] == 50
     parts = t["direct"] + t["contracted"] + t["certificate"] + t["grid"]
     assert (parts == t["consumption"]).all()
@@ -39,8 +40,15 @@ def test_hash_follows_the_documented_encoding() -> None:
     for _name, arr in _sections(r):
         digest.update(arr.astype("<i8").tobytes(order="C"))
     assert result_hash(r) == digest.hexdigest()
-    names = [s["name"] for s in __import__("json").loads(header)["sections"]]
+    doc = __import__("json").loads(header)
+    names = [s["name"] for s in doc["sections"]]
     assert names[:6] == list(TABLE_COLUMNS)
+    assert (doc["format"], doc["time_zone"], doc["start"]) == (
+        "tanji.attribution.result/2",
+        "Asia/Shanghai",
+        "2025-05-31T16:00:00Z",
+    )
+    assert "claimable_contracted_by_generator" in names and "link_export_wh" in names
 
 
 def test_hash_is_deterministic_under_permuted_inputs() -> None:
@@ -62,7 +70,7 @@ def test_hash_golden_vector() -> None:
     # Pinned: a change here changes every recorded attribution.run hash, so it
     # needs a new HASH_FORMAT / METHOD_VERSION, not an updated constant.
     _, r = full()
-    assert result_hash(r) == "867ef18ce5f6c8ec2505a96e3745461c168938e5303794ece9676cc27c9d5ba5"
+    assert result_hash(r) == "a8d586dd52a6a29673abbddfb7ca1fc2b25fcbbf0745e11c8eea23defcd7c69a"
 
 
 def test_hash_changes_with_one_wh() -> None:

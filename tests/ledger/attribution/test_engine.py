@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -64,11 +65,13 @@ def test_step3_certificates_claim_direct_first_then_cover() -> None:
     r = attribute_month(day([L1], [T1, T2], [R2, R1]))
     # R1: 1 unit of G1 for A: claims A's 183 Wh direct from G1, then covers A's
     # remaining 67 + 40 Wh. R2: 1 unit of G2 for B and C: one whole unit can go
-    # to one meter only; equal caps -> the lower meter id, B (83 + 80 Wh).
+    # to one meter only; equal caps -> the lower meter id, B: it makes B's 50 Wh
+    # contracted from G2 (T1) claimable, then covers B's remaining 83 + 80 Wh.
     assert first4(r.certificate) == [[0, 67, 0, 40], [0, 83, 0, 80], [0, 0, 0, 0]]
     assert r.claimable_direct_by_generator.tolist() == [[183, 0], [0, 0], [0, 0]]
+    assert r.claimable_contracted_by_generator.tolist() == [[0, 0], [0, 50], [0, 0]]
     assert r.retirement_ids == ("R1", "R2")
-    assert r.retirement_unused_wh.tolist() == [MWH - 183 - 107, MWH - 163]
+    assert r.retirement_unused_wh.tolist() == [MWH - 183 - 107, MWH - 50 - 163]
     assert [(u.retirement_id, u.meter_id, u.units) for u in r.certificate_uses] == [
         ("R1", "A", 1),
         ("R2", "B", 1),
@@ -138,9 +141,14 @@ def test_priority_and_static_share_links() -> None:
 
 
 def test_link_validity_window() -> None:
-    link = DirectLink("L1", ("G1",), ("A", "B"), valid_from=datetime(2025, 6, 1, 2, tzinfo=UTC))
-    r = attribute_month(day([link]))
-    assert first4(r.direct)[:2] == [[0, 0, 50, 0], [0, 0, 50, 0]]
+    # hours are the park's (Asia/Shanghai): 02:00 local is hour 2, whatever zone the bound is given in
+    for start in (
+        datetime(2025, 6, 1, 2, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2025, 5, 31, 18, tzinfo=UTC),
+    ):
+        link = DirectLink("L1", ("G1",), ("A", "B"), valid_from=start)
+        r = attribute_month(day([link]))
+        assert first4(r.direct)[:2] == [[0, 0, 50, 0], [0, 0, 50, 0]]
 
 
 def test_generator_in_two_links_only_if_disjoint_in_time() -> None:
@@ -164,7 +172,7 @@ def test_missing_reading_is_a_named_error() -> None:
         attribute_month(inputs)
     assert e.value.code == "attribution.missing_readings"
     assert e.value.details["meter"] == "B"
-    assert e.value.details["hours"] == ["2025-06-01T05:00Z"]
+    assert e.value.details["hours"] == ["2025-06-01T05:00+08:00"]  # local time with its offset
 
 
 def test_missing_generation_is_a_named_error() -> None:
@@ -228,6 +236,7 @@ def test_random_months_match_reference_and_are_deterministic(inputs: MonthInputs
         "direct_by_generator",
         "contracted_by_generator",
         "claimable_direct_by_generator",
+        "claimable_contracted_by_generator",
         "retirement_unused_wh",
     ):
         assert getattr(r, name).tolist() == getattr(naive, name), name

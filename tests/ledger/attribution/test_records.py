@@ -45,9 +45,12 @@ def test_trade_and_retirement_of_another_month() -> None:
     with pytest.raises(RuleViolation) as e:
         day(trades=[Trade("T", ("G1",), ("A",), "2025-07", 5)])
     assert e.value.code == "attribution.period_mismatch"
+    # a unit never covers consumption before its production month ...
     with pytest.raises(RuleViolation) as e:
-        day(retirements=[Retirement("R", 1, "E", ("A",), "2025-05", "G1", "wind")])
+        day(retirements=[Retirement("R", 1, "E", ("A",), "2025-07", "G1", "wind")])
     assert e.value.code == "attribution.period_mismatch"
+    # ... but may cover a later month's (its retirement's consumption period): then it only covers
+    day(retirements=[Retirement("R", 1, "E", ("A",), "2025-05", "G1", "wind")])
 
 
 def test_bad_shapes_and_values() -> None:

@@ -39,9 +39,13 @@ def row(frame: pd.DataFrame, label: str) -> pd.Series[Any]:
 def test_meter_totals_by_hand() -> None:
     _, r = full()
     t = meter_totals(r).set_index("meter_id")
-    assert row(t, "A").drop("month").tolist() == [290, 183, 183, 0, 107, 0, 183, MWH - 290, 0]
-    assert row(t, "B").drop("month").tolist() == [530, 317, 0, 50, 163, 0, 367, MWH - 163, 0]
-    assert row(t, "C").drop("month").tolist() == [450, 0, 0, 300, 0, 150, 300, 0, 0]
+    # consumption, direct, claimable direct, contracted, claimable contracted, certificate, grid,
+    # hourly matched, unused certificate, gap hours
+    assert row(t, "A").drop("month").tolist() == [290, 183, 183, 0, 0, 107, 0, 183, MWH - 290, 0]
+    # R2's unit of G2 makes B's 50 Wh contracted from G2 claimable, then covers 163 Wh
+    assert row(t, "B").drop("month").tolist() == [530, 317, 0, 50, 50, 163, 0, 367, MWH - 213, 0]
+    # C's 300 Wh contracted stay matched but not claimable: no GEC of G1 or G2 were retired for C
+    assert row(t, "C").drop("month").tolist() == [450, 0, 0, 300, 0, 0, 150, 300, 0, 0]
 
 
 def test_shares_and_hourly_matching() -> None:
@@ -53,6 +57,9 @@ def test_shares_and_hourly_matching() -> None:
     assert s.loc["B", "green_share"] == pytest.approx(1.0)
     assert s.loc["B", "hourly_matched_share"] == pytest.approx(367 / 530)
     assert s.loc["C", "hourly_matched_share"] == pytest.approx(300 / 450)
+    assert s.loc["C", "claimable_green_share"] == 0.0 and s.loc["C", "green_share"] == pytest.approx(
+        300 / 450
+    )
 
 
 def test_emissions_location_and_market_based() -> None:
@@ -65,7 +72,8 @@ def test_emissions_location_and_market_based() -> None:
     assert e.loc["A", "market_kg"] == 0.0  # all of A's green is claimed
     # B's direct energy is physical but unclaimed: it gets the residual factor.
     assert e.loc["B", "market_kg"] == pytest.approx(0.317 * res)
-    assert e.loc["C", "market_kg"] == pytest.approx(0.150 * res)
+    # C's contracted energy is not claimable (no GEC retired for it): residual factor, like grid
+    assert e.loc["C", "market_kg"] == pytest.approx(0.450 * res)
 
 
 def test_enterprise_summary() -> None:
@@ -74,8 +82,9 @@ def test_enterprise_summary() -> None:
     s = summarise(m, "enterprise").set_index("enterprise")
     assert s.loc["E1", "consumption_wh"] == 820
     assert s.loc["E1", "physical_green_share"] == pytest.approx(500 / 820)
-    assert s.loc["E2", "location_kg"] == pytest.approx(0.450 * 0.5366)
-    assert s.loc["E2", "market_kg"] == pytest.approx(0.150 * 0.5856)
+    # CN for 2026: the latest published national factors are MEE/NBS 2023's (0.5306, residual 0.6096)
+    assert s.loc["E2", "location_kg"] == pytest.approx(0.450 * 0.5306)
+    assert s.loc["E2", "market_kg"] == pytest.approx(0.450 * 0.6096)
     with pytest.raises(NotFound) as e:
         by_enterprise(meter_totals(r), {"A": "E1"})
     assert e.value.code == "indicators.unknown_owner"
@@ -100,19 +109,17 @@ def test_generator_link_and_certificate_totals() -> None:
     ]
     lk = link_totals(inputs, r).set_index("link_id")
     assert row(lk, "L1")[
-        ["available_generation_wh", "self_consumed_wh", "grid_export_wh", "users_consumption_wh"]
-    ].tolist() == [900, 500, 400, 820]
+        ["available_generation_wh", "self_consumed_wh", "users_consumption_wh"]
+    ].tolist() == [
+        900,
+        500,
+        820,
+    ]
+    assert pd.isna(row(lk, "L1")["grid_export_wh"])  # no grid_export meter: not measured (not 900 - 500)
     c = certificate_totals(inputs, r).set_index("retirement_id")
-    assert row(c, "R1")[["claimed_direct_wh", "covered_wh", "unused_wh"]].tolist() == [
-        183,
-        107,
-        MWH - 290,
-    ]
-    assert row(c, "R2")[["claimed_direct_wh", "covered_wh", "unused_wh"]].tolist() == [
-        0,
-        163,
-        MWH - 163,
-    ]
+    cols = ["claimed_direct_wh", "claimed_contracted_wh", "covered_wh", "unused_wh"]
+    assert row(c, "R1")[cols].tolist() == [183, 0, 107, MWH - 290]
+    assert row(c, "R2")[cols].tolist() == [0, 50, 163, MWH - 213]
 
 
 def test_period_totals_sum_months() -> None:
@@ -172,6 +179,7 @@ def test_technology_split_for_lca() -> None:
         ("A", "claimable_direct", "wind"): 183,
         ("A", "direct", "wind"): 183,
         ("B", "certificate", "solar"): 163,
+        ("B", "claimable_contracted", "solar"): 50,
         ("B", "contracted", "solar"): 50,
         ("B", "direct", "wind"): 317,
         ("C", "contracted", "solar"): 200,

@@ -11,7 +11,7 @@ from ledger.energy.gec import holdings, unit_totals
 from ledger.energy.gec_import import import_gec, parse_rows
 from ledger.errors import LedgerError
 from tests.conftest import Park
-from tests.ledger.energy_helpers import state
+from tests.ledger.energy_helpers import metered, state
 
 CN = """证书编号起,证书编号止,项目名称,发电类型,生产年月,数量
 GEC202601000001,GEC202601000100,达茂旗风电场,风电,2026年01月,100
@@ -20,7 +20,7 @@ GEC202601000101,GEC202601000150,白云鄂博光伏,光伏,202601,50
 
 
 def test_chinese_headers_and_project_mapping(make_energy_park: Callable[[], Park], tmp_path: Path) -> None:
-    park = make_energy_park()
+    park = metered(make_energy_park())
     path = tmp_path / "gec.csv"
     path.write_text(CN, encoding="utf-8")
     mapping = {"达茂旗风电场": "W-1", "白云鄂博光伏": "S-1"}
@@ -65,7 +65,7 @@ def test_chinese_headers_and_project_mapping(make_energy_park: Callable[[], Park
 def test_bad_rows(
     make_energy_park: Callable[[], Park], tmp_path: Path, text: str, code: str, row: int | None
 ) -> None:
-    park = make_energy_park()
+    park = metered(make_energy_park())
     path = tmp_path / "gec.csv"
     path.write_text(text, encoding="utf-8")
     before = state(park.ledger)

@@ -19,8 +19,9 @@ def test_registered_meters_and_park(make_energy_park: Callable[[], Park]) -> Non
     with park.ledger.db.read_session() as s:
         p = get_park(s, "P-1")
         assert p is not None and p.level == "autonomous_region"
+        assert p.time_zone == "Asia/Shanghai" and p.vintage_policy == "china"  # the defaults
         c2 = get_meter(s, "C-2")
-        assert c2 is not None and c2.gateway == "GW-1" and c2.parent_id == "C-1"
+        assert c2 is not None and c2.gateway == "GW-1" and c2.parent_id is None
         assert (
             c2.may_submit_readings("GW-1")
             and c2.may_submit_readings("E-1")

@@ -11,7 +11,7 @@ from ledger.energy.gec import holdings, retirements_for_month
 from ledger.energy.trades import settlements_for_month
 from ledger.errors import LedgerError
 from tests.conftest import Park
-from tests.ledger.energy_helpers import batch, issue, retire, state
+from tests.ledger.energy_helpers import JANUARY, JANUARY_HOURS, batch, issue, retire, state
 
 
 def contract(**extra: Any) -> dict[str, Any]:
@@ -30,19 +30,21 @@ def contract(**extra: Any) -> dict[str, Any]:
 
 
 def _trading_park(make_energy_park: Callable[[], Park]) -> Park:
-    """W-1 generates 2 MWh an hour for the first 24 hours of January (48 MWh); S-1 1 MWh an hour."""
+    """W-1 generates 2 MWh an hour for the first 24 hours of the park's January (48 MWh) and nothing
+    after; S-1 1 MWh an hour (24 MWh). GEC 1..48 of W-1's January are issued."""
     park = make_energy_park()
+    rest = [0] * (JANUARY_HOURS - 24)
     park.ledger.append(
         [
             park.sign(
                 "readings.batch",
                 "G-1",
-                batch("W-1", start="2026-01-01T00:00:00Z", resolution="PT1H", values=[2_000_000] * 24),
+                batch("W-1", start=JANUARY, resolution="PT1H", values=[2_000_000] * 24 + rest),
             ),
             park.sign(
                 "readings.batch",
                 "G-1",
-                batch("S-1", start="2026-01-01T00:00:00Z", resolution="PT1H", values=[1_000_000] * 24),
+                batch("S-1", start=JANUARY, resolution="PT1H", values=[1_000_000] * 24 + rest),
             ),
             park.sign("gec.issue", "R-1", issue(1, 48)),
             park.sign("trade.green_power", "G-1", contract()),
@@ -76,6 +78,31 @@ def test_settle_moves_bundled_gec(make_energy_park: Callable[[], Park]) -> None:
     with park.ledger.db.read_session() as s:
         [r] = retirements_for_month(s, "2026-01")
         assert r.bundled_with_trade == "T-1" and r.units == 30
+
+
+def test_bundled_gec_are_the_sellers_of_the_month(make_energy_park: Callable[[], Park]) -> None:
+    """A settlement of January bundles GEC of the seller meters produced in January, nothing else."""
+    park = _trading_park(make_energy_park)
+    park.ledger.append([park.sign("gec.issue", "R-1", issue(101, 110, meter="S-1", technology="solar"))])
+    before = state(park.ledger)
+    with pytest.raises(LedgerError) as e:
+        park.ledger.append(
+            [
+                park.sign(
+                    "trade.settle",
+                    "G-1",
+                    {
+                        "contract": "T-1",
+                        "month": "2026-01",
+                        "wh": 10_000_000,
+                        "gec_first": 101,
+                        "gec_last": 110,
+                    },
+                )
+            ]
+        )
+    assert e.value.code == "trade.gec_mismatch" and e.value.details["month"] == "2026-01"
+    assert state(park.ledger) == before
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,10 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
+from ledger.log import merkle
 from ledger.log.keys import generate_key, public_key_b64
 from ledger.store.append import Ledger
 from ledger.store.export import export_ledger, verify_export
@@ -130,3 +132,22 @@ def test_export_verifies_offline_and_detects_tampering(make_park: Callable[[], P
     (tmp_path / "log.jsonl").write_text("\n".join(lines) + "\n")
     report = verify_export(tmp_path / "log.jsonl", trust)
     assert not report.ok and report.first_bad_seq == 3
+
+
+def test_two_workers_in_small_chunks_find_the_same_first_bad_signature(
+    make_park: Callable[[], Park], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signature chunks go to the workers during the ordered pass; the earliest failure still wins."""
+    import ledger.log.verify as verify
+
+    ledger = _build(make_park())
+    monkeypatch.setattr(verify, "_CHUNK", 2)
+    assert ledger.verify(workers=2).ok
+    last = list(ledger.stored_rows())[-1]
+    start = last.body.index('"sig":"') + len('"sig":"')
+    body = _flip(last.body, start + 3)  # another signature, same length: hash recomputed to match
+    _set(ledger, "body", last.seq, body)
+    _set(ledger, "hash", last.seq, merkle.leaf_hash(body.encode()).hex())
+    for workers in (1, 2):
+        report = ledger.verify(workers=workers)
+        assert (report.ok, report.first_bad_seq, report.code) == (False, last.seq, "entry.signature_invalid")

@@ -10,11 +10,11 @@ from ledger.energy.gec import GecRangeRow
 from ledger.energy.readings import ReadingBatchRow
 from ledger.store.replay import projection_tables, replay_check
 from tests.conftest import Park
-from tests.ledger.energy_helpers import batch, issue, retire
+from tests.ledger.energy_helpers import batch, issue, metered, retire
 
 
 def _busy_park(make_energy_park: Callable[[], Park]) -> Park:
-    park = make_energy_park()
+    park = metered(make_energy_park())  # GEC are issued only for metered generation
     first = park.ledger.append([park.sign("readings.batch", "E-1", batch("C-1"))])[0].seq
     park.ledger.append(
         [

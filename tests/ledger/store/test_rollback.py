@@ -21,7 +21,7 @@ from ledger.log.keys import generate_key, public_key_b64
 from ledger.store.append import Ledger
 from ledger.store.tables import CheckpointRow, LedgerEntryRow, MerkleNodeRow
 from tests.conftest import Park
-from tests.ledger.energy_helpers import issue
+from tests.ledger.energy_helpers import issue, metered
 
 
 def _registrations(park: Park, tag: str, n: int) -> None:
@@ -145,7 +145,7 @@ def _append_raw(ledger: Ledger, body_obj: dict[str, object]) -> int:
 
 
 def test_appended_replay_of_a_signed_transfer(make_energy_park: Callable[[], Park]) -> None:
-    park = make_energy_park()
+    park = metered(make_energy_park())  # GEC are issued only for metered generation
     park.ledger.append([park.sign("gec.issue", "R-1", issue(1001, 1100))])
     park.ledger.append([park.sign("gec.transfer", "G-1", {"first": 1021, "last": 1030, "to": "E-1"})])
     ledger = park.ledger
