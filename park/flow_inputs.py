@@ -48,7 +48,6 @@ from park.coefficients import ParkData, load_park_data
 from park.flows import DirectEmission, FlowGraph, MeterFlow, build_flows, largest_remainder
 from park.records import FuelUse, ProcessEmission, live_records
 from park.report import grid_factor_for
-from traceability.lots import LotProduce
 
 __all__ = ["EnterpriseHours", "ParkFlows", "park_flows"]
 
@@ -121,14 +120,36 @@ def _label(session: Session, actor_id: str) -> str:
     return actor_id if actor is None or actor.name == actor_id else f"{actor.name} ({actor_id})"
 
 
-def _utc(d: dt.date | dt.datetime, tz: str) -> pd.Timestamp:
+def _utc(d: dt.date | dt.datetime | str, tz: str) -> pd.Timestamp:
     """``d`` as a UTC timestamp; a date or naive time is the park's local one (time zone ``tz``)."""
     ts = pd.Timestamp(d)
     return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
 
 
-def _lots(session: Session) -> list[LotProduce]:
-    return [LotProduce.from_json(e.payload) for e in entries_of_kind(session, "lot.produce")]
+@dataclass(frozen=True)
+class _LotUse:
+    """What the flows need of a ``lot.produce`` entry: its product, period and meter shares.
+
+    Read as plain data from the entry's payload (the ledger checked it against the kind's
+    schema on append), so ``park`` does not import ``traceability`` (DESIGN.md section 2).
+    """
+
+    product: str
+    period_start: str
+    period_end: str
+    meters: tuple[tuple[str, str], ...]  # (meter id, share as written)
+
+
+def _lots(session: Session) -> list[_LotUse]:
+    return [
+        _LotUse(
+            str(p["product"]),
+            str(p["period_start"]),
+            str(p["period_end"]),
+            tuple((str(m["meter_id"]), str(m["share"])) for m in p.get("meters", ())),
+        )
+        for p in (e.payload for e in entries_of_kind(session, "lot.produce"))
+    ]
 
 
 def _product_wh(
@@ -146,18 +167,18 @@ def _product_wh(
     labels: dict[str, str] = {}
     for lot in _lots(session):
         start, end = max(_utc(lot.period_start, tz), lo), min(_utc(lot.period_end, tz), hi)
-        for share in lot.meters:
-            frame = hours.get(share.meter_id)
+        for meter_id, share in lot.meters:
+            frame = hours.get(meter_id)
             if frame is None or start >= end:
                 continue
             inside = frame[(frame["hour"] >= start) & (frame["hour"] < end)]
-            # Exact: share is a float from JSON; Decimal(str()) keeps its written digits.
+            # Exact: the share as written in the entry, not a float.
             wh = int(
-                (Decimal(int(inside["consumption"].sum())) * Decimal(str(share.share))).to_integral_value(
+                (Decimal(int(inside["consumption"].sum())) * Decimal(share)).to_integral_value(
                     rounding=ROUND_HALF_EVEN
                 )
             )
-            bucket = out.setdefault(share.meter_id, {})
+            bucket = out.setdefault(meter_id, {})
             bucket[lot.product] = bucket.get(lot.product, 0) + wh
     from_lots = set(out)
     for model in models:
