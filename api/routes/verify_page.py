@@ -2,7 +2,9 @@
 
 No token: anyone who scans a label's QR code may check a certificate. The
 page is server-rendered and self-contained (inline CSS, no CDN, no script), in
-Chinese or English (``?lang=zh|en``, else ``Accept-Language``).
+Chinese or English (``?lang=zh|en``, else ``Accept-Language``): the words, the
+period (park-local dates, the end stated as excluded) and the witness line follow
+the language; figures come preformatted (``api.views.numbers``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from api.errors import ResourceNotFound
 from api.service import Service
 from api.views.certificate import CertificateView
 from api.views.i18n import choose_lang, page_headers, switch_href
-from api.views.verify import words
+from api.views.numbers import human
+from api.views.verify import witness_names, words
 from api.witness.status import witness_status
 
 router = APIRouter(tags=["verification page"])
@@ -46,12 +49,15 @@ async def verify_page(request: Request, certificate_id: CertificateId, service: 
             witness_status, service.ledger, policy, [item.seq for item in view.evidence]
         )
     )
+    witnessed_by = None if witness is None or policy is None else witness_names(policy, witness.cosigned)
     lang = choose_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
     context = {
         "certificate_id": certificate_id,
         "view": view,
         "origin": service.ledger.info().origin,
         "witness": witness,
+        "witnessed_by": witnessed_by,
+        "witness_size": None if witness is None else human(witness.size, 0),
         "w": words(lang),
         "switch_href": switch_href(request.url.path, request.query_params.multi_items(), words(lang).other),
     }

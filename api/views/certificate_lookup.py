@@ -6,7 +6,10 @@ the verification statement it cites) and whether it was revoked; the footprint
 figures come from the ``footprint.publish`` entry it certifies. The signed
 document itself travels with its holder: when a copy is kept in
 ``documents`` (``<id>.json``) and its digest matches the ledger's, the page
-offers it for download.
+offers it for download. The view keeps the footprint's period as its park-local
+dates (the page words them in its language) and names the issuer and the
+verifier who signed the cited statement as registered (``name (id)``, the
+ledger's ``get_actor``).
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from api.views.certificate import CertificateView, EvidenceItem
-from api.views.numbers import percent, quantity
-from ledger import GreenShares, Ledger, get_actor, green_shares
+from api.views.numbers import DASH, amount, percent, quantity
+from ledger import Actor, GreenShares, Ledger, get_actor, green_shares
 
 #: The three shares (DESIGN.md section 4), by the names ``CertificateView.green_shares`` uses, as the
 #: English page labels them (``api.views.verify`` has both languages).
@@ -48,6 +51,15 @@ def _shares(electricity: dict[str, Any], run_payload: dict[str, Any] | None) -> 
     if matched is not None:
         return shares
     return GreenShares(shares.physical, hourly_matched_share(run_payload), shares.claimable)
+
+
+def _declared_unit(payload: dict[str, Any]) -> str:
+    """``1,000 kilogram``: the declared amount as declared (``numbers.amount``) and the unit; ``""``
+    when the footprint states neither."""
+    value = payload.get("declared_unit_amount")
+    number = amount(value)
+    shown = str(value or "") if number == DASH else number  # a text that is no number: as stated
+    return f"{shown} {payload.get('declared_unit') or ''}".strip()
 
 
 def _document(documents: Path | None, certificate_id: str, digest: str) -> dict[str, Any] | None:
@@ -89,7 +101,8 @@ def ledger_certificate_lookup(ledger: Ledger, documents: Path | None = None) -> 
         verifier = None
         if record.statement_seq is not None:
             statement = ledger.entry(record.statement_seq)
-            verifier = statement.actor
+            with ledger.db.read_session() as s:
+                verifier = _actor_text(get_actor(s, statement.actor), statement.actor)
             evidence.append(
                 EvidenceItem(statement.seq, statement.kind, statement.hash, "verification statement")
             )
@@ -98,7 +111,7 @@ def ledger_certificate_lookup(ledger: Ledger, documents: Path | None = None) -> 
             run_payload = run.payload
             evidence.append(EvidenceItem(run.seq, run.kind, run.hash, "hourly green-power attribution"))
         shares = _shares(electricity, run_payload)
-        unit = f"{payload.get('declared_unit_amount', '')} {payload.get('declared_unit', '')}".strip()
+        unit = _declared_unit(payload)
         reason = (
             record.revoke_reason
             if status == "revoked"
@@ -113,11 +126,12 @@ def ledger_certificate_lookup(ledger: Ledger, documents: Path | None = None) -> 
             status=status,
             product=str(payload.get("product_name") or (footprint.product_id if footprint else "")),
             declared_unit=unit or "—",
-            period=f"{footprint.period_start} – {footprint.period_end}" if footprint else "—",
+            period_start=footprint.period_start.isoformat() if footprint else None,
+            period_end=footprint.period_end.isoformat() if footprint else None,
             market_based=quantity(footprint.pcf_market, "kg CO2e") if footprint else "—",
             location_based=quantity(footprint.pcf_location, "kg CO2e") if footprint else "—",
             green_shares={name: _pct(getattr(shares, name)) for name in SHARE_LABELS},
-            issuer=f"{issuer.name} ({issuer.actor_id})" if issuer else record.issuer,
+            issuer=_actor_text(issuer, record.issuer),
             verifier=verifier,
             evidence=evidence,
             status_reason=reason,
@@ -126,6 +140,11 @@ def ledger_certificate_lookup(ledger: Ledger, documents: Path | None = None) -> 
         )
 
     return lookup
+
+
+def _actor_text(actor: Actor | None, actor_id: str) -> str:
+    """An actor as the page names it: its registered name and id, or the id alone if unregistered."""
+    return actor_id if actor is None else f"{actor.name} ({actor.actor_id})"
 
 
 def _checkpoint(ledger: Ledger, size: int) -> str | None:

@@ -3,7 +3,8 @@
 Never an exponent (``1.191e+04``) and never every digit a computation left
 (``1797848.264``): at 100 and above whole numbers, below that three
 significant digits, and what the unit says (MWh, t, %). The exact figures stay
-in the JSON a page is made from; these functions only display them.
+in the JSON a page is made from; these functions only display them. A declared
+amount (``amount``: a declared unit of 1,000 kg, a count) is shown as declared.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["human", "mwh", "percent", "quantity", "to_decimal"]
+__all__ = ["amount", "human", "mwh", "percent", "quantity", "to_decimal"]
 
 DASH = "—"
 
@@ -71,3 +72,13 @@ def percent(ratio: Any, places: int = 1) -> str:
     """A 0..1 ratio as a percentage with ``places`` decimals (``57.3 %``)."""
     d = to_decimal(ratio)
     return quantity(None if d is None else d * 100, "%", places)
+
+
+def amount(value: Any) -> str:
+    """A declared amount as declared, with thousands separators and no trailing zeros (``1,000``,
+    ``0.5``); ``—`` for None or not a number."""
+    d = to_decimal(value)
+    if d is None:
+        return DASH
+    text = f"{d.normalize():,f}"
+    return "0" if text.strip("-0.,") == "" else text

@@ -3,15 +3,22 @@
 The page itself is ``templates/verify.html`` (server-rendered, no script); the
 figures come preformatted in the ``CertificateView`` (``api.views.numbers``).
 Status badges carry the English word in both languages, so a buyer abroad who
-lands on the Chinese page still reads VALID or REVOKED.
+lands on the Chinese page still reads VALID or REVOKED. The period is worded
+when the page renders, in its language, the one way every face shows it
+(``CertificateView.period``: ``certificates.labels.format_period``); the
+witnesses that cosigned are named by their policy label and the name they sign
+with (``witness_names``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from api.views.certificate_lookup import SHARE_LABELS
 from api.views.i18n import Lang, Words
+from ledger.log.policy import Policy
 
-__all__ = ["MESSAGES", "words"]
+__all__ = ["MESSAGES", "witness_names", "words"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "brand": {
@@ -100,3 +107,13 @@ class PageWords(Words):
 def words(lang: Lang) -> PageWords:
     """The page's words in ``lang``."""
     return PageWords(lang, MESSAGES)
+
+
+def witness_names(policy: Policy, labels: Iterable[str]) -> str:
+    """The witnesses ``labels`` of ``policy``, as the page names them: each policy label and, when it
+    differs, the name the witness signs its cosignatures with (``verifier (verifier.cqc.example/witness)``,
+    the name on its line of the checkpoint note)."""
+    signs_as = {w.label: w.key.name for w in policy.witnesses}
+    return ", ".join(
+        label if signs_as.get(label, label) == label else f"{label} ({signs_as[label]})" for label in labels
+    )

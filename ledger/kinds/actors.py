@@ -75,17 +75,16 @@ def _check_register(ctx: AppendContext, entry: Entry, p: ActorRegister) -> None:
 
 
 def _apply_register(ctx: AppendContext, entry: Entry, p: ActorRegister) -> None:
-    ctx.session.add(
-        ActorRow(
-            actor_id=p.id,
-            name=p.name,
-            role=p.role,
-            uscc=p.uscc,
-            public_key=p.public_key,
-            registered_seq=entry.seq,
-        )
+    ctx.insert(
+        ActorRow,
+        actor_id=p.id,
+        name=p.name,
+        role=p.role,
+        uscc=p.uscc,
+        public_key=p.public_key,
+        registered_seq=entry.seq,
     )
-    ctx.session.add(ActorKeyRow(actor_id=p.id, from_seq=entry.seq + 1, public_key=p.public_key))
+    ctx.insert(ActorKeyRow, actor_id=p.id, from_seq=entry.seq + 1, public_key=p.public_key)
     actor_cache(ctx.session)[p.id] = Actor(p.id, p.name, p.role, p.public_key, p.uscc)
 
 
@@ -106,7 +105,7 @@ def _apply_rotate(ctx: AppendContext, entry: Entry, p: ActorRotateKey) -> None:
     row = ctx.session.get(ActorRow, p.actor_id)
     assert row is not None  # checked by _check_rotate
     row.public_key = p.public_key
-    ctx.session.add(ActorKeyRow(actor_id=p.actor_id, from_seq=entry.seq + 1, public_key=p.public_key))
+    ctx.insert(ActorKeyRow, actor_id=p.actor_id, from_seq=entry.seq + 1, public_key=p.public_key)
     actor_cache(ctx.session)[p.actor_id] = Actor(row.actor_id, row.name, row.role, row.public_key, row.uscc)
 
 

@@ -8,6 +8,7 @@ hashing or signing.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -26,36 +27,69 @@ def canonical_bytes(value: Any) -> bytes:
     """
     try:
         out: list[bytes] = []
-        _dump(value, out)
+        _dump(value, out, {})
         return b"".join(out)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
         raise SchemaViolation(f"value cannot be canonicalised: {e}", code="json.not_canonicalisable") from e
 
 
-# Values without floats whose keys all sort the same by code point and by UTF-16 code unit (no key
-# character at or above U+E000) are written by the standard library's C encoder: sorted keys, no
-# spaces, strings as :func:`_string` writes them, integers as decimal digits — RFC 8785's bytes.
+# Values whose floats print alike in Python and ECMAScript (:func:`_repr_is_es`) and whose keys all sort
+# the same by code point and by UTF-16 code unit (no key character at or above U+E000) are written by
+# the standard library's C encoder: sorted keys, no spaces, strings as :func:`_string` writes them,
+# integers as decimal digits — RFC 8785's bytes.
 _PLAIN = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
 
 
-def _plain(obj: Any) -> bool:
+def _plain(obj: Any, memo: dict[int, bool]) -> bool:
     """Whether ``obj`` holds only ``str`` (no lone surrogate: checked on encoding), in-range ``int``,
-    ``bool``, ``None``, lists and objects with BMP-sortable string keys."""
+    ``bool``, ``None``, floats whose ``repr`` is ECMAScript's, lists and objects with BMP-sortable
+    string keys. Leaves are checked by type a container at a time (C-level passes); ``memo`` keeps the
+    answer per container (by ``id``, valid while the value lives) so that :func:`_dump`, descending
+    into a subtree that holds another float, does not walk the parts below it again."""
     kind = type(obj)
-    if kind is str or kind is bool or obj is None:
+    if kind in _LEAVES:
         return True
     if kind is int:
         return bool(-_INT_MAX <= obj <= _INT_MAX)
-    if kind is list:
-        if obj and set(map(type, obj)) == _JUST_INT:  # readings values: one C-level pass, no call each
-            return bool(min(obj) >= -_INT_MAX and max(obj) <= _INT_MAX)
-        return all(map(_plain, obj))
+    if kind is float:
+        return _repr_is_es(obj)
+    if kind is not list and kind is not dict:
+        return False
+    known = memo.get(id(obj))
+    if known is not None:
+        return known
+    values: Any = obj
     if kind is dict:
-        for key, x in obj.items():
-            if type(key) is not str or not (key.isascii() or max(key) < "\ue000") or not _plain(x):
-                return False
-        return True
-    return False
+        try:
+            keys = "".join(obj)  # TypeError unless every key is a str
+        except TypeError:
+            memo[id(obj)] = False
+            return False
+        if not (keys.isascii() or max(keys) < "\ue000"):
+            memo[id(obj)] = False
+            return False
+        values = obj.values()
+    types = set(map(type, values))
+    answer = True
+    if int in types:  # e.g. readings values: one range check, no call per element
+        ints = values if types == _JUST_INT else [x for x in values if type(x) is int]
+        answer = bool(min(ints) >= -_INT_MAX and max(ints) <= _INT_MAX)
+    if answer and not types <= _LEAVES_AND_INT:
+        answer = all(_plain(x, memo) for x in values if type(x) not in _LEAVES_AND_INT)
+    memo[id(obj)] = answer
+    return answer
+
+
+_LEAVES = frozenset({str, bool, type(None)})
+_LEAVES_AND_INT = _LEAVES | {int}
+
+
+def _repr_is_es(x: float) -> bool:
+    """Whether Python's ``repr`` of ``x`` is ECMAScript's ``Number.prototype.toString`` (RFC 8785
+    3.2.2.3): both write the shortest round-trip digits, and in plain decimal notation the same way;
+    they differ only for integral values (``1.0`` vs ``1``), ``-0.0`` and where ``repr`` switches to
+    an exponent (below 1e-4 and from 1e16 — non-integral values stay below 2**52)."""
+    return not x.is_integer() and 1e-4 <= abs(x) < 1e16
 
 
 def _string(text: str) -> bytes:
@@ -72,14 +106,14 @@ def _string(text: str) -> bytes:
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _dump(obj: Any, out: list[bytes]) -> None:
+def _dump(obj: Any, out: list[bytes], memo: dict[int, bool]) -> None:
     """``rfc8785.dumps`` with fast paths: a list of plain ``int`` (readings values) is written with
     ``str`` and ``join`` after one range check, not element by element; strings, ``int``, ``bool``
     and ``None`` are written directly (:func:`_string`; an integer's canonical form is its decimal
     digits, RFC 8785 3.2.2.3, within ±(2**53 - 1)); only floats go through ``rfc8785``. The bytes are
     the same; ``tests/ledger/log/test_canonical.py`` checks them against ``rfc8785.dumps``.
     """
-    if type(obj) in (list, dict) and _plain(obj):  # a float-free subtree: the C encoder
+    if type(obj) in (list, dict) and _plain(obj, memo):  # a float-free subtree: the C encoder
         out.append(_PLAIN(obj).encode("utf-8"))
         return
     if isinstance(obj, (list, tuple)):
@@ -92,7 +126,7 @@ def _dump(obj: Any, out: list[bytes]) -> None:
         for i, elem in enumerate(obj):
             if i:
                 out.append(b",")
-            _dump(elem, out)
+            _dump(elem, out, memo)
         out.append(b"]")
     elif isinstance(obj, dict) and obj:
         try:
@@ -105,7 +139,7 @@ def _dump(obj: Any, out: list[bytes]) -> None:
                 out.append(b",")
             out.append(_string(key))
             out.append(b":")
-            _dump(elem, out)
+            _dump(elem, out, memo)
         out.append(b"}")
     elif type(obj) is str:
         out.append(_string(obj))
@@ -133,10 +167,26 @@ def parse_canonical(text: str) -> Any:
 
     Raises ``SchemaViolation`` when the text is not JSON or not canonical.
     """
+    unsafe_floats: list[str] = []
+
+    def parse_float(token: str) -> float:
+        x = float(token)
+        if not _repr_is_es(x):
+            unsafe_floats.append(token)
+        return x
+
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=parse_float)
     except json.JSONDecodeError as e:
         raise SchemaViolation(f"not JSON: {e}", code="json.invalid") from e
-    if canonical_text(value) != text:
+    # The C encoder's text is RFC 8785's when every float prints alike, no run of 16 digits could be an
+    # integer beyond 2**53 and no character sorts differently by UTF-16 code unit; else the full path.
+    fast = not unsafe_floats and _LONG_INT.search(text) is None and _HIGH_CHAR.search(text) is None
+    if (_PLAIN(value) if fast else canonical_text(value)) != text:
         raise SchemaViolation("JSON text is not in RFC 8785 canonical form", code="json.not_canonical")
     return value
+
+
+_LONG_INT = re.compile(r"[:,\[]-?[0-9]{16}")  # a number of 16 digits: maybe beyond 2**53 (or in a string)
+# a character that sorts differently by code point and by UTF-16 unit, or a lone surrogate (not UTF-8)
+_HIGH_CHAR = re.compile("[\ud800-\udfff\ue000-\U0010ffff]")

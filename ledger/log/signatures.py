@@ -22,7 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-CHUNK = 1000
+CHUNK = 500
 MIN_BATCH = 2000  # below this, starting to ship work costs more than it saves
 
 _pool: ProcessPoolExecutor | None = None
@@ -75,8 +75,13 @@ class Prechecker:
         pool = _get_pool() if len(items) >= MIN_BATCH else None
         if pool is None:
             return
-        for start in range(0, len(items), CHUNK):
-            self._futures.append(pool.submit(verify_chunk, items[start : start + CHUNK]))
+        # The worker takes the chunks from the end while the append loop, reaching a chunk the worker
+        # has not started, checks it itself: both cores check signatures until they meet.
+        starts = range(0, len(items), CHUNK)
+        futures = {
+            start: pool.submit(verify_chunk, items[start : start + CHUNK]) for start in reversed(starts)
+        }
+        self._futures = [futures[start] for start in starts]
 
     def result(self, index: int, key_b64: str) -> bool:
         """True when entry ``index`` verified ahead with ``key_b64``; False if not checked, other key, or
@@ -86,10 +91,14 @@ class Prechecker:
             return False
         block = index // CHUNK
         if block not in self._answers:
-            try:
-                self._answers[block] = self._futures[block].result()
-            except Exception:  # noqa: BLE001 - a broken worker only means checking inline
-                self._answers[block] = []
+            future = self._futures[block]
+            if not future.done() and future.cancel():
+                self._answers[block] = []  # not started: the caller checks this chunk inline
+            else:
+                try:
+                    self._answers[block] = future.result()
+                except Exception:  # noqa: BLE001 - a broken worker only means checking inline
+                    self._answers[block] = []
         answers = self._answers[block]
         position = index - block * CHUNK
         return position < len(answers) and answers[position]

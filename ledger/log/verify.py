@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from ledger.errors import IntegrityFailure, LedgerError
 from ledger.log import merkle
 from ledger.log.checkpoint import Checkpoint, check_checkpoint, parse_note
 from ledger.log.consistency import check_extends
 from ledger.log.entry import GENESIS_PREV, Entry, signed_bytes_of_body
-from ledger.log.keys import Ed25519PublicKey, public_key_from_b64
+from ledger.log.keys import Ed25519PublicKey, public_key_from_b64, verify_b64
 from ledger.log.policy import Policy
 
 _CHUNK = 4000
@@ -87,34 +87,94 @@ class VerifyReport:
 
 
 _Bad = tuple[int, str, str]  # (seq, code, reason)
+# One entry's work for a worker: (seq, kind column, body, hash column, previous row's hash column, key).
+_Task = tuple[int, str, str, str, str, str | None]
+_ACTOR_KINDS = frozenset({"actor.register", "actor.rotate_key"})  # the kinds that change keys
+_ACTOR_HEAD = re.compile(r'\{"actor":"([^"\\]*)"')  # a canonical body starts with its actor
 
 
-def _entry_problem(seq: int, body: str, key_b64: str | None) -> tuple[str, str] | None:
-    """Per-entry checks that need no order: canonical body and signature. (code, reason) or None."""
+@dataclass(frozen=True)
+class _ChunkResult:
+    """What a worker found in a chunk: its first problem (stage 0: found before the replay check in
+    log order, 1: after it), and each entry's signed-content digest (None: body not canonical)."""
+
+    bad: tuple[int, int, str, str] | None  # (seq, stage, code, reason)
+    digests: list[bytes | None]
+
+
+def _entry_problem(task: _Task) -> tuple[int, str, str] | None:
+    """Everything about one entry that needs no other entry's body: hash, body fields against the row
+    and the previous row's hash, canonical form, signature. (stage, code, reason) or None."""
+    seq, kind, body, stored_hash, prev, key_b64 = task
+    actual = merkle.leaf_hash(body.encode("utf-8")).hex()
+    if actual != stored_hash:
+        return (
+            0,
+            "entry.hash_mismatch",
+            f"stored hash {stored_hash[:16]}… does not match the body's hash {actual[:16]}…",
+        )
     try:
         entry = Entry.from_body(body)
     except LedgerError as e:
-        return "entry.malformed", f"body malformed: {e.message}"
+        problem = _ordered_problem(seq, kind, body, prev)
+        return (
+            (0, *problem) if problem is not None else (1, "entry.malformed", f"body malformed: {e.message}")
+        )
+    if entry.seq != seq:
+        return 0, "entry.seq_mismatch", f"body seq {entry.seq!r} differs from row seq {seq}"
+    if entry.kind != kind:
+        return 0, "entry.kind_mismatch", f"body kind {entry.kind!r} differs from row kind {kind!r}"
+    if entry.prev != prev:
+        return 0, "chain.broken", f"chain broken: prev {entry.prev[:16]}… is not the hash of seq {seq - 1}"
     if key_b64 is None:
-        return "entry.actor_unknown", f"actor {entry.actor!r} is not registered before seq {seq}"
+        return 1, "entry.actor_unknown", f"actor {entry.actor!r} is not registered before seq {seq}"
     try:
         key = public_key_from_b64(key_b64)
     except LedgerError:
-        return "entry.actor_key_malformed", f"actor {entry.actor!r} has a malformed registered key"
-    if not entry.submission().signature_valid(key):
+        return 1, "entry.actor_key_malformed", f"actor {entry.actor!r} has a malformed registered key"
+    signed = signed_bytes_of_body(body)  # for a canonical body: the submission's signed bytes, uncopied
+    if signed is None or not verify_b64(key, entry.sig, signed):
         return (
+            1,
             "entry.signature_invalid",
             f"signature by {entry.actor!r} does not verify against its key at seq {seq}",
         )
     return None
 
 
-def _check_chunk(tasks: Sequence[tuple[int, str, str | None]]) -> _Bad | None:
-    for seq, body, key in tasks:
-        problem = _entry_problem(seq, body, key)
-        if problem is not None:
-            return seq, problem[0], problem[1]
+def _ordered_problem(seq: int, kind: str, body: str, prev: str) -> tuple[str, str] | None:
+    """Why a body that is not a well-formed entry breaks the log's order, if it does (for the report's
+    code: a body that is JSON but not canonical is ``entry.malformed`` at the signature stage)."""
+    try:
+        obj = json.loads(body)
+    except json.JSONDecodeError as e:
+        return "entry.malformed", f"body is not JSON: {e}"
+    if not isinstance(obj, dict) or obj.get("seq") != seq:
+        found = obj.get("seq") if isinstance(obj, dict) else None
+        return "entry.seq_mismatch", f"body seq {found!r} differs from row seq {seq}"
+    if obj.get("kind") != kind:
+        return "entry.kind_mismatch", f"body kind {obj.get('kind')!r} differs from row kind {kind!r}"
+    if obj.get("prev") != prev:
+        return (
+            "chain.broken",
+            f"chain broken: prev {str(obj.get('prev'))[:16]}… is not the hash of seq {seq - 1}",
+        )
+    if not isinstance(obj.get("payload"), dict) or not isinstance(obj.get("actor"), str):
+        return "entry.malformed", "body lacks actor or payload"
     return None
+
+
+def _check_chunk(tasks: Sequence[_Task]) -> _ChunkResult:
+    digests: list[bytes | None] = []
+    bad: tuple[int, int, str, str] | None = None
+    for task in tasks:
+        signed = signed_bytes_of_body(task[2])
+        digests.append(None if signed is None else hashlib.sha256(signed).digest())
+        if bad is None:
+            problem = _entry_problem(task)
+            if problem is not None:
+                bad = (task[0], *problem)
+    return _ChunkResult(bad, digests)
 
 
 def verify_log(
@@ -138,62 +198,60 @@ def verify_log(
     checkpoint covers every entry; when given, every stored Merkle node; that
     the log extends ``against`` (a signed checkpoint note saved earlier); that
     the newest checkpoint meets ``policy``.
+
+    One ordered pass here replays the actors' keys (it parses only the entries
+    that change keys) and hands every entry with the key it must be signed with
+    and the previous row's hash to ``_check_chunk``: in ``workers`` processes,
+    so that hashing, parsing and signatures use every core. Each stored hash is
+    checked against its body, so checking ``prev`` against the previous row's
+    stored hash checks the chain.
     """
     from ledger.log.key_history import KeyHistory
 
     history = KeyHistory()
     leaves: list[bytes] = []
     expected_prev = GENESIS_PREV
-    first_bad: _Bad | None = None
-    tasks: list[tuple[int, str, str | None]] = []
-    seen: dict[bytes, int] = {}
-    # With workers, signature chunks go out while this ordered pass goes on (the pass and the
-    # workers overlap); the pool starts only once a first chunk is full.
-    checker = _SignatureChecker(workers)
-
+    gap: _Bad | None = None
+    tasks: list[_Task] = []
+    checker = _Checker(workers)
     for expected_seq, row in enumerate(rows):
-        problem, entry_obj = _ordered_problem(expected_seq, row, expected_prev)
-        if problem is not None:
-            first_bad = (expected_seq, *problem)
+        if row.seq != expected_seq:
+            gap = (expected_seq, "entry.seq_gap", f"seq gap: expected {expected_seq}, found {row.seq}")
             break
-        signed = signed_bytes_of_body(row.body)
-        if signed is not None:  # None: not canonical, which the body check reports
-            digest = hashlib.sha256(signed).digest()
-            if digest in seen:
-                first_bad = (
-                    row.seq,
-                    "entry.replayed",
-                    (f"signed content of seq {seen[digest]} appears again (a replayed signature)"),
-                )
-                break
-            seen[digest] = row.seq
-        light = Entry(
-            seq=row.seq,
-            kind=entry_obj["kind"],
-            actor=entry_obj["actor"],
-            recorded_at="",
-            payload=entry_obj["payload"],
-            prev=entry_obj["prev"],
-            sig=str(entry_obj.get("sig")),
-        )
-        tasks.append((row.seq, row.body, history.key_for(light)))
+        head = _ACTOR_HEAD.match(row.body)
+        actor = head.group(1) if head is not None else ""
+        if row.kind in _ACTOR_KINDS:
+            light = _light_entry(row, actor)
+            key = history.key_for(light) if light is not None else None
+            if light is not None:
+                history.apply(light)
+        else:
+            key = history.keys.get(actor)
+        tasks.append((row.seq, row.kind, row.body, row.hash, expected_prev, key))
         checker.offer(tasks)
-        history.apply(light)
-        leaves.append(bytes.fromhex(row.hash))
+        try:
+            leaf = bytes.fromhex(row.hash)
+        except ValueError:
+            leaf = b""
+        leaves.append(leaf if len(leaf) == 32 else b"")  # else the workers report entry.hash_mismatch
         expected_prev = row.hash
-    del seen
-
-    # Signatures: the earliest failure among the entries before any ordered failure.
-    sig_bad = checker.finish(tasks)
-    if sig_bad is not None and (first_bad is None or sig_bad[0] < first_bad[0]):
-        first_bad = sig_bad
+    size = len(leaves)
+    # The tree and checkpoints are checked here while the workers finish the entries (it only counts
+    # if every entry is good: each stored hash is then its body's).
+    tree = (
+        _verify_tree(leaves, checkpoints, origin, operator_key, merkle_nodes, size)
+        if gap is None and b"" not in leaves
+        else None
+    )
+    first_bad = checker.finish(tasks)
+    if gap is not None and (first_bad is None or gap[0] <= first_bad[0]):
+        first_bad = gap
     if first_bad is not None:
         return VerifyReport(
-            False, len(leaves), 0, first_bad_seq=first_bad[0], code=first_bad[1], reason=first_bad[2]
+            False, size, 0, first_bad_seq=first_bad[0], code=first_bad[1], reason=first_bad[2]
         )
-
-    size = len(leaves)
-    report, newest = _verify_tree(leaves, checkpoints, origin, operator_key, merkle_nodes, size)
+    assert tree is not None  # no gap, and every hash column is its body's leaf hash
+    report, newest = tree
     if not report.ok or newest is None:
         return report
     if against is not None:
@@ -223,61 +281,35 @@ def verify_log(
     return report
 
 
-def _ordered_problem(
-    expected_seq: int, row: StoredEntry, expected_prev: str
-) -> tuple[tuple[str, str] | None, Any]:
-    """The first ordered problem of ``row`` (code, reason) or None, and its parsed body (parsed once)."""
-    problem = _ordered_problem_of(expected_seq, row, expected_prev)
-    return (problem, None) if isinstance(problem, tuple) else (None, problem)
-
-
-def _ordered_problem_of(expected_seq: int, row: StoredEntry, expected_prev: str) -> tuple[str, str] | Any:
-    if row.seq != expected_seq:
-        return "entry.seq_gap", f"seq gap: expected {expected_seq}, found {row.seq}"
-    actual = merkle.leaf_hash(row.body.encode("utf-8")).hex()
-    if actual != row.hash:
-        return (
-            "entry.hash_mismatch",
-            f"stored hash {row.hash[:16]}… does not match the body's hash {actual[:16]}…",
-        )
+def _light_entry(row: StoredEntry, actor: str) -> Entry | None:
+    """The fields of an actor entry that ``KeyHistory`` reads (None: not JSON; the workers report it)."""
     try:
         obj = json.loads(row.body)
-    except json.JSONDecodeError as e:
-        return "entry.malformed", f"body is not JSON: {e}"
-    if not isinstance(obj, dict) or obj.get("seq") != row.seq:
-        seq = obj.get("seq") if isinstance(obj, dict) else None
-        return "entry.seq_mismatch", f"body seq {seq!r} differs from row seq {row.seq}"
-    if obj.get("kind") != row.kind:
-        return "entry.kind_mismatch", f"body kind {obj.get('kind')!r} differs from row kind {row.kind!r}"
-    if obj.get("prev") != expected_prev:
-        return (
-            "chain.broken",
-            f"chain broken: prev {str(obj.get('prev'))[:16]}… is not the hash of seq {row.seq - 1}",
-        )
-    if not isinstance(obj.get("payload"), dict) or not isinstance(obj.get("actor"), str):
-        return "entry.malformed", "body lacks actor or payload"
-    if not isinstance(obj.get("kind"), str):
-        return "entry.malformed", "body lacks a kind"
-    return obj
+    except json.JSONDecodeError:
+        return None
+    payload = obj.get("payload") if isinstance(obj, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    return Entry(seq=row.seq, kind=row.kind, actor=actor, recorded_at="", payload=payload, prev="", sig="")
 
 
-class _SignatureChecker:
-    """Per-entry checks (``_check_chunk``) in ``workers`` processes, fed chunk by chunk during the
-    ordered pass; with one worker, or a log of one chunk, everything runs here at ``finish``."""
+class _Checker:
+    """``_check_chunk`` over the tasks in ``workers`` processes, fed chunk by chunk during the ordered
+    pass; with one worker, or a log of one chunk, everything runs here at ``finish``."""
 
     def __init__(self, workers: int) -> None:
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[_Bad | None]] = []
+        self._futures: list[Future[_ChunkResult]] = []
         self._sent = 0
         self._chars = 0
 
-    def offer(self, tasks: list[tuple[int, str, str | None]]) -> None:
+    def offer(self, tasks: list[_Task]) -> None:
         """Send the pending tail of ``tasks`` once it holds ``_CHUNK`` entries or ``_CHUNK_CHARS`` of
         bodies (meter-month readings are ~20 kB each); the list only grows, nothing is sent twice."""
         if self._workers <= 1:
             return
-        self._chars += len(tasks[-1][1])
+        self._chars += len(tasks[-1][2])
         if len(tasks) - self._sent < _CHUNK and self._chars < _CHUNK_CHARS:
             return
         if self._pool is None:
@@ -285,21 +317,47 @@ class _SignatureChecker:
         self._futures.append(self._pool.submit(_check_chunk, tasks[self._sent :]))
         self._sent, self._chars = len(tasks), 0
 
-    def finish(self, tasks: list[tuple[int, str, str | None]]) -> _Bad | None:
-        """The earliest failure among all ``tasks`` (chunks are in order, so the first bad one)."""
+    def finish(self, tasks: list[_Task]) -> _Bad | None:
+        """The earliest failure among all ``tasks``: chunks come back in log order, so the first chunk
+        with a problem or a replayed signed content decides."""
         rest = tasks[self._sent :]
         if self._pool is not None and rest:
             self._futures.append(self._pool.submit(_check_chunk, rest))
             rest = []
+        seen: dict[bytes, int] = {}
         try:
-            for future in self._futures:
-                bad = future.result()
+            results = (f.result() for f in self._futures) if self._pool is not None else iter([])
+            offset = 0
+            for result in [*results, *([_check_chunk(rest)] if rest else [])]:
+                replay = _first_replay(result.digests, offset, seen)
+                offset += len(result.digests)
+                bad = result.bad
+                # at the same seq, what the ordered pass found before the replay check comes first
+                if replay is not None and (
+                    bad is None or replay[0] < bad[0] or (replay[0] == bad[0] and bad[1])
+                ):
+                    return replay
                 if bad is not None:
-                    return bad
-            return _check_chunk(rest) if rest else None
+                    return bad[0], bad[2], bad[3]
+            return None
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _first_replay(digests: list[bytes | None], offset: int, seen: dict[bytes, int]) -> _Bad | None:
+    for i, digest in enumerate(digests):
+        if digest is None:
+            continue
+        seq = offset + i
+        if digest in seen:
+            return (
+                seq,
+                "entry.replayed",
+                f"signed content of seq {seen[digest]} appears again (a replayed signature)",
+            )
+        seen[digest] = seq
+    return None
 
 
 def _verify_tree(

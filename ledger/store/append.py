@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ledger.errors import (
@@ -41,7 +41,7 @@ from ledger.log.policy import Policy
 from ledger.log.signatures import MIN_BATCH, Prechecker
 from ledger.log.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
 from ledger.store.actors import get_actor, prefetch_actors, require_actor, signing_key
-from ledger.store.db import Database
+from ledger.store.db import Database, insert_rows
 from ledger.store.plugins import load_plugins
 from ledger.store.registry import REGISTRY, AppendContext
 from ledger.store.tables import CheckpointRow, LedgerEntryRow, LedgerMetaRow, MerkleNodeRow
@@ -191,6 +191,7 @@ class Ledger:
             size, prev = self._head(s)
             now = datetime.now(UTC)
             ctx = AppendContext(session=s, seq=size, recorded_at=now)
+            ctx.watch()
             results: list[Appended] = []
             rows: list[dict[str, object]] = []
             # every submitter, and every actor a registration names, in one query
@@ -261,9 +262,10 @@ class Ledger:
             if dry_run:
                 s.rollback()
                 return results
+            ctx.write_pending()
             if rows:
                 s.flush()
-                s.execute(insert(LedgerEntryRow), rows)
+                insert_rows(s, LedgerEntryRow, rows)
                 self._extend_tree(s, size, [bytes.fromhex(str(r["hash"])) for r in rows])
         if rows:
             for listener in self._listeners:
@@ -397,7 +399,7 @@ class Ledger:
         frontier = self._fetch_nodes(s, merkle.frontier_subtrees(old_size))
         nodes, new_frontier = merkle.append_leaves(frontier, old_size, leaves)
         if nodes:
-            s.execute(insert(MerkleNodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
+            insert_rows(s, MerkleNodeRow, [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
         new_size = old_size + len(leaves)
         root = merkle.root_from_frontier(new_frontier)
         info = self._info_in(s)

@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ledger.errors import RuleViolation, SchemaViolation
 from ledger.log.entry import Entry
+from ledger.store.db import insert_rows
 
 
 @dataclass
@@ -31,6 +33,11 @@ class AppendContext:
     ``prepared`` is what the kind's ``prepare`` returned for this entry before
     the lock was taken (None: not prepared -- a dry run, a replay, or nothing
     to prepare -- and the check does the whole work itself).
+
+    ``insert`` queues a projection row instead of ``session.add``-ing an ORM
+    object (which costs about ten times as much per row in a big batch); the
+    queue is written with one Core ``INSERT`` per table before the session runs
+    any statement or flush, so every query still sees it (``watch``).
     """
 
     session: Session
@@ -38,6 +45,25 @@ class AppendContext:
     recorded_at: datetime
     cache: dict[str, Any] = field(default_factory=dict)
     prepared: Any = None
+    pending: dict[type[Any], list[dict[str, Any]]] = field(default_factory=dict)
+
+    def insert(self, model: type[Any], **values: Any) -> None:
+        """Queue one row of ``model``'s table (written in order of first use per table)."""
+        self.pending.setdefault(model, []).append(values)
+
+    def write_pending(self, *_: Any) -> None:
+        """Write the queued rows now (each table's in one statement)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, {}
+        for model, rows in pending.items():
+            insert_rows(self.session, model, rows)
+
+    def watch(self) -> None:
+        """Write the queue before each statement or flush of ``session`` (a query must see the rows; an
+        ORM object flushed later may reference them)."""
+        event.listen(self.session, "do_orm_execute", self.write_pending)
+        event.listen(self.session, "before_flush", self.write_pending)
 
 
 Rule = Callable[[AppendContext, Entry, Any], None]

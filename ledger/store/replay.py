@@ -99,15 +99,14 @@ def replay_entries(entries: Iterable[Entry], session: Session, *, chunk: int = 2
     ``LedgerError`` with ``details['seq']`` at the first entry that fails.
     """
     n = 0
-    cache: dict[str, Any] = {}
+    ctx = AppendContext(session=session, seq=0, recorded_at=datetime.now(UTC))
+    ctx.watch()
     for entry in entries:
         if n % chunk == 0:
-            cache = {}
+            ctx.cache = {}
             session.flush()
         kind = REGISTRY.get(entry.kind)
-        ctx = AppendContext(
-            session=session, seq=entry.seq, recorded_at=entry.recorded_datetime(), cache=cache
-        )
+        ctx.seq, ctx.recorded_at, ctx.prepared = entry.seq, entry.recorded_datetime(), None
         try:
             model = kind.validate(entry.payload)
             if kind.check is not None:
@@ -132,6 +131,7 @@ def replay_entries(entries: Iterable[Entry], session: Session, *, chunk: int = 2
             ],
         )
         n += 1
+    ctx.write_pending()
     session.flush()
     return n
 

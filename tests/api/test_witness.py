@@ -345,7 +345,8 @@ def _view(seqs: list[int]) -> CertificateView:
         status="valid",
         product="ingot",
         declared_unit="1 t",
-        period="2026",
+        period_start="2026-01-01",
+        period_end="2027-01-01",
         market_based="1 kgCO2e",
         location_based="2 kgCO2e",
         green_shares={},
@@ -370,7 +371,9 @@ def test_verification_page_says_whether_a_quorum_witnessed_the_evidence(world: W
         assert "NOT WITNESSED" in html and "2 of (park, verifier)" in html
         collect_cosignatures(world.ledger, world.policy, world.transport)
         html = client.get("/verify/TJ-W-1?lang=en").text
-        assert "NOT WITNESSED" not in html and "WITNESSED</span> by park, verifier" in html
+        # each witness by its policy label and the name it cosigns with (its line in the note below)
+        names = "park (park.tanji.test/witness), verifier (verifier.tanji.test/witness)"
+        assert "NOT WITNESSED" not in html and f"WITNESSED</span> by {names} (policy:" in html
         assert "Witnessed checkpoint" in html
         world.grow(2, "b")  # a record newer than the newest witnessed checkpoint
         shown["view"] = _view([0, 5])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -96,3 +97,44 @@ def test_keys_sort_by_utf16_code_units() -> None:
     """U+E000..U+FFFF sort after supplementary characters in UTF-16, before them by code point."""
     value = {"\ue000": 1, "\U00010000": 2, "a": 3, "\uffff": 4}
     assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats() | _ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_ANY_TEXT, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(_ANY_JSON, st.sampled_from(["canonical", "python", "spaced", "unsorted"]))
+def test_parse_canonical_accepts_exactly_the_rfc8785_text(value: Any, form: str) -> None:
+    """``parse_canonical``'s fast check (C parse, C re-encode, scans for long numbers and characters
+    above U+D7FF) accepts a text exactly when it is rfc8785's bytes of what it parses to."""
+    try:
+        canonical = rfc8785.dumps(value).decode("utf-8")
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        canonical = None
+    if form == "canonical":
+        if canonical is None:
+            return
+        text = canonical
+    else:
+        try:
+            text = json.dumps(
+                value,
+                ensure_ascii=False,
+                sort_keys=form != "unsorted",
+                separators=(", ", ": ") if form == "spaced" else (",", ":"),
+            )
+        except ValueError:  # NaN
+            return
+    try:
+        parsed = json.loads(text)
+        expected: str | None = rfc8785.dumps(parsed).decode("utf-8")
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError, ValueError):
+        expected = None
+    if expected == text:
+        assert json.dumps(parse_canonical(text), sort_keys=True) == json.dumps(parsed, sort_keys=True)
+    else:
+        with pytest.raises(SchemaViolation):
+            parse_canonical(text)
