@@ -182,7 +182,7 @@ def _same(inputs: MonthInputs) -> bool:
 # ------------------------------------------------------------ end to end (database)
 
 
-class _Signer:
+class Signer:
     """The minimal signer the loader needs: a ledger and the keys of its actors."""
 
     def __init__(self, ledger: Ledger, key: Ed25519PrivateKey) -> None:
@@ -195,7 +195,7 @@ class _Signer:
         return Submission.create(kind, actor, payload, self.keys[actor])
 
 
-def _load_ledger(ledger_park: _Signer, park: Park, months: tuple[str, ...], enterprises: int) -> None:
+def load_ledger(ledger_park: Signer, park: Park, months: tuple[str, ...], enterprises: int) -> None:
     """Register the synthetic park in a ledger and append its readings, links,
     trades (contract + settlement) and GEC retirements as signed entries."""
     from ledger.log.keys import generate_key, public_key_b64
@@ -357,7 +357,7 @@ def end_to_end(
             Database(url or sqlite_url(Path(tmp) / "bench.db")), op, origin="bench.tanji/attr"
         )
         t0 = time.perf_counter()
-        _load_ledger(_Signer(led, op), park, months, enterprises)
+        load_ledger(Signer(led, op), park, months, enterprises)
         setup = time.perf_counter() - t0
         t0 = time.perf_counter()
         with led.db.read_session() as s:

@@ -52,7 +52,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from bench.common import scale
+from bench.common import example_model_variants, scale
 from lca.calculate import compute_footprints
 from lca.electricity import MeterElectricity, Period
 from lca.model import example_models, parse_model
@@ -488,23 +488,9 @@ def _publish_park(url: str) -> tuple[Any, dict[str, Any], int]:
 
 def _publish_models(n: int) -> list[Any]:
     """``n`` variants of the shipped examples drawing C-1 and C-2's January electricity."""
-    rng = np.random.default_rng(500)
-    base = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in example_models()]
-    out = []
-    for i in range(n):
-        d = copy.deepcopy(base[i % len(base)])
-        d["id"] = f"{d['id']}-{i:04d}"
-        d["reference_period"] = {"start": "2026-01-01", "end": "2026-02-01"}
-        for p in d["processes"]:
-            for inp in p["inputs"]:
-                inp["amount"] *= float(rng.uniform(0.9, 1.1))
-            if "electricity" in p:
-                p["electricity"]["meters"] = [
-                    {"meter": "C-1", "share": round(float(rng.uniform(0.05, 0.5)), 4)},
-                    {"meter": "C-2", "share": round(float(rng.uniform(0.05, 0.5)), 4)},
-                ]
-        out.append(parse_model(d))
-    return out
+    return example_model_variants(
+        n, seed=500, id_suffix="", period=("2026-01-01", "2026-02-01"), meters=["C-1", "C-2"]
+    )
 
 
 def part_c(n: int, url: str, label: str) -> float:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import resource
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -92,3 +94,33 @@ def emission_model(product_id: str, total: float, name: str = "Aluminium ingot �
             ],
         }
     )
+
+
+def example_model_variants(
+    count: int, *, seed: int, id_suffix: str, period: tuple[str, str], meters: Sequence[str]
+) -> list[Any]:
+    """``count`` variants of the shipped example models (``lca.model.example_models``) for ``period``
+    (ISO start, exclusive end): input amounts within ±10 %, and each electricity input drawn from two of
+    ``meters`` in turn with shares of 5–50 %. Ids end with ``id_suffix`` and the variant's number."""
+    from lca.model import example_models, parse_model
+
+    rng = np.random.default_rng(seed)
+    base = [m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in example_models()]
+    out = []
+    for i in range(count):
+        d = copy.deepcopy(base[i % len(base)])
+        d["id"] = f"{d['id']}-{id_suffix}{i:04d}"
+        d["reference_period"] = {"start": period[0], "end": period[1]}
+        for p in d["processes"]:
+            for inp in p["inputs"]:
+                inp["amount"] *= float(rng.uniform(0.9, 1.1))
+            if "electricity" in p:
+                p["electricity"]["meters"] = [
+                    {
+                        "meter": meters[(2 * i + j) % len(meters)],
+                        "share": round(float(rng.uniform(0.05, 0.5)), 4),
+                    }
+                    for j in range(2)
+                ]
+        out.append(parse_model(d))
+    return out

@@ -26,7 +26,8 @@ month (not those produced in it); links bring the readings of their
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -92,8 +93,27 @@ class Scope:
         return f"park {self.park}" if self.park is not None else f"enterprise {self.enterprise}"
 
 
+_MEMO = "tanji.attribution.meters"
+
+
 def _meters(session: Session) -> dict[str, Meter]:
-    return all_meters(session)
+    memo: dict[str, Meter] | None = session.info.get(_MEMO)
+    return memo if memo is not None else all_meters(session)
+
+
+@contextmanager
+def meters_read_once(session: Session) -> Iterator[None]:
+    """Inside the block, every scope and month of ``session`` uses one read of the meter registry (a run
+    of many months otherwise loads every meter several times a month). Only for blocks that write no
+    meter."""
+    if _MEMO in session.info:
+        yield
+        return
+    session.info[_MEMO] = all_meters(session)
+    try:
+        yield
+    finally:
+        del session.info[_MEMO]
 
 
 def _park_zones(session: Session) -> dict[str, str]:

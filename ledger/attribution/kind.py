@@ -11,8 +11,11 @@ and the RFC 9162 root over its result rows with their count and format
 (``rows_root``, ``row_count``, ``rows_format``: :mod:`ledger.attribution.rows`;
 absent in runs recorded before rows existed, which stay readable).
 
-Rule, inside the append transaction (so every recorded run is reproducible):
-the attribution is re-run month by month from the current projections and
+Rule (so every recorded run is reproducible): the attribution is re-run
+month by month from the projections -- before the writer lock is taken
+(``prepare``), on the log as it stands; under the lock only the cheap
+``changed_since`` look below confirms that nothing the run read was recorded
+after ``log_end`` (a replay re-runs it in the transaction) -- and
 every month hash must equal the recorded one, and so must the rows root
 (``attribution.rows_mismatch``). On a difference the entry is
 rejected with ``attribution.hash_mismatch`` when ``log_end`` is the current
@@ -40,7 +43,8 @@ between the two (a few KiB per meter-month).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,7 +53,7 @@ from sqlalchemy.orm import Session
 
 from ledger.attribution.encoding import result_hash
 from ledger.attribution.engine import PeriodRun, attribute_period
-from ledger.attribution.inputs import Scope, changed_since, load_month, resolve_scope
+from ledger.attribution.inputs import Scope, changed_since, load_month, meters_read_once, resolve_scope
 from ledger.attribution.records import MonthInputs
 from ledger.attribution.result import METHOD_VERSION, MonthResult
 from ledger.attribution.row_store import RowCollector, insert_rows
@@ -62,6 +66,7 @@ from ledger.errors import RuleViolation
 from ledger.kinds.actors import ActorId
 from ledger.log.entry import Entry
 from ledger.store.actors import require_actor
+from ledger.store.queries import log_size
 from ledger.store.registry import REGISTRY, AppendContext, EntryKind
 
 __all__ = ["AttributionRunPayload", "MAX_MONTHS", "RUN", "compute", "scope_of"]
@@ -70,6 +75,7 @@ MAX_MONTHS = 1200  # a century of months; keeps the payload small
 _HEX64 = r"^[0-9a-f]{64}$"
 _ROWS = "attribution.rows"
 _RESULT_ROWS = "attribution.result_rows"
+_UNPLACED = -1  # run_seq of rows computed before the entry has its seq (set by _check)
 
 
 class AttributionRunPayload(BaseModel):
@@ -135,7 +141,8 @@ def compute(
         if sink is not None:
             sink(inputs, result, h, requested_of[inputs.month])
 
-    run = attribute_period(months, load, on_missing=on_missing, sink=collect)
+    with meters_read_once(session):
+        run = attribute_period(months, load, on_missing=on_missing, sink=collect)
     assert tuple(hashes) == run.month_hashes  # the driver hashes the same results
     return run
 
@@ -165,7 +172,20 @@ def _authorise(session: Session, actor_id: str, scope: Scope) -> None:
         )
 
 
-def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
+@dataclass(frozen=True)
+class _Computed:
+    """A run re-computed and compared with its payload: the projection rows (``run_seq`` still to be set),
+    the committed result rows, the meters whose readings fed it and its time zone."""
+
+    actor: str
+    rows: dict[str, list[dict[str, Any]]]
+    result_rows: list[Any] | None
+    read: tuple[str, ...]
+    time_zone: str
+
+
+def _months(p: AttributionRunPayload, log_size: int) -> tuple[str, ...]:
+    """The payload's months, after the checks that need no projection."""
     if p.method != METHOD_VERSION:
         raise RuleViolation(
             f"method {p.method!r} is not this ledger's {METHOD_VERSION!r}",
@@ -179,17 +199,25 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
             f"{p.first_month}..{p.last_month} (at most {MAX_MONTHS})",
             code="attribution.bad_period",
         )
-    if p.log_start != 0 or p.log_end > ctx.seq:
+    if p.log_start != 0 or p.log_end > log_size:
         raise RuleViolation(
-            f"log range [{p.log_start}, {p.log_end}) must start at 0 and end by {ctx.seq}",
+            f"log range [{p.log_start}, {p.log_end}) must start at 0 and end by {log_size}",
             code="attribution.bad_range",
             log_end=p.log_end,
-            log_size=ctx.seq,
+            log_size=log_size,
         )
+    return tuple(months)
+
+
+def _recompute(
+    session: Session, actor: str, p: AttributionRunPayload, months: tuple[str, ...], log_size: int
+) -> _Computed:
+    """Re-run the attribution from the projections in ``session`` (the log of ``log_size`` entries) and
+    compare every month hash, the period hash and the rows root with the payload."""
     scope = scope_of(p)
-    _authorise(ctx.session, entry.actor, scope)
+    _authorise(session, actor, scope)
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES}
-    committed = RowCollector(ctx.session) if p.rows_root is not None else None
+    committed = RowCollector(session) if p.rows_root is not None else None
     read: set[str] = set()  # every meter whose readings fed the run
     zones: set[str] = set()
 
@@ -198,11 +226,11 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
         zones.add(inputs.time_zone)
         i = len(rows["months"])
         if h != p.month_sha256[i]:
-            moved = p.log_end < ctx.seq
+            moved = p.log_end < log_size
             raise RuleViolation(
                 f"month {inputs.month}: re-run gives sha256 {h}, the entry says {p.month_sha256[i]}"
                 + (
-                    f"; the log grew from {p.log_end} to {ctx.seq} entries: re-run and resubmit"
+                    f"; the log grew from {p.log_end} to {log_size} entries: re-run and resubmit"
                     if moved
                     else ""
                 ),
@@ -211,23 +239,13 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
                 expected=p.month_sha256[i],
                 actual=h,
             )
-        for key, new in month_rows(entry.seq, inputs, result, h, frozenset(requested)).items():
+        for key, new in month_rows(_UNPLACED, inputs, result, h, frozenset(requested)).items():
             rows[key].extend(new)
         if committed is not None:
             committed.add(inputs, result)
 
-    run = compute(ctx.session, scope, months, p.on_missing, sink)
-    if p.log_end < ctx.seq:
-        # Same hashes now; but were they those of log [0, log_end)? Only if no input changed since.
-        moved = changed_since(ctx.session, p.log_end, months, sorted(read))
-        if moved is not None:
-            raise RuleViolation(
-                f"the inputs changed at seq {moved}, after the run's log_end {p.log_end}: "
-                "re-run and resubmit",
-                code="attribution.log_moved",
-                changed_seq=moved,
-                log_end=p.log_end,
-            )
+    run = compute(session, scope, months, p.on_missing, sink)
+    _unchanged_since_log_end(session, p, months, read, log_size)
     if run.sha256 != p.sha256:
         raise RuleViolation(
             f"period sha256 {run.sha256} differs from the entry's {p.sha256}",
@@ -238,8 +256,57 @@ def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
     if committed is not None:
         assert p.rows_format == ROWS_FORMAT  # the schema admits no other
         committed.check(str(p.rows_root), p.row_count)
-        ctx.cache[_RESULT_ROWS] = (entry.seq, committed.rows)
-    ctx.cache[_ROWS] = (entry.seq, rows, min(zones) if zones else DEFAULT_TIME_ZONE)
+    return _Computed(
+        actor,
+        rows,
+        committed.rows if committed is not None else None,
+        tuple(sorted(read)),
+        min(zones) if zones else DEFAULT_TIME_ZONE,
+    )
+
+
+def _unchanged_since_log_end(
+    session: Session, p: AttributionRunPayload, months: tuple[str, ...], read: Iterable[str], log_size: int
+) -> None:
+    """A run read at ``log_end`` holds in a longer log only if no input of its meters and months was
+    recorded since (then the state at ``log_end`` and now are the same inputs)."""
+    if p.log_end >= log_size:
+        return
+    moved = changed_since(session, p.log_end, months, sorted(read))
+    if moved is not None:
+        raise RuleViolation(
+            f"the inputs changed at seq {moved}, after the run's log_end {p.log_end}: re-run and resubmit",
+            code="attribution.log_moved",
+            changed_seq=moved,
+            log_end=p.log_end,
+        )
+
+
+def _prepare(session: Session, actor: str, p: AttributionRunPayload) -> _Computed | None:
+    """The re-run, before the writer lock (issue 18: no long lock); None when the run reads entries of
+    its own batch. Under the lock ``_check`` only asks ``changed_since`` whether an input was recorded
+    after ``log_end``."""
+    size = log_size(session)
+    if p.log_end > size:
+        return None
+    return _recompute(session, actor, p, _months(p, size), size)
+
+
+def _check(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
+    months = _months(p, ctx.seq)
+    done = ctx.prepared
+    if isinstance(done, _Computed) and done.actor == entry.actor:
+        # computed on the log as it stood before the lock; if it grew since, nothing the run read may
+        # have changed after log_end (a cheap look at the projections)
+        _unchanged_since_log_end(ctx.session, p, months, done.read, ctx.seq)
+    else:
+        done = _recompute(ctx.session, entry.actor, p, months, ctx.seq)
+    for table_rows in done.rows.values():
+        for row in table_rows:
+            row["run_seq"] = entry.seq
+    if done.result_rows is not None:
+        ctx.cache[_RESULT_ROWS] = (entry.seq, done.result_rows)
+    ctx.cache[_ROWS] = (entry.seq, done.rows, done.time_zone)
 
 
 def _apply(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
@@ -289,6 +356,7 @@ RUN = REGISTRY.register(
         _check,
         _apply,
         roles=frozenset({"operator", "verifier", "enterprise", "park"}),
+        prepare=_prepare,
         summary="A reproducible attribution: period, meters, log range read, method, result SHA-256.",
     )
 )

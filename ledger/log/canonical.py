@@ -8,7 +8,6 @@ hashing or signing.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import rfc8785
@@ -167,26 +166,10 @@ def parse_canonical(text: str) -> Any:
 
     Raises ``SchemaViolation`` when the text is not JSON or not canonical.
     """
-    unsafe_floats: list[str] = []
-
-    def parse_float(token: str) -> float:
-        x = float(token)
-        if not _repr_is_es(x):
-            unsafe_floats.append(token)
-        return x
-
     try:
-        value = json.loads(text, parse_float=parse_float)
+        value = json.loads(text)
     except json.JSONDecodeError as e:
         raise SchemaViolation(f"not JSON: {e}", code="json.invalid") from e
-    # The C encoder's text is RFC 8785's when every float prints alike, no run of 16 digits could be an
-    # integer beyond 2**53 and no character sorts differently by UTF-16 code unit; else the full path.
-    fast = not unsafe_floats and _LONG_INT.search(text) is None and _HIGH_CHAR.search(text) is None
-    if (_PLAIN(value) if fast else canonical_text(value)) != text:
+    if canonical_text(value) != text:
         raise SchemaViolation("JSON text is not in RFC 8785 canonical form", code="json.not_canonical")
     return value
-
-
-_LONG_INT = re.compile(r"[:,\[]-?[0-9]{16}")  # a number of 16 digits: maybe beyond 2**53 (or in a string)
-# a character that sorts differently by code point and by UTF-16 unit, or a lone surrogate (not UTF-8)
-_HIGH_CHAR = re.compile("[\ud800-\udfff\ue000-\U0010ffff]")

@@ -51,16 +51,17 @@ def verify_chunk(items: Sequence[tuple[bytes, str, str] | None]) -> list[bool]:
 def _get_pool() -> ProcessPoolExecutor | None:
     global _pool
     if _pool is None:
-        # fork is safe only while this is the one thread (a forked child of a threaded
-        # server may inherit a held lock); the child never touches inherited database
-        # connections and leaves through os._exit. Otherwise: check inline.
-        if (
-            (os.cpu_count() or 1) < 2
-            or threading.active_count() > 1
-            or "fork" not in mp.get_all_start_methods()
-        ):
+        # Not on one core, nor in a multiprocessing child: it leaves through os._exit without the
+        # atexit shutdown below, and would wait for the pool's worker forever (bench/bench_scale.py).
+        if (os.cpu_count() or 1) < 2 or mp.parent_process() is not None:
             return None
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+        # fork is cheapest but safe only while this is the one thread (a forked child of a threaded
+        # server may inherit a held lock; it never touches inherited database connections and leaves
+        # through os._exit); with threads (the service) the worker comes from a fork server.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        if method not in mp.get_all_start_methods():
+            return None
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context(method))
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
 

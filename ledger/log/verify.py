@@ -102,7 +102,9 @@ class _ChunkResult:
     digests: list[bytes | None]
 
 
-def _entry_problem(task: _Task) -> tuple[int, str, str] | None:
+def _entry_problem(
+    task: _Task, signed: bytes | None, keys: dict[str, Ed25519PublicKey]
+) -> tuple[int, str, str] | None:
     """Everything about one entry that needs no other entry's body: hash, body fields against the row
     and the previous row's hash, canonical form, signature. (stage, code, reason) or None."""
     seq, kind, body, stored_hash, prev, key_b64 = task
@@ -128,11 +130,12 @@ def _entry_problem(task: _Task) -> tuple[int, str, str] | None:
         return 0, "chain.broken", f"chain broken: prev {entry.prev[:16]}… is not the hash of seq {seq - 1}"
     if key_b64 is None:
         return 1, "entry.actor_unknown", f"actor {entry.actor!r} is not registered before seq {seq}"
-    try:
-        key = public_key_from_b64(key_b64)
-    except LedgerError:
-        return 1, "entry.actor_key_malformed", f"actor {entry.actor!r} has a malformed registered key"
-    signed = signed_bytes_of_body(body)  # for a canonical body: the submission's signed bytes, uncopied
+    key = keys.get(key_b64)
+    if key is None:
+        try:
+            key = keys[key_b64] = public_key_from_b64(key_b64)
+        except LedgerError:
+            return 1, "entry.actor_key_malformed", f"actor {entry.actor!r} has a malformed registered key"
     if signed is None or not verify_b64(key, entry.sig, signed):
         return (
             1,
@@ -165,13 +168,15 @@ def _ordered_problem(seq: int, kind: str, body: str, prev: str) -> tuple[str, st
 
 
 def _check_chunk(tasks: Sequence[_Task]) -> _ChunkResult:
+    """Each task's problem until the first, and every signed-content digest (for the replay check)."""
     digests: list[bytes | None] = []
     bad: tuple[int, int, str, str] | None = None
+    keys: dict[str, Ed25519PublicKey] = {}
     for task in tasks:
-        signed = signed_bytes_of_body(task[2])
+        signed = signed_bytes_of_body(task[2])  # of a canonical body: the submission's signed bytes
         digests.append(None if signed is None else hashlib.sha256(signed).digest())
         if bad is None:
-            problem = _entry_problem(task)
+            problem = _entry_problem(task, signed, keys)
             if problem is not None:
                 bad = (task[0], *problem)
     return _ChunkResult(bad, digests)

@@ -289,8 +289,13 @@ class Ledger:
             for i, sub, kind in todo:
                 assert kind.prepare is not None
                 actor = get_actor(s, sub.actor)
-                # only signed work is done ahead: a forged or unknown signer is refused under the lock
-                if actor is None or not sub.signature_valid(public_key_from_b64(actor.public_key)):
+                # only signed, permitted work is done ahead: a forged or unknown signer, or a role the
+                # kind refuses, is refused under the lock
+                if (
+                    actor is None
+                    or (kind.roles is not None and actor.role not in kind.roles)
+                    or not sub.signature_valid(public_key_from_b64(actor.public_key))
+                ):
                     continue
                 signed[i] = actor.public_key
                 try:
@@ -405,7 +410,7 @@ class Ledger:
         info = self._info_in(s)
         assert self._operator_key is not None
         note = sign_checkpoint(Checkpoint(info.origin, new_size, root), info.origin, self._operator_key)
-        s.add(CheckpointRow(size=new_size, root_hash=root.hex(), note=note))
+        insert_rows(s, CheckpointRow, [{"size": new_size, "root_hash": root.hex(), "note": note}])
 
     def _info_in(self, s: Session) -> LedgerInfo:
         if self._info is None:

@@ -39,11 +39,13 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
         return
     table = cast(Table, model.__table__)
     connection = session.connection()
-    columns = list(rows[0])
+    first = rows[0].keys()
+    columns = list(first)
     if (
         connection.dialect.name == "postgresql"
         and len(rows) >= _COPY_MIN
-        and all(len(r) == len(columns) for r in rows)
+        and all(r.keys() == first for r in rows)
+        and all(c.name in first or c.default is None for c in table.columns)  # COPY skips Python defaults
     ):
         quote = connection.dialect.identifier_preparer
         sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) FROM STDIN"

@@ -36,6 +36,7 @@ __all__ = [
     "entry_hash",
     "entry_kind",
     "kind_version",
+    "log_size",
     "store_placeholder_log",
 ]
 
@@ -53,6 +54,13 @@ def _reading(source: Source) -> Iterator[Session]:
     db = source.db if isinstance(source, Ledger) else source
     with db.read_session() as s:
         yield s
+
+
+def log_size(source: Source) -> int:
+    """The number of entries in the log as ``source`` sees it."""
+    with _reading(source) as s:
+        last = s.scalar(select(func.max(LedgerEntryRow.seq)))
+    return 0 if last is None else int(last) + 1
 
 
 def entry_at(source: Source, seq: int) -> Entry | None:

@@ -8,7 +8,8 @@ runs re-run from the log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -480,3 +481,56 @@ def test_migration_matches_the_models(db_url: str) -> None:
         diff = compare_metadata(MigrationContext.configure(c), Base.metadata)
     db.dispose()
     assert [d for d in diff if "attribution_" in str(d)] == []
+
+
+def test_rerun_happens_before_the_writer_lock(month_park: Park, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the ledger re-runs the attribution before taking the writer lock; under the lock it only
+    looks whether an input was recorded after ``log_end``."""
+    import ledger.attribution.kind as kind_module
+
+    park = month_park
+    locked = False
+    computed_locked: list[bool] = []
+    real_compute, real_write_session = kind_module.compute, Database.write_session
+
+    def spy_compute(*args: Any, **kw: Any) -> Any:
+        computed_locked.append(locked)
+        return real_compute(*args, **kw)
+
+    @contextmanager
+    def spy_write_session(self: Database) -> Iterator[Any]:
+        nonlocal locked
+        with real_write_session(self) as s:
+            locked = True
+            try:
+                yield s
+            finally:
+                locked = False
+
+    monkeypatch.setattr(kind_module, "compute", spy_compute)
+    monkeypatch.setattr(Database, "write_session", spy_write_session)
+    payload = _payload(park)
+    computed_locked.clear()
+    park.ledger.append([park.sign("attribution.run", "operator", payload)])
+    assert computed_locked == [False]
+
+
+def test_input_recorded_in_the_same_batch_after_the_rerun_is_caught(month_park: Park) -> None:
+    """The re-run before the lock sees the log without the batch; a correction of an input earlier in the
+    same batch is found under the lock (``attribution.log_moved``) and nothing is written."""
+    park = month_park
+    payload = _payload(park)
+    correction = park.sign(
+        "readings.correct",
+        "E-2",
+        {
+            **hourly("C-3", [600] * HOURS),
+            "replaces": [_batch_seq(park, "C-3")],
+            "reason": "meter constant fixed",
+        },
+    )
+    before = state(park.ledger)
+    with pytest.raises(LedgerError) as e:
+        park.ledger.append([correction, park.sign("attribution.run", "operator", payload)])
+    assert e.value.code == "attribution.log_moved" and e.value.details["index"] == 1
+    assert state(park.ledger) == before

@@ -108,8 +108,8 @@ _ANY_JSON = st.recursive(
 
 @given(_ANY_JSON, st.sampled_from(["canonical", "python", "spaced", "unsorted"]))
 def test_parse_canonical_accepts_exactly_the_rfc8785_text(value: Any, form: str) -> None:
-    """``parse_canonical``'s fast check (C parse, C re-encode, scans for long numbers and characters
-    above U+D7FF) accepts a text exactly when it is rfc8785's bytes of what it parses to."""
+    """``parse_canonical`` accepts a text exactly when it is rfc8785's bytes of what it parses to (the
+    fast encoder's float, integer and key-order paths included)."""
     try:
         canonical = rfc8785.dumps(value).decode("utf-8")
     except (rfc8785.CanonicalizationError, UnicodeEncodeError):

@@ -11,7 +11,9 @@ from ledger.errors import Conflict, LedgerError, RuleViolation, SchemaViolation,
 from ledger.log import merkle
 from ledger.log.checkpoint import parse_note, parse_verifier_key, verify_checkpoint
 from ledger.log.entry import Submission
-from ledger.log.keys import generate_key, public_key_b64
+from ledger.log.keys import Ed25519PrivateKey, generate_key, public_key_b64
+from ledger.log.signatures import MIN_BATCH
+from ledger.store.actors import get_actor
 from ledger.store.append import Ledger
 from ledger.store.tables import CheckpointRow
 from tests.conftest import Park
@@ -272,3 +274,75 @@ def test_entries_by_actor_is_a_trail_in_order(make_park: Callable[[], Park]) -> 
     assert [e.seq for e in ops] == [1]
     with pytest.raises(ValueError):
         park.ledger.entries_by_actor("E-1", limit=0)
+
+
+def test_big_batch_sees_its_own_registrations_and_rotations(make_park: Callable[[], Park]) -> None:
+    """A batch past the signature worker's threshold and PostgreSQL's COPY threshold: actors registered
+    in it are queued as rows (``AppendContext.insert``), read back by a rotation later in the same batch,
+    and an entry signed with the rotated key is checked against it, not against the precheck's key."""
+    park = make_park()
+    subs = [_register(park, f"B-{i}") for i in range(MIN_BATCH + 100)]
+    rotated, newest = generate_key(), generate_key()
+    subs.append(
+        park.sign(
+            "actor.rotate_key", "B-5", {"actor_id": "B-5", "public_key": public_key_b64(rotated.public_key())}
+        )
+    )
+    park.keys["B-5"] = rotated
+    subs.append(
+        park.sign(
+            "actor.rotate_key", "B-5", {"actor_id": "B-5", "public_key": public_key_b64(newest.public_key())}
+        )
+    )
+    placed = park.ledger.append(subs)
+    assert len(placed) == len(subs) and not any(p.duplicate for p in placed)
+    with park.ledger.db.read_session() as s:
+        actor = get_actor(s, "B-5")
+        assert actor is not None and actor.public_key == public_key_b64(newest.public_key())
+        assert get_actor(s, f"B-{MIN_BATCH + 99}") is not None
+    assert park.ledger.verify(workers=2).ok
+
+
+def test_big_batch_with_one_forged_signature_writes_nothing(make_park: Callable[[], Park]) -> None:
+    """Signatures checked ahead in the worker or inline by the append loop: a forgery deep in a big batch
+    is named by its index and the whole batch is refused."""
+    park = make_park()
+    subs = [_register(park, f"F-{i}") for i in range(MIN_BATCH + 100)]
+    bad = MIN_BATCH - 7
+    forged = Submission(
+        kind=subs[bad].kind, actor=subs[bad].actor, payload=subs[bad].payload, sig=subs[bad + 1].sig
+    )
+    subs[bad] = forged
+    before = _state(park.ledger)
+    with pytest.raises(SignatureInvalid) as e:
+        park.ledger.append(subs)
+    assert e.value.details["index"] == bad
+    assert _state(park.ledger) == before
+
+
+def _append_registrations(url: str, operator: Ed25519PrivateKey, n: int) -> None:
+    from ledger.store.db import Database
+
+    ledger = Ledger(Database(url), operator)
+    pub = public_key_b64(generate_key().public_key())
+    payloads = [{"id": f"M-{i}", "name": "m", "role": "buyer", "public_key": pub} for i in range(n)]
+    ledger.append([Submission.create("actor.register", "operator", p, operator) for p in payloads])
+
+
+def test_a_multiprocessing_child_appending_a_big_batch_exits(make_park: Callable[[], Park]) -> None:
+    """A child process (which leaves without running atexit) checks its signatures inline instead of
+    starting a worker it would then wait for forever."""
+    import multiprocessing as mp
+
+    park = make_park()
+    # forked: the arguments are inherited, not pickled
+    child = mp.get_context("fork").Process(
+        target=_append_registrations, args=(park.ledger.db.url, park.keys["operator"], MIN_BATCH + 10)
+    )
+    child.start()
+    child.join(timeout=120)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0
+    assert park.ledger.size() == 1 + MIN_BATCH + 10
