@@ -66,6 +66,7 @@ from ledger.errors import RuleViolation
 from ledger.kinds.actors import ActorId
 from ledger.log.entry import Entry
 from ledger.store.actors import require_actor
+from ledger.store.db import bulk_insert
 from ledger.store.queries import log_size
 from ledger.store.registry import REGISTRY, AppendContext, EntryKind
 
@@ -343,10 +344,7 @@ def _apply(ctx: AppendContext, entry: Entry, p: AttributionRunPayload) -> None:
         ],
     )
     for key, model in TABLES.items():
-        table: Table = model.__table__  # type: ignore[assignment]
-        batch = rows[key]
-        for i in range(0, len(batch), 1000):  # bounded statement size on both backends
-            ctx.session.execute(insert(table), batch[i : i + 1000])
+        bulk_insert(ctx.session, model, rows[key])
 
 
 RUN = REGISTRY.register(

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Table, Text, insert, select
+from sqlalchemy import BigInteger, Integer, String, Table, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.attribution.records import MonthInputs
@@ -27,6 +27,7 @@ from ledger.attribution.result import MonthResult
 from ledger.attribution.rows import ResultRow, RowProof, month_result_rows, row_proof, rows_root
 from ledger.energy.gec import GecRetirementRow
 from ledger.errors import IntegrityFailure, NotFound, RuleViolation
+from ledger.store.db import bulk_insert
 from ledger.store.queries import entry_at
 from ledger.store.tables import Base
 
@@ -81,7 +82,6 @@ def retirement_serials(
 
 def insert_rows(session: Session, run_seq: int, rows: Sequence[ResultRow]) -> None:
     """Store a run's rows (sorted as committed) with their leaf indexes."""
-    table: Table = AttributionResultRow.__table__  # type: ignore[assignment]
     values = [
         {
             "run_seq": run_seq,
@@ -92,8 +92,7 @@ def insert_rows(session: Session, run_seq: int, rows: Sequence[ResultRow]) -> No
         }
         for i, r in enumerate(rows)
     ]
-    for i in range(0, len(values), _CHUNK):
-        session.execute(insert(table), values[i : i + _CHUNK])
+    bulk_insert(session, AttributionResultRow, values)
 
 
 def _commitment(session: Session, run_seq: int) -> Mapping[str, Any]:

@@ -12,9 +12,9 @@ int64 bytes, so a year of 15-minute data for a meter is 365 rows, not 35,040.
 ``hourly_matrix`` turns the live rows of a month into dense ``[meters, hours]``
 arrays with an explicit presence mask.
 
-Within an append, new rows are queued in the session and written in one
-executemany when the transaction commits (or earlier, whenever something in
-this module reads the table), and the overlap rule takes a cached fast path
+Within an append, new rows are queued (``AppendContext.insert``) and written
+in one statement before the append's next query or at its end (this module's
+own Core reads call ``write_pending`` first), and the overlap rule takes a cached fast path
 for batches that start after everything live of their meter: a big import
 costs no SQL round trip per entry.
 """
@@ -35,9 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    event,
     func,
-    insert,
     select,
     update,
 )
@@ -56,7 +54,7 @@ from ledger.energy.periods import (
 )
 from ledger.errors import RuleViolation
 from ledger.log.entry import Entry
-from ledger.store.registry import REGISTRY, AppendContext, EntryKind
+from ledger.store.registry import REGISTRY, AppendContext, EntryKind, write_pending
 from ledger.store.tables import Base
 
 MAX_VALUES = 35_136  # one leap year of 15-minute intervals
@@ -141,33 +139,11 @@ _OVERLAP = (
     .order_by(_T.c.start_ts.desc())
     .limit(bindparam("n"))
 )
-_INSERT = insert(_T)
 _MAX_END = (
     select(_T.c.meter_id, func.max(_T.c.end_ts)).where(_T.c.superseded_by.is_(None)).group_by(_T.c.meter_id)
 )
-_PENDING = "tanji.readings.pending"
+_CACHE = "tanji.readings"  # prefix of this module's per-batch cache keys
 _BULK_AFTER = 16  # distinct meters in one batch before every meter's last end is loaded at once
-
-
-def flush_pending(session: Session) -> None:
-    """Write the batch rows ``apply`` has queued in this session (one executemany).
-
-    Readers of ``reading_batches`` inside an append transaction call this first;
-    a ``before_commit`` hook calls it at the end of every append.
-    """
-    rows = session.info.get(_PENDING)
-    if rows:
-        session.connection().execute(_INSERT, rows)
-        rows.clear()
-
-
-def _queue(session: Session, row: dict[str, object]) -> None:
-    rows = session.info.get(_PENDING)
-    if rows is None:
-        rows = session.info[_PENDING] = []
-        event.listen(session, "before_commit", flush_pending)
-        event.listen(session, "after_rollback", lambda s: s.info.get(_PENDING, []).clear())
-    rows.append(row)
 
 
 def _max_end(ctx: AppendContext, meter: str) -> int | None:
@@ -176,17 +152,17 @@ def _max_end(ctx: AppendContext, meter: str) -> int | None:
     Correct as an upper bound only: corrections may lower the true value, which
     merely sends the caller to the exact query.
     """
-    ends: dict[str, int | None] = ctx.cache.setdefault(_PENDING + ".ends", {})
+    ends: dict[str, int | None] = ctx.cache.setdefault(_CACHE + ".ends", {})
     if meter not in ends:
-        if len(ends) == _BULK_AFTER and not ctx.cache.get(_PENDING + ".all"):
-            flush_pending(ctx.session)
+        if len(ends) == _BULK_AFTER and not ctx.cache.get(_CACHE + ".all"):
+            write_pending(ctx.session)
             for mid, end in ctx.session.connection().execute(_MAX_END):
                 ends.setdefault(mid, end)
-            ctx.cache[_PENDING + ".all"] = True  # from now on, a meter not in ends has no live batch
-        if ctx.cache.get(_PENDING + ".all"):
+            ctx.cache[_CACHE + ".all"] = True  # from now on, a meter not in ends has no live batch
+        if ctx.cache.get(_CACHE + ".all"):
             ends[meter] = None
         else:
-            flush_pending(ctx.session)
+            write_pending(ctx.session)
             row = ctx.session.connection().execute(_OVERLAP, {"m": meter, "e": 2**62, "n": 1}).first()
             ends[meter] = None if row is None else row[2]
     return ends[meter]
@@ -201,7 +177,7 @@ def overlapping_batch(
     start before ``end`` can overlap (the rest end before it starts); with
     ``ignore`` (batches being replaced) the scan walks back past those.
     """
-    flush_pending(session)
+    write_pending(session)
     rows = session.connection().execute(_OVERLAP, {"m": meter, "e": end, "n": len(ignore) + 1})
     for seq, s, e in rows:
         if seq in ignore:
@@ -232,7 +208,7 @@ def _check_common(
         )
     values = np.fromiter(p.values, dtype="<i8", count=len(p.values))  # StrictInt: no conversion
     check_values(values, p.meter)
-    ctx.cache[_PENDING + ".values"] = (p, values)  # _insert's, without a second conversion
+    ctx.cache[_CACHE + ".values"] = (p, values)  # _insert's, without a second conversion
     last = _max_end(ctx, p.meter)
     # fast path for appending in time order: nothing live ends after our start
     clash = (
@@ -253,24 +229,22 @@ def _check_common(
 
 def _insert(ctx: AppendContext, entry: Entry, p: ReadingsBatch) -> None:
     start, end, step = _span(p)
-    checked = ctx.cache.pop(_PENDING + ".values", None)
+    checked = ctx.cache.pop(_CACHE + ".values", None)
     values = checked[1] if checked is not None and checked[0] is p else np.asarray(p.values, dtype="<i8")
-    # Core insert through the append transaction: no ORM object per batch.
-    _queue(
-        ctx.session,
-        {
-            "seq": entry.seq,
-            "meter_id": p.meter,
-            "start_ts": start,
-            "end_ts": end,
-            "step_s": step,
-            "total_wh": int(values.sum()),
-            "wh_le64": values.tobytes(),
-            "superseded_by": None,
-            "actor": entry.actor,
-        },
+    # queued, written in bulk with the rest of the append: no ORM object per batch
+    ctx.insert(
+        ReadingBatchRow,
+        seq=entry.seq,
+        meter_id=p.meter,
+        start_ts=start,
+        end_ts=end,
+        step_s=step,
+        total_wh=int(values.sum()),
+        wh_le64=values.tobytes(),
+        superseded_by=None,
+        actor=entry.actor,
     )
-    ends: dict[str, int | None] = ctx.cache.setdefault(_PENDING + ".ends", {})
+    ends: dict[str, int | None] = ctx.cache.setdefault(_CACHE + ".ends", {})
     if p.meter in ends:
         ends[p.meter] = max(end, ends[p.meter] or end)
 
@@ -287,7 +261,7 @@ def _check_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None
             code="readings.replaces_invalid",
             replaces=p.replaces,
         )
-    flush_pending(ctx.session)
+    write_pending(ctx.session)
     rows = {
         r[0]: r
         for r in ctx.session.execute(
@@ -314,14 +288,14 @@ def _check_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None
 
 
 def _apply_correct(ctx: AppendContext, entry: Entry, p: ReadingsCorrect) -> None:
-    flush_pending(ctx.session)
+    write_pending(ctx.session)
     ctx.session.execute(update(_T).where(_T.c.seq.in_(p.replaces)).values(superseded_by=entry.seq))
     _insert(ctx, entry, p)
 
 
 def last_reading_end(session: Session, meter_id: str) -> int | None:
     """End (epoch s) of the latest live batch of ``meter_id``, or None."""
-    flush_pending(session)
+    write_pending(session)
     end = session.scalar(select(func.max(_T.c.end_ts)).where(_T.c.meter_id == meter_id, _LIVE))
     return None if end is None else int(end)
 
@@ -353,7 +327,7 @@ def hourly_matrix(
     h_val = np.zeros((len(meter_ids), hours), dtype=np.int64)
     h_seen = np.zeros((len(meter_ids), hours), dtype=np.bool_)
     if meter_ids:
-        flush_pending(session)
+        write_pending(session)
         q = select(_T.c.meter_id, _T.c.start_ts, _T.c.step_s, _T.c.wh_le64).where(
             _T.c.meter_id.in_(list(meter_ids)), _LIVE, _T.c.start_ts < end, _T.c.end_ts > start
         )
@@ -390,7 +364,7 @@ def energy_before(session: Session, meter_id: str, end: int) -> int:
     Whole batches are summed in SQL; the one live batch that straddles ``end``
     (live batches of a meter are disjoint) is cut at ``end``.
     """
-    flush_pending(session)
+    write_pending(session)
     whole = session.scalar(
         select(func.coalesce(func.sum(_T.c.total_wh), 0)).where(
             _T.c.meter_id == meter_id, _LIVE, _T.c.end_ts <= end

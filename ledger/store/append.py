@@ -41,7 +41,7 @@ from ledger.log.policy import Policy
 from ledger.log.signatures import MIN_BATCH, Prechecker
 from ledger.log.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
 from ledger.store.actors import get_actor, prefetch_actors, require_actor, signing_key
-from ledger.store.db import Database, insert_rows
+from ledger.store.db import Database, bulk_insert
 from ledger.store.plugins import load_plugins
 from ledger.store.registry import REGISTRY, AppendContext
 from ledger.store.tables import CheckpointRow, LedgerEntryRow, LedgerMetaRow, MerkleNodeRow
@@ -265,7 +265,7 @@ class Ledger:
             ctx.write_pending()
             if rows:
                 s.flush()
-                insert_rows(s, LedgerEntryRow, rows)
+                bulk_insert(s, LedgerEntryRow, rows)
                 self._extend_tree(s, size, [bytes.fromhex(str(r["hash"])) for r in rows])
         if rows:
             for listener in self._listeners:
@@ -404,13 +404,13 @@ class Ledger:
         frontier = self._fetch_nodes(s, merkle.frontier_subtrees(old_size))
         nodes, new_frontier = merkle.append_leaves(frontier, old_size, leaves)
         if nodes:
-            insert_rows(s, MerkleNodeRow, [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
+            bulk_insert(s, MerkleNodeRow, [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
         new_size = old_size + len(leaves)
         root = merkle.root_from_frontier(new_frontier)
         info = self._info_in(s)
         assert self._operator_key is not None
         note = sign_checkpoint(Checkpoint(info.origin, new_size, root), info.origin, self._operator_key)
-        insert_rows(s, CheckpointRow, [{"size": new_size, "root_hash": root.hex(), "note": note}])
+        bulk_insert(s, CheckpointRow, [{"size": new_size, "root_hash": root.hex(), "note": note}])
 
     def _info_in(self, s: Session) -> LedgerInfo:
         if self._info is None:

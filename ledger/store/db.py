@@ -26,9 +26,10 @@ DEFAULT_HOME = Path("~/.local/share/tanji")
 
 
 _COPY_MIN = 100  # rows from which PostgreSQL's COPY beats a pipelined executemany
+_COPY_MAX_BLOB = 1024  # bytes: a bigger binary value goes faster as a bound parameter
 
 
-def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in ``session``'s transaction.
 
     On PostgreSQL a large batch goes through ``COPY ... FROM STDIN`` (psycopg writes each row; one
@@ -46,6 +47,8 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
         and len(rows) >= _COPY_MIN
         and all(r.keys() == first for r in rows)
         and all(c.name in first or c.default is None for c in table.columns)  # COPY skips Python defaults
+        # text COPY writes bytea as hex, in Python: slower than binary parameters for big blobs (readings)
+        and not any(isinstance(v, bytes) and len(v) > _COPY_MAX_BLOB for v in rows[0].values())
     ):
         quote = connection.dialect.identifier_preparer
         sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) FROM STDIN"

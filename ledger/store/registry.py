@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import RuleViolation, SchemaViolation
 from ledger.log.entry import Entry
-from ledger.store.db import insert_rows
+from ledger.store.db import bulk_insert
 
 
 @dataclass
@@ -57,13 +57,25 @@ class AppendContext:
             return
         pending, self.pending = self.pending, {}
         for model, rows in pending.items():
-            insert_rows(self.session, model, rows)
+            bulk_insert(self.session, model, rows)
 
     def watch(self) -> None:
         """Write the queue before each statement or flush of ``session`` (a query must see the rows; an
         ORM object flushed later may reference them)."""
         event.listen(self.session, "do_orm_execute", self.write_pending)
         event.listen(self.session, "before_flush", self.write_pending)
+        self.session.info[_CONTEXT] = self
+
+
+_CONTEXT = "tanji.append_context"
+
+
+def write_pending(session: Session) -> None:
+    """Write the rows the append running in ``session`` has queued (for reads that bypass the ORM
+    session, e.g. ``session.connection().execute``); nothing outside an append."""
+    ctx = session.info.get(_CONTEXT)
+    if isinstance(ctx, AppendContext):
+        ctx.write_pending()
 
 
 Rule = Callable[[AppendContext, Entry, Any], None]
