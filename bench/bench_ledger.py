@@ -65,27 +65,79 @@ def _verify_loop(n: int, seconds: float) -> float:
     return done / (time.perf_counter() - start)
 
 
+def _verify_loop_twice(n: int, seconds: float) -> float:
+    """Entries/s of :func:`_verify_loop` in two processes at once, summed."""
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as pool:
+        return sum(pool.map(_verify_loop, [n, n], [seconds, seconds]))
+
+
 def floor(n: int, seconds: float = 3.0) -> tuple[float, float, float]:
     """Entries/s of SHA-256 + Ed25519 verify on one core, on two cores at once (two processes), and of
     Ed25519 signing; no database."""
-    one = _verify_loop(n, seconds)
-    with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as pool:
-        two = sum(pool.map(_verify_loop, [n, n], [seconds, seconds]))
+    one, two = _verify_loop(n, seconds), _verify_loop_twice(n, seconds)
     key = generate_key()
     data = [s.signed_bytes() for s in _submissions(key, n, "sign")]
     _, t_sign = timed(lambda: [key.sign(d) for d in data])
     return one, two, n / t_sign
 
 
+def commit_floor(db: Database, n: int) -> tuple[float, str]:
+    """Seconds of the smallest durable write transaction on ``db`` (one one-row INSERT and COMMIT into
+    a scratch table, on one held connection of the same engine), averaged over ``n``; and what the
+    commit waits for there."""
+    with db.engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE bench_commit_floor (n INTEGER PRIMARY KEY, note VARCHAR(64))")
+    with db.engine.connect() as c:
+        start = time.perf_counter()
+        for i in range(n):
+            with c.begin():
+                c.exec_driver_sql(f"INSERT INTO bench_commit_floor (n, note) VALUES ({i}, 'one row')")
+        t = (time.perf_counter() - start) / n
+    with db.engine.begin() as c:
+        c.exec_driver_sql("DROP TABLE bench_commit_floor")
+    with db.engine.connect() as c:
+        if db.dialect == "sqlite":
+            mode = str(c.exec_driver_sql("PRAGMA journal_mode").scalar())
+            level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+                int(c.exec_driver_sql("PRAGMA synchronous").scalar() or 0), "?"
+            )
+            waits = f"{mode} journal, synchronous={level}: " + (
+                "the commit appends to the WAL without fsync (that waits for a WAL checkpoint)"
+                if mode == "wal" and level == "NORMAL"
+                else "the commit fsyncs"
+            )
+        else:
+            sync = c.exec_driver_sql("SHOW synchronous_commit").scalar()
+            method = c.exec_driver_sql("SHOW wal_sync_method").scalar()
+            waits = f"synchronous_commit={sync}: the commit waits for the WAL flush ({method})"
+    return t, waits
+
+
 def appends(url: str, label: str, floor_rate: float, floor_two: float) -> None:
     operator = generate_key()
     ledger = Ledger.create(Database(url), operator, origin="bench.tanji/appends")
-    for batch, batches in ((1, scale(300, 20)), (100, scale(30, 2)), (10_000, scale(2, 1))):
+    # A single append cannot beat one commit on this database plus its entry's own CPU work.
+    singles = scale(300, 20)
+    t_commit, waits = commit_floor(ledger.db, singles)
+    t_single = t_commit + 1 / floor_rate
+    print(
+        f"  {label:10s} single-append floor: one commit {t_commit * 1000:.2f} ms + entry work "
+        f"{1000 / floor_rate:.2f} ms = {1 / t_single:6.0f} appends/s ({waits})"
+    )
+    for batch, batches in ((1, singles), (100, scale(30, 2)), (10_000, scale(2, 1))):
         subs = _submissions(operator, batch * batches, f"{label}{batch}")
         start = time.perf_counter()
         for i in range(batches):
             ledger.append(subs[i * batch : (i + 1) * batch])
-        rate = batch * batches / (time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        rate = batch * batches / elapsed
+        if batch == 1:
+            print(
+                f"  {label:10s} batch {batch:6d}: {rate:8.0f} entries/s  ({elapsed / batches * 1000:.2f} ms "
+                f"per append; {rate * t_single:5.1%} of the single-append floor, {rate / floor_rate:5.1%} "
+                "of the CPU floor)"
+            )
+            continue
         # From MIN_BATCH entries the append loop shares the signature checks with one worker process
         # (ledger.log.signatures): the two cores' floor is named beside the one-core figure.
         two = batch >= MIN_BATCH and (os.cpu_count() or 1) >= 2
@@ -96,7 +148,7 @@ def appends(url: str, label: str, floor_rate: float, floor_two: float) -> None:
     ledger.db.dispose()
 
 
-def verification(tmp: Path, floor_rate: float, floor_two: float) -> None:
+def verification(tmp: Path) -> None:
     n = scale(200_000, 1000)
     operator = generate_key()
     ledger = Ledger.create(Database(sqlite_url(tmp / "verify.db")), operator, origin="bench.tanji/verify")
@@ -110,12 +162,18 @@ def verification(tmp: Path, floor_rate: float, floor_two: float) -> None:
     size = ledger.size()
     print(f"  built a {size}-entry log in {t_build:.1f} s")
     for workers in (1, 2):
+        # This machine's speed drifts by 10-20 % over minutes: the floor is measured again just before
+        # and just after each verification, and the run is set against their mean.
+        loop = _verify_loop if workers == 1 else _verify_loop_twice
+        before = loop(scale(5000, 500), 3.0)
         report, t = timed(functools.partial(ledger.verify, workers=workers))
+        after = loop(scale(5000, 500), 3.0)
         assert report.ok, report
-        rate = size / t
+        rate, floor_now = size / t, (before + after) / 2
         print(
             f"  verify {size} entries, {workers} worker(s): {t:6.2f} s = {rate:8.0f} entries/s "
-            f"({rate / (floor_rate if workers == 1 else floor_two):5.1%} of the {workers}-core floor)"
+            f"({rate / floor_now:5.1%} of the {workers}-core floor, {floor_now:.0f}/s: "
+            f"{before:.0f} before, {after:.0f} after)"
         )
 
 
@@ -163,7 +221,7 @@ def main() -> None:
         with scratch_postgres() as pg:
             if pg:
                 appends(pg, "PostgreSQL", floor_rate, floor_two)
-        verification(tmp, floor_rate, floor_two)
+        verification(tmp)
         proofs(tmp)
     print(f"  cores: {os.cpu_count()}")
 

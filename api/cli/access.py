@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.context import DbOption, HomeOption, JsonOption, errors_to_exit
-from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, report, sign_and_append
+from api.cli.context import DbOption, HomeOption, JsonOption
+from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, Signing
 
 app = typer.Typer(
     help="Access grants: share a trail with a verifier, footprints with a buyer.", no_args_is_help=True
@@ -41,19 +41,9 @@ def grant(
     payload: dict[str, Any] = {"grantee": grantee, "scope": scope}
     if product_ids:
         payload["product_ids"] = product_ids
-    with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "access.grant",
-            grantor,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"{scope} of {grantor} granted to {grantee}", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report("access.grant", grantor, payload, f"{scope} of {grantor} granted to {grantee}")
 
 
 @app.command("revoke")
@@ -69,16 +59,6 @@ def revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Append an access.revoke entry ending the grant at GRANT_SEQ (by its grantor)."""
-    with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "access.revoke",
-            grantor,
-            {"grant_seq": grant_seq},
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"grant {grant_seq} revoked", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report("access.revoke", grantor, {"grant_seq": grant_seq}, f"grant {grant_seq} revoked")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.context import DbOption, HomeOption, JsonOption, errors_to_exit
-from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, report, sign_and_append
+from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, Signing
 from ledger import load_public_key, public_key_b64
 from ledger.kinds.actors import ROLES
 
@@ -63,18 +63,9 @@ def register(
         }
         if uscc:
             payload["uscc"] = uscc
-        signed = sign_and_append(
-            "actor.register",
-            signer,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"actor {actor_id} ({role}) registered", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report("actor.register", signer, payload, f"actor {actor_id} ({role}) registered")
 
 
 @app.command("rotate-key")
@@ -95,15 +86,7 @@ def rotate_key(
 ) -> None:
     """Append an actor.rotate_key entry: entries after it must be signed with the new key."""
     with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "actor.rotate_key",
-            signer or actor_id,
-            {"actor_id": actor_id, "public_key": _public_key(public_key, public_key_file)},
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"key of {actor_id} rotated", as_json)
+        payload = {"actor_id": actor_id, "public_key": _public_key(public_key, public_key_file)}
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report("actor.rotate_key", signer or actor_id, payload, f"key of {actor_id} rotated")

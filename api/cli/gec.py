@@ -16,7 +16,7 @@ from api.cli.context import (
     open_ledger,
     passphrase,
 )
-from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, report, sign_and_append
+from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, Signing
 from ledger.energy.gec_import import import_gec
 from ledger.energy.gec_moves_import import import_gec_moves, retirement_period
 from ledger.store.apply import KeyDirectory
@@ -126,19 +126,14 @@ def transfer(
 ) -> None:
     """Transfer certificates [FIRST, LAST] to another holder (gec.transfer; ranges split as needed)."""
     end = _last(first, last, mwh)
-    with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "gec.transfer",
-            holder,
-            {"first": first, "last": end, "to": to},
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"GEC {first}..{end} ({end - first + 1} MWh) to {to}", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report(
+        "gec.transfer",
+        holder,
+        {"first": first, "last": end, "to": to},
+        f"GEC {first}..{end} ({end - first + 1} MWh) to {to}",
+    )
 
 
 @app.command("retire")
@@ -190,15 +185,11 @@ def retire(
             "period_start": start,
             "period_end": stop,
         }
-        signed = sign_and_append(
-            "gec.retire",
-            holder,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"GEC {first}..{end} ({end - first + 1} MWh) retired for {beneficiary or holder}", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report(
+        "gec.retire",
+        holder,
+        payload,
+        f"GEC {first}..{end} ({end - first + 1} MWh) retired for {beneficiary or holder}",
+    )

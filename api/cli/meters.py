@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.context import DbOption, HomeOption, JsonOption, errors_to_exit
-from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, report, sign_and_append
+from api.cli.context import DbOption, HomeOption, JsonOption
+from api.cli.signing import ClientIdOption, DryRunOption, KeyOption, KeysOption, Signing
 
 app = typer.Typer(help="Meters: register and retire them.", no_args_is_help=True)
 
@@ -56,19 +56,11 @@ def register(
     payload.update({k: v for k, v in optional.items() if v is not None})
     if boundary:
         payload["boundary"] = True
-    with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "meter.register",
-            signer,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"meter {meter_id} ({kind}) of {owner} registered in {park}", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report(
+        "meter.register", signer, payload, f"meter {meter_id} ({kind}) of {owner} registered in {park}"
+    )
 
 
 @app.command("retire")
@@ -89,19 +81,9 @@ def retire(
     payload: dict[str, Any] = {"id": meter_id, "at": at}
     if reason:
         payload["reason"] = reason
-    with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "meter.retire",
-            signer,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"meter {meter_id} retired from {at}", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report("meter.retire", signer, payload, f"meter {meter_id} retired from {at}")
 
 
 def park_register(
@@ -141,16 +123,6 @@ def park_register(
         "vintage_policy": vintage_policy,
     }
     payload.update({k: v for k, v in optional.items() if v is not None})
-    with errors_to_exit(as_json):
-        signed = sign_and_append(
-            "park.register",
-            signer,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
-    report(signed, f"park {park_id} registered", as_json)
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report("park.register", signer, payload, f"park {park_id} registered")

@@ -1,20 +1,22 @@
 """What every entry command shares: who signs, with which key, ``--dry-run`` and the answer.
 
-A command builds its payload from options, then :func:`sign_and_append` signs it
-with the actor's key (``--key FILE``, else ``--keys DIR``/<actor>.pem, else
+A command builds its payload from options, then :meth:`Signing.append_and_report` signs
+it with the actor's key (``--key FILE``, else ``--keys DIR``/<actor>.pem, else
 TANJI_HOME/keys/<actor>.pem) and appends it, or with ``--dry-run`` checks it as the
-ledger would (``Ledger.append(..., dry_run=True)``) and appends nothing.
+ledger would (``Ledger.append(..., dry_run=True)``) and appends nothing; then prints
+what it did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from api.cli.context import emit, open_ledger, operator_key_path, passphrase, resolve_home
+from api.cli.context import emit, errors_to_exit, open_ledger, operator_key_path, passphrase, resolve_home
 from ledger import Ed25519PrivateKey, Submission, load_private_key
 from ledger.errors import KeyFileError
 
@@ -105,6 +107,44 @@ def sign_and_append(
     return Signed(kind, actor, payload, placed.seq, placed.duplicate, False)
 
 
-def report(signed: Signed, what: str, as_json: bool) -> None:
-    """Print the result of :func:`sign_and_append`."""
-    emit(signed.to_json(), as_json, signed.text(what))
+@dataclass(frozen=True, kw_only=True)
+class Signing:
+    """The options every entry command shares: the signer's key, ``--client-id``, ``--dry-run``,
+    the ledger and ``--json`` (Typer declares them in each command's signature)."""
+
+    key: Path | None
+    keys: Path | None
+    client_id: str | None
+    dry_run: bool
+    db: str | None
+    home: Path | None
+    as_json: bool
+
+    def append_and_report(
+        self,
+        kind: str,
+        actor: str | None,
+        payload: dict[str, Any],
+        what: str,
+        *,
+        then: Callable[[Signed], None] | None = None,
+    ) -> None:
+        """:func:`sign_and_append`, then ``then`` (if given) with its result, then print the result.
+
+        A package error in either is printed as :func:`errors_to_exit` does, with exit code 2.
+        """
+        with errors_to_exit(self.as_json):
+            signed = sign_and_append(
+                kind,
+                actor,
+                payload,
+                key=self.key,
+                keys=self.keys,
+                client_id=self.client_id,
+                dry_run=self.dry_run,
+                db=self.db,
+                home=self.home,
+            )
+            if then is not None:
+                then(signed)
+        emit(signed.to_json(), self.as_json, signed.text(what))

@@ -13,8 +13,8 @@ from api.cli.signing import (
     DryRunOption,
     KeyOption,
     KeysOption,
-    report,
-    sign_and_append,
+    Signed,
+    Signing,
     signing_key,
 )
 from certificates.credentials.issue import issue_conformity
@@ -103,26 +103,22 @@ def sign(
             root=root,
             seqs=seqs,
         )
-        signed = sign_and_append(
-            "verification.statement",
-            verifier,
-            payload,
-            key=key,
-            keys=keys,
-            client_id=client_id,
-            dry_run=dry_run,
-            db=db,
-            home=home,
-        )
+
+    def write_credential(signed: Signed) -> None:
         if signed.seq is not None and not signed.dry_run:
             key_of_verifier = signing_key(verifier, key, keys, home)
             conformity = issue_conformity(open_ledger(db, home), signed.seq, key_of_verifier, site)
             conformity.write(credentials or resolve_home(home) / "credentials")
-    report(
-        signed,
+
+    Signing(
+        key=key, keys=keys, client_id=client_id, dry_run=dry_run, db=db, home=home, as_json=as_json
+    ).append_and_report(
+        "verification.statement",
+        verifier,
+        payload,
         f"statement by {verifier} on {subject} over the tree of {payload['tree_size']} "
         f"({len(payload['seqs'])} entries in scope, {opinion})",
-        as_json,
+        then=write_credential,
     )
 
 

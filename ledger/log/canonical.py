@@ -2,7 +2,9 @@
 
 The bytes that are hashed and signed are defined here once. The `rfc8785`
 package does the canonicalisation; nothing else in Tanji serialises JSON for
-hashing or signing.
+hashing or signing. Checking that stored text is canonical (every verification
+does it for every entry) goes through ``orjson`` when the text has no float and
+no character that sorts differently in UTF-16 (:func:`parse_canonical`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import rfc8785
 
 from ledger.errors import SchemaViolation
@@ -166,6 +169,9 @@ def parse_canonical(text: str) -> Any:
 
     Raises ``SchemaViolation`` when the text is not JSON or not canonical.
     """
+    value = _parse_plain(text)
+    if value is not _NOT_PLAIN:
+        return value
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
@@ -173,3 +179,47 @@ def parse_canonical(text: str) -> Any:
     if canonical_text(value) != text:
         raise SchemaViolation("JSON text is not in RFC 8785 canonical form", code="json.not_canonical")
     return value
+
+
+_SORTED_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+_BELOW_U_E000 = bytes(range(0xEE))  # UTF-8 lead bytes 0xEE-0xF4 start the characters from U+E000 on
+_NOT_PLAIN = object()
+
+
+def _parse_plain(text: str) -> Any:
+    """The value of ``text`` when ``orjson`` shows it canonical, else ``_NOT_PLAIN`` (decide the slow way).
+
+    For a value without floats and text without characters from U+D800 on, ``orjson``'s compact,
+    key-sorted output is RFC 8785's: keys sort alike by code point and by UTF-16 code unit there,
+    strings are escaped alike (every such character is checked in
+    ``tests/ledger/log/test_canonical.py``), integers are decimal digits and ``OPT_STRICT_INTEGER``
+    refuses them beyond ±(2**53 - 1) (larger literals parse as floats). So such text equal to that
+    output is canonical; anything else is decided by :func:`canonical_text`, which also names what is
+    wrong. (``orjson`` writes some floats otherwise than ECMAScript: ``1.0``, ``1e-6``.)
+    """
+    try:
+        data = text.encode("utf-8")  # a lone surrogate cannot be encoded: the slow way refuses it
+    except UnicodeEncodeError:
+        return _NOT_PLAIN
+    if not text.isascii() and data.translate(None, _BELOW_U_E000):
+        return _NOT_PLAIN
+    try:
+        value = orjson.loads(data)
+        same = orjson.dumps(value, option=_SORTED_STRICT) == data
+    except (ValueError, TypeError):  # orjson's JSONDecodeError / JSONEncodeError
+        return _NOT_PLAIN
+    return value if same and _float_free(value) else _NOT_PLAIN
+
+
+def _float_free(value: Any) -> bool:
+    """Whether a parsed JSON value holds no float, checked a container at a time."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return kind is not float
+    values = value.values() if kind is dict else value
+    types = set(map(type, values))
+    if float in types:
+        return False
+    if dict in types or list in types:
+        return all(_float_free(x) for x in values if type(x) is dict or type(x) is list)
+    return True

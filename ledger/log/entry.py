@@ -222,8 +222,11 @@ class Entry:
         )
 
     @classmethod
-    def from_body(cls, body: str) -> Entry:
-        """Parse a stored body, checking it is canonical and well formed."""
+    def from_body(cls, body: str, *, leaf_hex: str | None = None) -> Entry:
+        """Parse a stored body, checking it is canonical and well formed.
+
+        ``leaf_hex``: the body's leaf hash when the caller has just computed it (verification).
+        """
         obj = parse_canonical(body)
         if not isinstance(obj, dict):
             raise SchemaViolation("entry body is not a JSON object", code="entry.malformed")
@@ -253,7 +256,7 @@ class Entry:
             sig=obj["sig"],
             client_id=obj.get("client_id"),
             body=body,
-            hash=merkle.leaf_hash(body.encode("utf-8")).hex(),
+            hash=leaf_hex if leaf_hex is not None else merkle.leaf_hash(body.encode("utf-8")).hex(),
         )
 
     def submission(self) -> Submission:

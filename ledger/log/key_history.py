@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ledger.log.entry import Entry
 
@@ -28,11 +29,24 @@ class KeyHistory:
 
     def apply(self, entry: Entry) -> None:
         """Update keys after ``entry`` (only actor kinds with a string actor id change them)."""
-        if entry.kind == "actor.register":
-            actor = entry.payload.get("id")
+        self.apply_fields(entry.seq, entry.kind, entry.payload)
+
+    def step(self, seq: int, kind: str, actor: str, payload: dict[str, Any]) -> str | None:
+        """``key_for`` then ``apply`` on an entry's fields (a full verification builds no ``Entry``)."""
+        if seq == 0 and kind == "actor.register":
+            key: str | None = str(payload.get("public_key"))
+        else:
+            key = self.keys.get(actor)
+        self.apply_fields(seq, kind, payload)
+        return key
+
+    def apply_fields(self, seq: int, kind: str, payload: dict[str, Any]) -> None:
+        """``apply`` on an entry's fields."""
+        if kind == "actor.register":
+            actor = payload.get("id")
             if isinstance(actor, str) and actor not in self.keys:
-                self.keys[actor], self.since[actor] = str(entry.payload.get("public_key")), entry.seq
-        elif entry.kind == "actor.rotate_key":
-            actor = entry.payload.get("actor_id")
+                self.keys[actor], self.since[actor] = str(payload.get("public_key")), seq
+        elif kind == "actor.rotate_key":
+            actor = payload.get("actor_id")
             if isinstance(actor, str):
-                self.keys[actor], self.since[actor] = str(entry.payload.get("public_key")), entry.seq
+                self.keys[actor], self.since[actor] = str(payload.get("public_key")), seq

@@ -34,6 +34,7 @@ __all__ = [
     "inclusion_proof",
     "inclusion_proof_ranges",
     "leaf_hash",
+    "levels",
     "node_hash",
     "perfect_subtrees",
     "range_hash",
@@ -239,6 +240,22 @@ def append_leaves(
         push(h)
         n += 1
     return nodes, stack
+
+
+def levels(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Every perfect subtree's hash, by level: ``levels(D)[level][index]`` is node ``(level, index)``.
+
+    Level 0 is the leaves; a level holds only complete nodes, so the frontier of
+    any ``size`` is ``[levels[lv][ix] for lv, ix in frontier_subtrees(size)]``.
+    One SHA-256 per node, a level at a time (what a full verification does).
+    """
+    _check_hashes(leaf_hashes, "leaf_hashes")
+    out = [[bytes(h) for h in leaf_hashes]]
+    sha = _sha256
+    while len(out[-1]) > 1:
+        layer = out[-1]
+        out.append([sha(b"\x01" + a + b).digest() for a, b in zip(layer[0::2], layer[1::2], strict=False)])
+    return out
 
 
 # --- list functions (hashes in memory) ---------------------------------------

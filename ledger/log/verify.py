@@ -1,9 +1,11 @@
 """Verify a log from its stored rows alone: bodies, hashes, chain, signatures, tree, checkpoints.
 
 The core works on plain rows, so the same code checks a live database and an
-exported ``log.jsonl``. Signatures (the costly part) are checked in worker
-processes when ``workers > 1``; everything else runs in one ordered pass. The
-report names the first bad ``seq`` (or checkpoint), a stable ``code`` and why.
+exported ``log.jsonl``. One ordered pass replays the actors' keys and cuts the
+log into chunks; each entry's hash, body and signature are checked chunk by
+chunk (in ``workers`` processes when ``workers > 1``), while the pass builds the
+Merkle tree from the stored hashes. The report names the first bad ``seq`` (or
+checkpoint), a stable ``code`` and why.
 
 Beyond recomputing what the rows claim, three rules catch what a database
 writer could do without breaking any hash (DESIGN.md section 3):
@@ -24,9 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+import orjson
 
 from ledger.errors import IntegrityFailure, LedgerError
 from ledger.log import merkle
@@ -40,8 +46,7 @@ _CHUNK = 4000
 _CHUNK_CHARS = 4_000_000  # bodies per signature chunk: big entries go out in smaller chunks
 
 
-@dataclass(frozen=True)
-class StoredEntry:
+class StoredEntry(NamedTuple):
     """A log row as stored: seq, kind column, canonical body text, hash column (hex)."""
 
     seq: int
@@ -116,7 +121,7 @@ def _entry_problem(
             f"stored hash {stored_hash[:16]}… does not match the body's hash {actual[:16]}…",
         )
     try:
-        entry = Entry.from_body(body)
+        entry = Entry.from_body(body, leaf_hex=actual)
     except LedgerError as e:
         problem = _ordered_problem(seq, kind, body, prev)
         return (
@@ -217,29 +222,31 @@ def verify_log(
     leaves: list[bytes] = []
     expected_prev = GENESIS_PREV
     gap: _Bad | None = None
-    tasks: list[_Task] = []
+    chunk: list[_Task] = []
+    chars = 0
     checker = _Checker(workers)
-    for expected_seq, row in enumerate(rows):
-        if row.seq != expected_seq:
-            gap = (expected_seq, "entry.seq_gap", f"seq gap: expected {expected_seq}, found {row.seq}")
+    for expected_seq, (seq, kind, body, hash_hex) in enumerate(rows):
+        if seq != expected_seq:
+            gap = (expected_seq, "entry.seq_gap", f"seq gap: expected {expected_seq}, found {seq}")
             break
-        head = _ACTOR_HEAD.match(row.body)
+        head = _ACTOR_HEAD.match(body)
         actor = head.group(1) if head is not None else ""
-        if row.kind in _ACTOR_KINDS:
-            light = _light_entry(row, actor)
-            key = history.key_for(light) if light is not None else None
-            if light is not None:
-                history.apply(light)
+        if kind in _ACTOR_KINDS:
+            payload = _actor_payload(body)
+            key = history.step(seq, kind, actor, payload) if payload is not None else None
         else:
             key = history.keys.get(actor)
-        tasks.append((row.seq, row.kind, row.body, row.hash, expected_prev, key))
-        checker.offer(tasks)
+        chunk.append((seq, kind, body, hash_hex, expected_prev, key))
+        chars += len(body)
+        if len(chunk) >= _CHUNK or chars >= _CHUNK_CHARS:  # meter-month readings are ~20 kB each
+            checker.submit(chunk)
+            chunk, chars = [], 0
         try:
-            leaf = bytes.fromhex(row.hash)
+            leaf = bytes.fromhex(hash_hex)
         except ValueError:
             leaf = b""
         leaves.append(leaf if len(leaf) == 32 else b"")  # else the workers report entry.hash_mismatch
-        expected_prev = row.hash
+        expected_prev = hash_hex
     size = len(leaves)
     # The tree and checkpoints are checked here while the workers finish the entries (it only counts
     # if every entry is good: each stored hash is then its body's).
@@ -248,7 +255,7 @@ def verify_log(
         if gap is None and b"" not in leaves
         else None
     )
-    first_bad = checker.finish(tasks)
+    first_bad = checker.finish(chunk)
     if gap is not None and (first_bad is None or gap[0] <= first_bad[0]):
         first_bad = gap
     if first_bad is not None:
@@ -286,68 +293,97 @@ def verify_log(
     return report
 
 
-def _light_entry(row: StoredEntry, actor: str) -> Entry | None:
-    """The fields of an actor entry that ``KeyHistory`` reads (None: not JSON; the workers report it)."""
+def _actor_payload(body: str) -> dict[str, Any] | None:
+    """The payload of an actor entry, for ``KeyHistory`` (None: not JSON; the workers report it)."""
     try:
-        obj = json.loads(row.body)
-    except json.JSONDecodeError:
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None
     payload = obj.get("payload") if isinstance(obj, dict) else None
-    if not isinstance(payload, dict):
-        return None
-    return Entry(seq=row.seq, kind=row.kind, actor=actor, recorded_at="", payload=payload, prev="", sig="")
+    return payload if isinstance(payload, dict) else None
+
+
+@dataclass
+class _Slot:
+    """A chunk of the ordered pass and its check: in a worker (``future``) or done here (``result``)."""
+
+    chunk: list[_Task]
+    future: Future[_ChunkResult] | None = None
+    result: _ChunkResult | None = None
+
+    def get(self) -> _ChunkResult:
+        if self.result is None:
+            self.result = _check_chunk(self.chunk) if self.future is None else self.future.result()
+        return self.result
 
 
 class _Checker:
-    """``_check_chunk`` over the tasks in ``workers`` processes, fed chunk by chunk during the ordered
-    pass; with one worker, or a log of one chunk, everything runs here at ``finish``."""
+    """``_check_chunk`` over the chunks of the ordered pass on ``workers`` cores, the results taken in
+    log order: the first chunk with a problem or a replayed signed content decides.
+
+    This process is one of the ``workers``: it hands chunks to ``workers - 1`` processes and checks a
+    chunk itself whenever each of them has one waiting behind the one it is checking, and at the end
+    every chunk they have not started; so no more processes than cores run, and only their chunks
+    are pickled.
+    """
 
     def __init__(self, workers: int) -> None:
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[_ChunkResult]] = []
-        self._sent = 0
-        self._chars = 0
+        self._slots: deque[_Slot] = deque()
+        self._seen: dict[bytes, int] = {}
+        self._offset = 0
+        self._first: _Bad | None = None
 
-    def offer(self, tasks: list[_Task]) -> None:
-        """Send the pending tail of ``tasks`` once it holds ``_CHUNK`` entries or ``_CHUNK_CHARS`` of
-        bodies (meter-month readings are ~20 kB each); the list only grows, nothing is sent twice."""
+    def submit(self, chunk: list[_Task]) -> None:
+        """Check ``chunk`` (the entries after the previous chunk's)."""
         if self._workers <= 1:
-            return
-        self._chars += len(tasks[-1][2])
-        if len(tasks) - self._sent < _CHUNK and self._chars < _CHUNK_CHARS:
+            self._take(_check_chunk(chunk))
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._workers)
-        self._futures.append(self._pool.submit(_check_chunk, tasks[self._sent :]))
-        self._sent, self._chars = len(tasks), 0
+            self._pool = ProcessPoolExecutor(max_workers=self._workers - 1)
+        busy = sum(1 for slot in self._slots if slot.future is not None and not slot.future.done())
+        if busy >= 2 * (self._workers - 1):
+            self._slots.append(_Slot(chunk, result=_check_chunk(chunk)))
+        else:
+            self._slots.append(_Slot(chunk, future=self._pool.submit(_check_chunk, chunk)))
+        # results are taken as soon as they are in order; the bodies in flight stay a few chunks
+        while self._slots and (
+            len(self._slots) > 4 * self._workers
+            or self._slots[0].result is not None
+            or (self._slots[0].future is not None and self._slots[0].future.done())
+        ):
+            self._take(self._slots.popleft().get())
 
-    def finish(self, tasks: list[_Task]) -> _Bad | None:
-        """The earliest failure among all ``tasks``: chunks come back in log order, so the first chunk
-        with a problem or a replayed signed content decides."""
-        rest = tasks[self._sent :]
-        if self._pool is not None and rest:
-            self._futures.append(self._pool.submit(_check_chunk, rest))
-            rest = []
-        seen: dict[bytes, int] = {}
+    def finish(self, rest: list[_Task]) -> _Bad | None:
+        """Check the last entries, and the chunks no worker has started, here; wait for the others;
+        return the earliest failure."""
         try:
-            results = (f.result() for f in self._futures) if self._pool is not None else iter([])
-            offset = 0
-            for result in [*results, *([_check_chunk(rest)] if rest else [])]:
-                replay = _first_replay(result.digests, offset, seen)
-                offset += len(result.digests)
-                bad = result.bad
-                # at the same seq, what the ordered pass found before the replay check comes first
-                if replay is not None and (
-                    bad is None or replay[0] < bad[0] or (replay[0] == bad[0] and bad[1])
-                ):
-                    return replay
-                if bad is not None:
-                    return bad[0], bad[2], bad[3]
-            return None
+            if rest:
+                self._slots.append(_Slot(rest))
+            for slot in reversed(self._slots):  # workers take chunks in order: steal from the end
+                if slot.future is not None and not slot.future.cancel():
+                    break
+                slot.future = None
+                slot.get()
+            while self._slots:
+                self._take(self._slots.popleft().get())
+            return self._first
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _take(self, result: _ChunkResult) -> None:
+        if self._first is not None:
+            return
+        replay = _first_replay(result.digests, self._offset, self._seen)
+        self._offset += len(result.digests)
+        bad = result.bad
+        # at the same seq, what the ordered pass found before the replay check comes first
+        if replay is not None and (bad is None or replay[0] < bad[0] or (replay[0] == bad[0] and bad[1])):
+            self._first = replay
+        elif bad is not None:
+            self._first = bad[0], bad[2], bad[3]
 
 
 def _first_replay(digests: list[bytes | None], offset: int, seen: dict[bytes, int]) -> _Bad | None:
@@ -375,9 +411,7 @@ def _verify_tree(
 ) -> tuple[VerifyReport, StoredCheckpoint | None]:
     """Every checkpoint's signature and root, the sealed end, the stored nodes; and the newest checkpoint."""
     ordered = sorted(checkpoints, key=lambda c: c.size)
-    frontier: list[bytes] = []
-    built = 0
-    all_nodes: dict[tuple[int, int], bytes] = {}
+    tree = merkle.levels(leaves)  # each node hashed once; every checkpoint's root is read from it
 
     def bad(cp: StoredCheckpoint, code: str, reason: str) -> tuple[VerifyReport, None]:
         return VerifyReport(False, size, 0, bad_checkpoint_size=cp.size, code=code, reason=reason), None
@@ -396,10 +430,7 @@ def _verify_tree(
             return bad(
                 cp, "checkpoint.beyond_log", f"checkpoint for size {cp.size} but the log has {size} entries"
             )
-        nodes, frontier = merkle.append_leaves(frontier, built, leaves[built : cp.size])
-        if merkle_nodes is not None:
-            all_nodes.update(((lv, ix), h) for lv, ix, h in nodes)
-        built = cp.size
+        frontier = [tree[lv][ix] for lv, ix in merkle.frontier_subtrees(cp.size)]
         if merkle.root_from_frontier(frontier) != check.checkpoint.root_hash:
             return bad(
                 cp,
@@ -421,30 +452,32 @@ def _verify_tree(
             ),
         ), None
     if merkle_nodes is not None:
-        nodes, frontier = merkle.append_leaves(frontier, built, leaves[built:])
-        all_nodes.update(((lv, ix), h) for lv, ix, h in nodes)
-        stored = 0
-        for lv, ix, h in merkle_nodes:
-            stored += 1
-            if all_nodes.get((lv, ix)) != h:
-                first = ix << lv
-                return VerifyReport(
-                    False,
-                    size,
-                    len(ordered),
-                    first_bad_seq=first,
-                    code="merkle.node_mismatch",
-                    reason=f"stored Merkle node (level {lv}, index {ix}) does not match the entries",
-                ), None
-        if stored != len(all_nodes):
+        problem = _stored_nodes_problem(tree, merkle_nodes)
+        if problem is not None:
+            first, code, reason = problem
             return VerifyReport(
-                False,
-                size,
-                len(ordered),
-                code="merkle.node_missing",
-                reason=f"{len(all_nodes) - stored} Merkle nodes missing from storage",
+                False, size, len(ordered), first_bad_seq=first, code=code, reason=reason
             ), None
     return VerifyReport(True, size, len(ordered)), (ordered[-1] if ordered else None)
+
+
+def _stored_nodes_problem(
+    tree: list[list[bytes]], merkle_nodes: Iterable[tuple[int, int, bytes]]
+) -> tuple[int | None, str, str] | None:
+    """Whether storage holds exactly the tree's nodes of level >= 1 (what proofs are served from)."""
+    stored = 0
+    for lv, ix, h in merkle_nodes:
+        if not (0 < lv < len(tree) and 0 <= ix < len(tree[lv]) and tree[lv][ix] == h):
+            return (
+                ix << lv if lv >= 0 and ix >= 0 else None,
+                "merkle.node_mismatch",
+                f"stored Merkle node (level {lv}, index {ix}) does not match the entries",
+            )
+        stored += 1
+    expected = sum(len(layer) for layer in tree[1:])
+    if stored != expected:  # (level, index) is the table's key: no node is stored twice
+        return None, "merkle.node_missing", f"{expected - stored} Merkle nodes missing from storage"
+    return None
 
 
 def _verify_against(

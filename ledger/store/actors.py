@@ -6,7 +6,7 @@ The ``actor.register`` / ``actor.rotate_key`` kinds that write it are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, String, select
@@ -51,7 +51,6 @@ class Actor:
 
 
 _CACHE = "tanji.actors"
-_IN_CHUNK = 500
 
 
 def actor_cache(session: Session) -> dict[str, Actor | None]:
@@ -65,17 +64,12 @@ def _row_actor(row: ActorRow) -> Actor:
     return Actor(row.actor_id, row.name, row.role, row.public_key, row.uscc)
 
 
-def prefetch_actors(session: Session, actor_ids: Iterable[str]) -> None:
-    """Load the actors named (present or absent) into the transaction's cache in few queries."""
+def remember_actors(session: Session, actor_ids: Iterable[str], found: Mapping[str, Actor]) -> None:
+    """Put ``actor_ids`` in the transaction's cache: each as ``found`` has it, or known to be absent
+    (``found`` is what one read of the actors table returned for exactly those ids)."""
     cache = actor_cache(session)
-    wanted = sorted({a for a in actor_ids if a not in cache})
-    for i in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[i : i + _IN_CHUNK]
-        found = {
-            r.actor_id: _row_actor(r)
-            for r in session.scalars(select(ActorRow).where(ActorRow.actor_id.in_(chunk)))
-        }
-        for actor_id in chunk:
+    for actor_id in actor_ids:
+        if actor_id not in cache:
             cache[actor_id] = found.get(actor_id)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import (
@@ -34,22 +34,23 @@ from ledger.log.checkpoint import (
     verifier_key,
 )
 from ledger.log.cosignature import WitnessKey, check_cosignature, with_cosignatures
-from ledger.log.entry import GENESIS_PREV, Entry, Submission
+from ledger.log.entry import Entry, Submission
 from ledger.log.keys import Ed25519PrivateKey, public_key_b64, public_key_from_b64
 from ledger.log.multiproof import multiproof_ranges
 from ledger.log.policy import Policy
 from ledger.log.signatures import MIN_BATCH, Prechecker
 from ledger.log.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
-from ledger.store.actors import get_actor, prefetch_actors, require_actor, signing_key
-from ledger.store.db import Database, bulk_insert
+from ledger.store.actors import get_actor, remember_actors, require_actor, signing_key
+from ledger.store.db import Database, insert_tables
+from ledger.store.head import Head, Placed, Tip, lookup_batch, read_head
 from ledger.store.plugins import load_plugins
 from ledger.store.registry import REGISTRY, AppendContext
 from ledger.store.tables import CheckpointRow, LedgerEntryRow, LedgerMetaRow, MerkleNodeRow
+from ledger.store.tree import ConsistencyProof as ConsistencyProof  # re-exported: part of the Ledger API
+from ledger.store.tree import InclusionProof as InclusionProof
+from ledger.store.tree import fetch_nodes, nodes_for
 
 _log = logging.getLogger("tanji.ledger")
-
-# Keeps IN lists well under SQLite's and PostgreSQL's parameter limits.
-_IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -59,48 +60,6 @@ class Appended:
     seq: int
     hash: str
     duplicate: bool = False
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    """An RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` entries."""
-
-    seq: int
-    size: int
-    leaf_hash: bytes
-    path: tuple[bytes, ...]
-    root: bytes
-
-    def to_json(self) -> dict[str, object]:
-        """Hex-encoded form for the CLI, API and certificates."""
-        return {
-            "seq": self.seq,
-            "size": self.size,
-            "leaf_hash": self.leaf_hash.hex(),
-            "path": [h.hex() for h in self.path],
-            "root": self.root.hex(),
-        }
-
-
-@dataclass(frozen=True)
-class ConsistencyProof:
-    """An RFC 9162 consistency proof from ``old_size`` to ``new_size``."""
-
-    old_size: int
-    new_size: int
-    old_root: bytes
-    new_root: bytes
-    path: tuple[bytes, ...]
-
-    def to_json(self) -> dict[str, object]:
-        """Hex-encoded form for the CLI, API and certificates."""
-        return {
-            "old_size": self.old_size,
-            "new_size": self.new_size,
-            "old_root": self.old_root.hex(),
-            "new_root": self.new_root.hex(),
-            "path": [h.hex() for h in self.path],
-        }
 
 
 @dataclass(frozen=True)
@@ -121,6 +80,8 @@ class Ledger:
         self._operator_key = operator_key
         self._info: LedgerInfo | None = None
         self._listeners: list[Callable[[int], None]] = []
+        # The tree this object's last append left (``head.Tip``): used only when re-read under the lock.
+        self._tip: Tip | None = None
 
     # -- set-up ---------------------------------------------------------------
 
@@ -187,24 +148,28 @@ class Ledger:
             return []
         signed: dict[int, str] = {}  # index -> the key _prepare checked its signature with
         prepared = self._prepare(submissions, signed)  # costly re-computations, before the writer lock
+        digests = [sub.signed_digest() for sub in submissions]
+        actor_ids = [sub.actor for sub in submissions] + [
+            str(sub.payload.get("id")) for sub in submissions if sub.kind == "actor.register"
+        ]
+        tip: Tip | None = None
         with self.db.write_session() as s:
-            size, prev = self._head(s)
+            # Under the lock, in one statement: the head, signed contents already in the log (replays),
+            # earlier placements by client id, and every submitter and every actor a registration names.
+            found = lookup_batch(
+                s,
+                digests,
+                [(sub.actor, sub.client_id) for sub in submissions if sub.client_id is not None],
+                actor_ids,
+            )
+            remember_actors(s, actor_ids, found.actors)
+            head, batch_ids, batch_digests = found.head, found.by_client_id, found.digests
+            size, prev = head.size, head.last_hash
             now = datetime.now(UTC)
             ctx = AppendContext(session=s, seq=size, recorded_at=now)
             ctx.watch()
             results: list[Appended] = []
             rows: list[dict[str, object]] = []
-            # every submitter, and every actor a registration names, in one query
-            prefetch_actors(
-                s,
-                [sub.actor for sub in submissions]
-                + [str(sub.payload.get("id")) for sub in submissions if sub.kind == "actor.register"],
-            )
-            digests = [sub.signed_digest() for sub in submissions]
-            # Looked up once for the whole batch: earlier placements by client id, and
-            # signed contents already in the log (replays).
-            batch_ids = self._by_client_ids(s, submissions)
-            batch_digests = self._existing_digests(s, digests)
             prechecked = Prechecker(self._precheck_items(s, submissions, size))
             for index, sub in enumerate(submissions):
                 try:
@@ -212,13 +177,13 @@ class Ledger:
                     if sub.client_id is not None:
                         seen = batch_ids.get((sub.actor, sub.client_id))
                         if seen is not None:
-                            if seen[0] != digest:
+                            if seen.digest != digest:
                                 raise Conflict(
                                     f"client_id {sub.client_id!r} of actor {sub.actor!r} was used for "
-                                    f"other content at seq {seen[1].seq}",
+                                    f"other content at seq {seen.seq}",
                                     code="entry.client_id_reused",
                                 )
-                            results.append(Appended(seen[1].seq, seen[1].hash, duplicate=True))
+                            results.append(Appended(seen.seq, seen.hash, duplicate=True))
                             continue
                     seq = size + len(rows)
                     ctx.seq = seq
@@ -256,17 +221,18 @@ class Ledger:
                 )
                 batch_digests.add(digest)
                 if sub.client_id is not None:
-                    batch_ids[(sub.actor, sub.client_id)] = (digest, placed)
+                    batch_ids[(sub.actor, sub.client_id)] = Placed(digest, entry.seq, entry.hash)
                 results.append(placed)
                 prev = entry.hash
             if dry_run:
                 s.rollback()
                 return results
-            ctx.write_pending()
             if rows:
-                s.flush()
-                bulk_insert(s, LedgerEntryRow, rows)
-                self._extend_tree(s, size, [bytes.fromhex(str(r["hash"])) for r in rows])
+                tip = self._extend_tree(s, ctx, head, rows)
+            else:
+                ctx.write_pending()
+        if tip is not None:
+            self._tip = tip  # committed: the next append may start from it (if it is still the head)
         if rows:
             for listener in self._listeners:
                 try:
@@ -364,53 +330,36 @@ class Ledger:
             items.append(None if actor is None else (sub.signed_bytes(), sub.sig, actor.public_key))
         return items
 
-    @staticmethod
-    def _by_client_ids(s: Session, subs: Sequence[Submission]) -> dict[tuple[str, str], tuple[str, Appended]]:
-        wanted = sorted({(sub.actor, sub.client_id) for sub in subs if sub.client_id is not None})
-        found: dict[tuple[str, str], tuple[str, Appended]] = {}
-        for i in range(0, len(wanted), _IN_CHUNK):
-            q = select(
-                LedgerEntryRow.actor,
-                LedgerEntryRow.client_id,
-                LedgerEntryRow.signed_digest,
-                LedgerEntryRow.seq,
-                LedgerEntryRow.hash,
-            ).where(tuple_(LedgerEntryRow.actor, LedgerEntryRow.client_id).in_(wanted[i : i + _IN_CHUNK]))
-            for actor, client_id, digest, seq, h in s.execute(q):
-                found[(actor, str(client_id))] = (digest, Appended(seq, h, duplicate=True))
-        return found
+    def _extend_tree(self, s: Session, ctx: AppendContext, old: Head, rows: list[dict[str, object]]) -> Tip:
+        """Write the entries ``rows`` after ``old`` (the head read under the lock), the projection rows
+        ``ctx`` still queues, the complete subtrees the entries close and the new checkpoint; the new tip.
 
-    @staticmethod
-    def _existing_digests(s: Session, digests: Sequence[str]) -> set[str]:
-        unique = sorted(set(digests))
-        found: set[str] = set()
-        for i in range(0, len(unique), _IN_CHUNK):
-            found.update(
-                s.scalars(
-                    select(LedgerEntryRow.signed_digest).where(
-                        LedgerEntryRow.signed_digest.in_(unique[i : i + _IN_CHUNK])
-                    )
-                )
-            )
-        return found
-
-    def _head(self, s: Session) -> tuple[int, str]:
-        last = s.execute(
-            select(LedgerEntryRow.seq, LedgerEntryRow.hash).order_by(LedgerEntryRow.seq.desc()).limit(1)
-        ).first()
-        return (0, GENESIS_PREV) if last is None else (last[0] + 1, last[1])
-
-    def _extend_tree(self, s: Session, old_size: int, leaves: list[bytes]) -> None:
-        frontier = self._fetch_nodes(s, merkle.frontier_subtrees(old_size))
-        nodes, new_frontier = merkle.append_leaves(frontier, old_size, leaves)
-        if nodes:
-            bulk_insert(s, MerkleNodeRow, [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
-        new_size = old_size + len(leaves)
+        The frontier of ``old`` is the one this object left if that is the head it left; else it is read
+        from storage.
+        """
+        tip = self._tip
+        if tip is not None and tip.head == old:
+            frontier = list(tip.frontier)
+        else:
+            frontier = fetch_nodes(s, merkle.frontier_subtrees(old.size))
+        s.flush()  # ORM-tracked projection changes (the queued rows go first, see AppendContext.watch)
+        leaves = [bytes.fromhex(str(r["hash"])) for r in rows]
+        nodes, new_frontier = merkle.append_leaves(frontier, old.size, leaves)
+        new_size = old.size + len(leaves)
         root = merkle.root_from_frontier(new_frontier)
         info = self._info_in(s)
         assert self._operator_key is not None
         note = sign_checkpoint(Checkpoint(info.origin, new_size, root), info.origin, self._operator_key)
-        bulk_insert(s, CheckpointRow, [{"size": new_size, "root_hash": root.hex(), "note": note}])
+        insert_tables(
+            s,
+            [
+                *ctx.take_pending(),
+                (LedgerEntryRow, rows),
+                (MerkleNodeRow, [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]),
+                (CheckpointRow, [{"size": new_size, "root_hash": root.hex(), "note": note}]),
+            ],
+        )
+        return Tip(Head(new_size, leaves[-1].hex()), tuple(new_frontier))
 
     def _info_in(self, s: Session) -> LedgerInfo:
         if self._info is None:
@@ -423,7 +372,7 @@ class Ledger:
     def size(self) -> int:
         """Number of entries in the log."""
         with self.db.read_session() as s:
-            return self._head(s)[0]
+            return read_head(s).size
 
     def entry(self, seq: int) -> Entry:
         """The entry at ``seq``; ``NotFound`` if there is none."""
@@ -487,7 +436,7 @@ class Ledger:
         """The Merkle tree head of the first ``size`` entries (default: all)."""
         with self.db.read_session() as s:
             size = self._resolve_size(s, size)
-            return merkle.root_from_frontier(self._fetch_nodes(s, merkle.frontier_subtrees(size)))
+            return merkle.root_from_frontier(fetch_nodes(s, merkle.frontier_subtrees(size)))
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``seq`` is in the tree of ``size`` entries (default: all). O(log N) reads."""
@@ -496,7 +445,7 @@ class Ledger:
             if not 0 <= seq < size:
                 raise NotFound(f"seq {seq} out of range for size {size}", code="proof.out_of_range")
             frontier = merkle.frontier_subtrees(size)
-            parts, found = self._nodes_for(s, merkle.inclusion_proof_ranges(seq, size), [(0, seq), *frontier])
+            parts, found = nodes_for(s, merkle.inclusion_proof_ranges(seq, size), [(0, seq), *frontier])
         path = [merkle.range_hash([found[n] for n in part]) for part in parts]
         root = merkle.root_from_frontier([found[n] for n in frontier])
         return InclusionProof(seq, size, found[(0, seq)], tuple(path), root)
@@ -506,7 +455,7 @@ class Ledger:
         (default: all), read in one pass. ``ProofError`` when a seq is out of range."""
         with self.db.read_session() as s:
             size = self._resolve_size(s, size)
-            parts, found = self._nodes_for(s, multiproof_ranges(seqs, size), [])
+            parts, found = nodes_for(s, multiproof_ranges(seqs, size), [])
         return [merkle.range_hash([found[n] for n in part]) for part in parts]
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
@@ -521,7 +470,7 @@ class Ledger:
                 merkle.frontier_subtrees(old_size),
                 merkle.frontier_subtrees(new_size),
             )
-            parts, found = self._nodes_for(
+            parts, found = nodes_for(
                 s, merkle.consistency_proof_ranges(old_size, new_size), [*old_frontier, *new_frontier]
             )
         path = [merkle.range_hash([found[n] for n in part]) for part in parts]
@@ -618,18 +567,20 @@ class Ledger:
 
     def stored_rows(self, *, chunk: int = 5000) -> Iterator[StoredEntry]:
         """Every row exactly as stored (no parsing), in seq order."""
+        query = (
+            select(LedgerEntryRow.seq, LedgerEntryRow.kind, LedgerEntryRow.body, LedgerEntryRow.hash)
+            .where(LedgerEntryRow.seq >= bindparam("pos"))
+            .order_by(LedgerEntryRow.seq)
+            .limit(chunk)
+        )
         pos = 0
         while True:
             with self.db.read_session() as s:
-                batch = s.execute(
-                    select(LedgerEntryRow.seq, LedgerEntryRow.kind, LedgerEntryRow.body, LedgerEntryRow.hash)
-                    .where(LedgerEntryRow.seq >= pos)
-                    .order_by(LedgerEntryRow.seq)
-                    .limit(chunk)
-                ).all()
+                # the driver's tuples, without SQLAlchemy's rows: a full verify reads every entry
+                batch = s.connection().execute(query, {"pos": pos}).cursor.fetchall()
             if not batch:
                 return
-            yield from (StoredEntry(r[0], r[1], r[2], r[3]) for r in batch)
+            yield from map(StoredEntry._make, batch)
             pos = batch[-1][0] + 1
 
     def checkpoints(self) -> list[StoredCheckpoint]:
@@ -643,7 +594,7 @@ class Ledger:
             ]
 
     def _resolve_size(self, s: Session, size: int | None) -> int:
-        current = self._head(s)[0]
+        current = read_head(s).size
         if size is None:
             return current
         if not 0 <= size <= current:
@@ -651,40 +602,3 @@ class Ledger:
                 f"tree size {size} out of range; the log has {current} entries", code="proof.out_of_range"
             )
         return size
-
-    def _nodes_for(
-        self, s: Session, ranges: Sequence[tuple[int, int]], extra: Sequence[tuple[int, int]]
-    ) -> tuple[list[list[tuple[int, int]]], dict[tuple[int, int], bytes]]:
-        """The perfect subtrees of each proof range, and the hashes of those and ``extra``, in one read."""
-        parts = [merkle.perfect_subtrees(a, b) for a, b in ranges]
-        wanted = sorted({node for part in parts for node in part} | set(extra))
-        return parts, dict(zip(wanted, self._fetch_nodes(s, wanted), strict=True))
-
-    @staticmethod
-    def _fetch_nodes(s: Session, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
-        """Hashes of perfect subtrees (level, idx): leaves from the log, the rest from merkle_nodes."""
-        leaves = [ix for lv, ix in nodes if lv == 0]
-        inner = [(lv, ix) for lv, ix in nodes if lv > 0]
-        got: dict[tuple[int, int], bytes] = {}
-        # Proof reads run at every API request: the SQL is written out directly (every
-        # value is an int we computed, so nothing is interpolated from outside) because
-        # building the expression with SQLAlchemy costs more than the query itself.
-        if leaves:
-            q = f"SELECT seq, hash FROM ledger_entries WHERE seq IN ({','.join(str(int(i)) for i in leaves)})"
-            for seq, hex_hash in s.execute(text(q)):
-                got[(0, int(seq))] = bytes.fromhex(hex_hash)
-        if inner:
-            by_level: dict[int, list[int]] = {}
-            for lv, ix in inner:
-                by_level.setdefault(int(lv), []).append(int(ix))
-            # One (level = L AND idx IN …) term per level: both SQLite and PostgreSQL
-            # answer it from the primary key, which a row-value IN does not always do.
-            where = " OR ".join(
-                f"(level = {lv} AND idx IN ({','.join(map(str, ixs))}))" for lv, ixs in by_level.items()
-            )
-            for lv, ix, node in s.execute(text(f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}")):
-                got[(int(lv), int(ix))] = bytes(node)
-        missing = [n for n in nodes if n not in got]
-        if missing:
-            raise NotFound(f"Merkle nodes missing from storage: {missing[:5]}", code="merkle.node_missing")
-        return [got[n] for n in nodes]

@@ -9,12 +9,12 @@ advisory lock. Readers never take the writer lock.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import BindParameter, Engine, Table, TextClause, bindparam, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,76 @@ def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     connection.execute(table.insert(), rows)
 
 
+_ONE_STATEMENT_MAX = 50  # rows: up to this many, PostgreSQL gets the tables' inserts as one statement
+_SHAPES: dict[tuple[tuple[str, tuple[str, ...], int], ...], TextClause] = {}  # the statement of each shape
+_SHAPES_MAX = 512
+
+
+def insert_tables(session: Session, batches: Sequence[tuple[type[Any], list[dict[str, Any]]]]) -> None:
+    """Insert each ``(model, rows)`` batch (a batch's rows have the same keys) in ``session``'s
+    transaction, in order.
+
+    On PostgreSQL a small write (a single append's entry, projection rows, Merkle nodes and checkpoint)
+    goes as one statement, each table's ``INSERT`` in a ``WITH`` clause of the last: one round trip
+    instead of one per table. Its parts see the same snapshot, and constraints are checked as before
+    (foreign keys at the end of the statement). Else ``bulk_insert`` per batch.
+    """
+    batches = [(model, rows) for model, rows in batches if rows]
+    tables = [cast(Table, model.__table__) for model, _ in batches]
+    if (
+        session.connection().dialect.name != "postgresql"
+        or len(batches) < 2
+        or sum(len(rows) for _, rows in batches) > _ONE_STATEMENT_MAX
+        or not all(_plain_rows(table, rows) for table, (_, rows) in zip(tables, batches, strict=True))
+    ):
+        for model, rows in batches:
+            bulk_insert(session, model, rows)
+        return
+    shape = tuple((t.name, tuple(rows[0]), len(rows)) for t, (_, rows) in zip(tables, batches, strict=True))
+    statement = _SHAPES.get(shape)
+    if statement is None:
+        statement = _one_statement(session.connection().dialect.identifier_preparer, tables, shape)
+        if len(_SHAPES) < _SHAPES_MAX:
+            _SHAPES[shape] = statement
+    params = {
+        f"t{t}r{r}c{c}": row[column]
+        for t, (_, rows) in enumerate(batches)
+        for r, row in enumerate(rows)
+        for c, column in enumerate(shape[t][1])
+    }
+    session.connection().execute(statement, params)
+
+
+def _plain_rows(table: Table, rows: list[dict[str, Any]]) -> bool:
+    """Rows a plain ``INSERT`` of their keys writes as Core would: the same keys in every row, and no
+    Python-side default for a column they leave out."""
+    first = rows[0].keys()
+    return all(r.keys() == first for r in rows) and all(
+        c.name in first or c.default is None for c in table.columns
+    )
+
+
+def _one_statement(
+    quote: Any, tables: list[Table], shape: tuple[tuple[str, tuple[str, ...], int], ...]
+) -> TextClause:
+    # ``quote``: the dialect's identifier preparer. Typed bind parameters, so each column's bind
+    # processing is SQLAlchemy's as in a Core insert.
+    parts: list[str] = []
+    binds: list[BindParameter[Any]] = []
+    for t, (table, (_name, columns, count)) in enumerate(zip(tables, shape, strict=True)):
+        rows = []
+        for r in range(count):
+            names = [f"t{t}r{r}c{c}" for c in range(len(columns))]
+            binds += [bindparam(n, type_=table.c[col].type) for n, col in zip(names, columns, strict=True)]
+            rows.append(f"({', '.join(':' + n for n in names)})")
+        parts.append(
+            f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) "
+            f"VALUES {', '.join(rows)}"
+        )
+    ctes = ", ".join(f"tanji_w{i} AS ({part})" for i, part in enumerate(parts[:-1]))
+    return text(f"WITH {ctes} {parts[-1]}").bindparams(*binds)
+
+
 def tanji_home() -> Path:
     """The data directory: ``$TANJI_HOME`` or ``~/.local/share/tanji``."""
     return Path(os.environ.get("TANJI_HOME") or DEFAULT_HOME).expanduser()
@@ -77,6 +147,12 @@ def default_url(home: Path | None = None) -> str:
 def sqlite_url(path: Path) -> str:
     """SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+class WriteSession(Session):
+    """The session of a ``Database.write_session`` transaction: ``ledger.store.registry`` hooks the
+    append queue to this class's events once, instead of to each session's (which costs more than a
+    small append's statements)."""
 
 
 class Database:
@@ -102,7 +178,11 @@ class Database:
     @contextmanager
     def write_session(self) -> Iterator[Session]:
         """A transaction that holds the single-writer lock; commits on success, rolls back on error."""
-        with self._translate(), Session(self._writer, expire_on_commit=False) as session, session.begin():
+        with (
+            self._translate(),
+            WriteSession(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             if self.dialect == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITER_LOCK})
             yield session

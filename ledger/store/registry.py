@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from ledger.errors import RuleViolation, SchemaViolation
 from ledger.log.entry import Entry
-from ledger.store.db import bulk_insert
+from ledger.store.db import WriteSession, bulk_insert
 
 
 @dataclass
@@ -37,7 +37,8 @@ class AppendContext:
     ``insert`` queues a projection row instead of ``session.add``-ing an ORM
     object (which costs about ten times as much per row in a big batch); the
     queue is written with one Core ``INSERT`` per table before the session runs
-    any statement or flush, so every query still sees it (``watch``).
+    any statement or flush, so every query still sees it (``watch``); what is
+    still queued at the end goes with the entries' own rows (``insert_tables``).
     """
 
     session: Session
@@ -51,6 +52,12 @@ class AppendContext:
         """Queue one row of ``model``'s table (written in order of first use per table)."""
         self.pending.setdefault(model, []).append(values)
 
+    def take_pending(self) -> list[tuple[type[Any], list[dict[str, Any]]]]:
+        """The queued rows by table, in order of first use, leaving the queue empty (the caller writes
+        them before anything else runs in the session)."""
+        pending, self.pending = self.pending, {}
+        return list(pending.items())
+
     def write_pending(self, *_: Any) -> None:
         """Write the queued rows now (each table's in one statement)."""
         if not self.pending:
@@ -62,9 +69,10 @@ class AppendContext:
     def watch(self) -> None:
         """Write the queue before each statement or flush of ``session`` (a query must see the rows; an
         ORM object flushed later may reference them)."""
-        event.listen(self.session, "do_orm_execute", self.write_pending)
-        event.listen(self.session, "before_flush", self.write_pending)
         self.session.info[_CONTEXT] = self
+        if not isinstance(self.session, WriteSession):  # a WriteSession's class is hooked already
+            event.listen(self.session, "do_orm_execute", self.write_pending)
+            event.listen(self.session, "before_flush", self.write_pending)
 
 
 _CONTEXT = "tanji.append_context"
@@ -76,6 +84,16 @@ def write_pending(session: Session) -> None:
     ctx = session.info.get(_CONTEXT)
     if isinstance(ctx, AppendContext):
         ctx.write_pending()
+
+
+@event.listens_for(WriteSession, "do_orm_execute")
+def _before_execute(state: ORMExecuteState) -> None:
+    write_pending(state.session)
+
+
+@event.listens_for(WriteSession, "before_flush")
+def _before_flush(session: Session, *_: Any) -> None:
+    write_pending(session)
 
 
 Rule = Callable[[AppendContext, Entry, Any], None]

@@ -368,3 +368,60 @@ def test_dry_run_checks_the_rules_and_keys_rotate(home: Path) -> None:
     r = tanji("access", "grant", "V-9", "--as", "E-1", "--scope", "trail", "--dry-run", code=2)
     assert "[signature.invalid]" in r.output  # E-1.pem is the old key now
     tanji("ledger", "verify")
+
+
+def _register(actor: str, role: str) -> str:
+    made = js("keys", "new", actor, "--role", role)
+    r = tanji("actor", "register", actor, "--name", actor, "--role", role, "--public-key", made["public_key"])
+    return r.stdout.strip()
+
+
+def test_entry_commands_print_what_they_did(home: Path) -> None:
+    """Text, --dry-run, --client-id again, --json, and a package error as one line (or JSON), exit 2."""
+    tanji("init", "--origin", "test.tanji/entries")
+    assert (
+        _register("E-1", "enterprise")
+        == "actor E-1 (enterprise) registered: actor.register by operator at seq 1"
+    )
+    assert tanji("park", "register", "P-1", "--name", "P", "--level", "national").stdout == (
+        "park P-1 registered: park.register by operator at seq 2\n"
+    )
+    meter = ("meter", "register", "C-1", "--owner", "E-1", "--park", "P-1", "--kind", "consumption")
+    assert tanji(*meter, "--dry-run").stdout == (
+        "dry run: meter C-1 (consumption) of E-1 registered in P-1 signed by operator and checked"
+        " (meter.register); nothing appended\n"
+    )
+    assert tanji(*meter, "--client-id", "c1").stdout.endswith("in P-1: meter.register by operator at seq 3\n")
+    assert tanji(*meter, "--client-id", "c1").stdout.endswith(
+        "at seq 3 (already in the log: same client id and content)\n"
+    )
+    assert js("meter", "retire", "C-1", "--at", "2025-02-01T00:00:00+08:00") == {
+        "kind": "meter.retire",
+        "actor": "operator",
+        "payload": {"id": "C-1", "at": "2025-02-01T00:00:00+08:00"},
+        "seq": 4,
+        "duplicate": False,
+        "dry_run": False,
+    }
+    r = tanji("meter", "retire", "C-9", "--at", "2025-02-01T00:00:00+08:00", "--json", code=2)
+    assert "code" in json.loads(r.stdout)["error"]
+    r = tanji("actor", "rotate-key", "E-1", "--public-key-file", str(home / "nowhere.pub"), code=2)
+    assert r.output.startswith("error: ") and len(r.output.strip().splitlines()) == 1
+
+
+def test_a_statement_dry_run_writes_no_credential(home: Path) -> None:
+    tanji("init", "--origin", "test.tanji/entries")
+    _register("E-1", "enterprise")
+    _register("V-1", "verifier")
+    assert tanji("access", "grant", "V-1", "--as", "E-1", "--scope", "trail").stdout == (
+        "trail of E-1 granted to V-1: access.grant by E-1 at seq 3\n"
+    )
+    sign = ("statement", "sign", "E-1", "--as", "V-1", "--opinion", "reasonable", "--standard", "ISO 14064-3")
+    r = tanji(*sign, "--dry-run")
+    assert r.stdout.startswith("dry run: statement by V-1 on E-1 over the tree of 4 (")
+    assert r.stdout.endswith("signed by V-1 and checked (verification.statement); nothing appended\n")
+    assert not (home / "credentials").exists()
+    assert (
+        tanji("access", "revoke", "3", "--as", "E-1").stdout
+        == "grant 3 revoked: access.revoke by E-1 at seq 4\n"
+    )

@@ -138,3 +138,58 @@ def test_parse_canonical_accepts_exactly_the_rfc8785_text(value: Any, form: str)
     else:
         with pytest.raises(SchemaViolation):
             parse_canonical(text)
+
+
+def test_orjson_escapes_every_character_below_the_surrogates_as_rfc8785() -> None:
+    """The claim ``parse_canonical``'s orjson path rests on, checked for every such code point."""
+    import orjson
+
+    differ = [c for c in range(0xD800) if orjson.dumps(chr(c)) != rfc8785.dumps(chr(c))]
+    assert differ == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1.0}',  # integral float: RFC 8785 writes 1
+        '{"a":-0}',
+        '{"a":[1,1e+16]}',
+        '{"a":9007199254740992}',  # beyond 2**53 - 1
+        '{"a":123456789012345678901234567890}',  # parses as a float in orjson
+        '{"b":1,"a":2}',
+        '{"a":1,"a":1}',  # a duplicate key
+        '{"a":"\\u007f"}',  # DEL is written as itself
+        '{"a":"\\/"}',
+        '{"\\ue000":1,"\\ud800\\udc00":2}',  # code-point order, not UTF-16's
+        '{"a": 1}',
+        "[NaN]",
+    ],
+)
+def test_parse_canonical_refuses_near_canonical_text(text: str) -> None:
+    with pytest.raises(SchemaViolation):
+        parse_canonical(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":"1.0","b":"x,1e5","c":"\\":1.5"}',  # float-like text inside strings
+        '{"a":0.5,"b":[1e-7,1e+21]}',
+        '{"\U00010000":2,"\ue000":1}',  # UTF-16 order: the supplementary character first
+        '{"a":"示范","b":[9007199254740991,-9007199254740991]}',
+    ],
+)
+def test_parse_canonical_accepts_canonical_text_either_way(text: str) -> None:
+    assert parse_canonical(text) == json.loads(text)
+
+
+def test_float_free_text_is_checked_without_the_slow_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every verification checks every entry this way: the orjson path must stay the one taken."""
+    import ledger.log.canonical as canonical
+
+    def slow(_value: Any) -> str:
+        raise AssertionError("took the slow path")
+
+    monkeypatch.setattr(canonical, "canonical_text", slow)
+    body = '{"actor":"operator","kind":"meter.register","payload":{"id":"M-1","name":"一号表"},"seq":3}'
+    assert canonical.parse_canonical(body)["payload"]["name"] == "一号表"

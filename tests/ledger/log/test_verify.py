@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from ledger.log import merkle
 from ledger.log.keys import generate_key, public_key_b64
@@ -118,6 +118,24 @@ def test_stored_merkle_node_flip_is_found(make_park: Callable[[], Park]) -> None
         )
     report = ledger.verify()
     assert not report.ok and report.first_bad_seq == idx << level
+    assert report.code == "merkle.node_mismatch"
+
+
+@pytest.mark.parametrize("change", ["delete", "add"])
+def test_stored_merkle_nodes_deleted_or_invented_are_found(
+    make_park: Callable[[], Park], change: str
+) -> None:
+    """Proofs are served from the stored nodes: a missing one, or one beyond the tree, is named."""
+    ledger = _build(make_park())
+    size = ledger.size()
+    with ledger.db.write_session() as s:
+        if change == "delete":
+            s.execute(delete(MerkleNodeRow).where(MerkleNodeRow.level == 1, MerkleNodeRow.idx == 0))
+        else:  # a node of a tree twice the size: no entry backs it
+            s.execute(insert(MerkleNodeRow).values(level=size.bit_length() + 1, idx=0, hash=bytes(32)))
+    report = ledger.verify(workers=2)
+    assert not report.ok
+    assert report.code == ("merkle.node_missing" if change == "delete" else "merkle.node_mismatch")
 
 
 def test_export_verifies_offline_and_detects_tampering(make_park: Callable[[], Park], tmp_path: Path) -> None:

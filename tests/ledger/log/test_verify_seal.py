@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.log import merkle
+from ledger.log import merkle, verify
 from ledger.log.checkpoint import Checkpoint, sign_checkpoint, verifier_key
 from ledger.log.cosignature import WitnessKey, cosign, with_cosignatures
 from ledger.log.entry import GENESIS_PREV, Entry, Submission, signed_bytes_of_body
@@ -126,3 +127,31 @@ def test_signed_bytes_of_body_inverts_the_splice(
     assert signed_bytes_of_body(entry.body) == sub.signed_bytes()
     assert signed_bytes_of_body(entry.body.replace('"v":1}', '"v":2}')) is None
     assert signed_bytes_of_body("{}") is None
+
+
+@given(st.integers(3, 40), st.integers(0, 39), st.integers(1, 39), st.sampled_from([1, 2]))
+@settings(max_examples=25, deadline=None)
+def test_earliest_failure_wins_across_chunks(n: int, replay_at: int, forged_at: int, workers: int) -> None:
+    """A replayed entry and a forged signature, anywhere in a log cut into 3-entry chunks checked by
+    one or two workers with results taken as they come: the report names the earlier one."""
+    subs = _subs(n)
+    replay_at, forged_at = 1 + replay_at % (n - 1), 1 + forged_at % (n - 1)
+    subs[replay_at] = subs[replay_at - 1]  # the same signed content again
+    rows = _rows(subs)
+    seq, kind, body, _ = rows[forged_at]
+    sig_at = body.index('"sig":"') + len('"sig":"')
+    forged = body[:sig_at] + ("A" if body[sig_at] != "A" else "B") + body[sig_at + 1 :]
+    rows[forged_at] = StoredEntry(seq, kind, forged, merkle.leaf_hash(forged.encode()).hex())
+    for later in range(forged_at + 1, n):  # re-chain after the forged row, as a database writer would
+        s, k, b, _ = rows[later]
+        prev = rows[later - 1].hash
+        b = b[: b.index(',"prev":"') + 9] + prev + b[b.index(',"prev":"') + 9 + 64 :]
+        rows[later] = StoredEntry(s, k, b, merkle.leaf_hash(b.encode()).hex())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "_CHUNK", 3)
+        report = _verify(rows, [_cp(rows, n)], workers=workers)
+    # at one seq the replay is named: it is found before the signature is checked
+    expected = (
+        (replay_at, "entry.replayed") if replay_at <= forged_at else (forged_at, "entry.signature_invalid")
+    )
+    assert (report.first_bad_seq, report.code) == expected

@@ -20,6 +20,7 @@ from ledger.log.entry import Entry, Submission
 from ledger.log.keys import generate_key, public_key_b64
 from ledger.store.append import Ledger
 from ledger.store.tables import CheckpointRow, LedgerEntryRow, MerkleNodeRow
+from ledger.store.tree import fetch_nodes
 from tests.conftest import Park
 from tests.ledger.energy_helpers import issue, metered
 
@@ -137,7 +138,7 @@ def _append_raw(ledger: Ledger, body_obj: dict[str, object]) -> int:
                 }
             ],
         )
-        frontier = [ledger._fetch_nodes(s, [n])[0] for n in merkle.frontier_subtrees(size)]
+        frontier = [fetch_nodes(s, [n])[0] for n in merkle.frontier_subtrees(size)]
         nodes, _ = merkle.append_leaves(frontier, size, [bytes.fromhex(entry.hash)])
         if nodes:
             s.execute(insert(MerkleNodeRow), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
@@ -159,9 +160,7 @@ def test_appended_replay_of_a_signed_transfer(make_energy_park: Callable[[], Par
     key = park.keys["operator"]
     origin = ledger.info().origin
     with ledger.db.write_session() as s:
-        root = merkle.root_from_frontier(
-            [ledger._fetch_nodes(s, [n])[0] for n in merkle.frontier_subtrees(seq + 1)]
-        )
+        root = merkle.root_from_frontier([fetch_nodes(s, [n])[0] for n in merkle.frontier_subtrees(seq + 1)])
         s.add(
             CheckpointRow(
                 size=seq + 1,
