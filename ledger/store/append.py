@@ -488,25 +488,38 @@ class Ledger:
         """
         info = self.info()
         _name, operator_key = parse_verifier_key(info.operator_key)
+        # The log as it stands now: appends committed while it is checked are left out, not taken
+        # for an unsealed tail or for Merkle nodes beyond the entries.
         with self.db.read_session() as s:
+            size = read_head(s).size
             checkpoints = [
                 StoredCheckpoint(r[0], r[1])
-                for r in s.execute(select(CheckpointRow.size, CheckpointRow.note))
-            ]
-            nodes = [
-                (r[0], r[1], bytes(r[2]))
-                for r in s.execute(select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash))
+                for r in s.execute(
+                    select(CheckpointRow.size, CheckpointRow.note).where(CheckpointRow.size <= size)
+                )
             ]
         return verify_log(
-            self.stored_rows(),
+            self.stored_rows(end=size),
             checkpoints,
             origin=info.origin,
             operator_key=operator_key,
-            merkle_nodes=nodes,
+            merkle_nodes=self._stored_nodes(size),
             workers=workers,
             against=against,
             policy=policy,
         )
+
+    def _stored_nodes(self, size: int) -> Iterator[tuple[int, int, bytes]]:
+        """The stored Merkle nodes of the first ``size`` entries, read when the check reaches them
+        (after the entries, while the workers finish)."""
+        with self.db.read_session() as s:
+            query = select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash)
+            nodes = s.connection().execute(query).cursor.fetchall()
+            now = read_head(s).size  # read after the nodes: it covers every node an append committed
+        for level, idx, node in nodes:
+            end = (idx + 1) << level
+            if end <= size or end > now:  # a node beyond every entry is checked (and found) all the same
+                yield level, idx, bytes(node)
 
     # -- witnesses ------------------------------------------------------------
 
@@ -565,14 +578,13 @@ class Ledger:
             code="checkpoint.not_witnessed",
         )
 
-    def stored_rows(self, *, chunk: int = 5000) -> Iterator[StoredEntry]:
-        """Every row exactly as stored (no parsing), in seq order."""
-        query = (
-            select(LedgerEntryRow.seq, LedgerEntryRow.kind, LedgerEntryRow.body, LedgerEntryRow.hash)
-            .where(LedgerEntryRow.seq >= bindparam("pos"))
-            .order_by(LedgerEntryRow.seq)
-            .limit(chunk)
-        )
+    def stored_rows(self, *, chunk: int = 5000, end: int | None = None) -> Iterator[StoredEntry]:
+        """Every row exactly as stored (no parsing), in seq order; with ``end``, those before it."""
+        query = select(LedgerEntryRow.seq, LedgerEntryRow.kind, LedgerEntryRow.body, LedgerEntryRow.hash)
+        query = query.where(LedgerEntryRow.seq >= bindparam("pos"))
+        if end is not None:
+            query = query.where(LedgerEntryRow.seq < end)
+        query = query.order_by(LedgerEntryRow.seq).limit(chunk)
         pos = 0
         while True:
             with self.db.read_session() as s:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select, update
@@ -169,3 +170,28 @@ def test_two_workers_in_small_chunks_find_the_same_first_bad_signature(
     for workers in (1, 2):
         report = ledger.verify(workers=workers)
         assert (report.ok, report.first_bad_seq, report.code) == (False, last.seq, "entry.signature_invalid")
+
+
+def test_appends_during_a_verify_are_left_out(
+    make_park: Callable[[], Park], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live log keeps growing while it is verified: the entries, checkpoints and Merkle nodes
+    committed meanwhile are not taken for an unsealed tail or for nodes beyond the entries."""
+    park = make_park()
+    ledger = _build(park)
+    size = ledger.size()
+    rows = ledger.stored_rows
+
+    def rows_while_appending(**kw: Any) -> Iterator[Any]:
+        for i, row in enumerate(rows(**kw)):
+            if i == 1:  # another writer appends once the check has begun
+                for j in range(5):
+                    park.register(f"LATE-{j}", "buyer")
+            yield row
+
+    monkeypatch.setattr(ledger, "stored_rows", rows_while_appending)
+    report = ledger.verify(workers=2)
+    assert report.ok, report
+    assert report.size == size and ledger.size() == size + 5
+    monkeypatch.undo()
+    assert ledger.verify().size == size + 5
