@@ -170,7 +170,11 @@ class Database:
             )
             _configure_sqlite(self.engine)
         elif self.dialect == "postgresql":
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
+            # No server-side prepared statements: a generic plan sees an append's IN list of digests
+            # as parameters, not constants, and scans it linearly for every row of the log.
+            self.engine = create_engine(
+                url, echo=echo, pool_pre_ping=True, connect_args={"prepare_threshold": None}
+            )
         else:
             raise StorageError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
         self._writer = self.engine.execution_options(tanji_write=True)
