@@ -164,12 +164,13 @@ def canonical_text(value: Any) -> str:
     return canonical_bytes(value).decode("utf-8")
 
 
-def parse_canonical(text: str) -> Any:
+def parse_canonical(text: str, data: bytes | None = None) -> Any:
     """Parse JSON text and check that it is already in canonical form.
 
-    Raises ``SchemaViolation`` when the text is not JSON or not canonical.
+    ``data``: ``text`` encoded as UTF-8, when the caller has it. Raises ``SchemaViolation`` when the
+    text is not JSON or not canonical.
     """
-    value = _parse_plain(text)
+    value = _parse_plain(text, data)
     if value is not _NOT_PLAIN:
         return value
     try:
@@ -186,7 +187,7 @@ _BELOW_U_E000 = bytes(range(0xEE))  # UTF-8 lead bytes 0xEE-0xF4 start the chara
 _NOT_PLAIN = object()
 
 
-def _parse_plain(text: str) -> Any:
+def _parse_plain(text: str, data: bytes | None = None) -> Any:
     """The value of ``text`` when ``orjson`` shows it canonical, else ``_NOT_PLAIN`` (decide the slow way).
 
     For a value without floats and text without characters from U+D800 on, ``orjson``'s compact,
@@ -197,10 +198,11 @@ def _parse_plain(text: str) -> Any:
     output is canonical; anything else is decided by :func:`canonical_text`, which also names what is
     wrong. (``orjson`` writes some floats otherwise than ECMAScript: ``1.0``, ``1e-6``.)
     """
-    try:
-        data = text.encode("utf-8")  # a lone surrogate cannot be encoded: the slow way refuses it
-    except UnicodeEncodeError:
-        return _NOT_PLAIN
+    if data is None:
+        try:
+            data = text.encode("utf-8")  # a lone surrogate cannot be encoded: the slow way refuses it
+        except UnicodeEncodeError:
+            return _NOT_PLAIN
     if not text.isascii() and data.translate(None, _BELOW_U_E000):
         return _NOT_PLAIN
     try:

@@ -166,24 +166,63 @@ def _splice_body(signed: bytes, seq: int, prev: str, stamp: str, sig: str) -> st
     return (signed[: -len(_SIGNED_TAIL)] + added + _SIGNED_TAIL).decode("utf-8")
 
 
-_PLACED_TAIL = re.compile(
-    r',"prev":"[0-9a-f]{64}","recorded_at":"[^"\\]*","seq":(?:0|[1-9][0-9]*),"sig":"[^"\\]*","v":'
-    + str(FORMAT_VERSION)
-    + r"\}"
-)
+_REQUIRED_KEYS = frozenset(_BODY_KEYS - {"client_id"})
+
+
+def parse_body(body: str, data: bytes | None = None) -> dict[str, Any]:
+    """A stored body's fields, checked canonical (RFC 8785) and well formed; ``SchemaViolation`` else.
+
+    ``data``: the body's UTF-8 bytes when the caller has them (verification has hashed them).
+    """
+    obj = parse_canonical(body, data)
+    if type(obj) is not dict:
+        raise SchemaViolation("entry body is not a JSON object", code="entry.malformed")
+    keys = obj.keys()
+    if not (keys >= _REQUIRED_KEYS and len(keys) == len(_REQUIRED_KEYS) + ("client_id" in keys)):
+        raise SchemaViolation(
+            f"entry body fields wrong: missing {sorted(_REQUIRED_KEYS - keys)}, "
+            f"unknown {sorted(keys - _BODY_KEYS)}",
+            code="entry.malformed",
+        )
+    if obj["v"] != FORMAT_VERSION:
+        raise SchemaViolation(f"unsupported entry version {obj['v']!r}", code="entry.version")
+    if (
+        type(obj["seq"]) is not int
+        or type(obj["prev"]) is not str
+        or type(obj["sig"]) is not str
+        or type(obj["recorded_at"]) is not str
+    ):
+        raise SchemaViolation("entry body has a field of the wrong type", code="entry.malformed")
+    _check_envelope(obj["kind"], obj["actor"], obj["payload"], obj.get("client_id"))
+    return obj
+
+
+def signed_part(data: bytes, seq: int, prev: str, recorded_at: str, sig: str) -> bytes | None:
+    """The signed bytes of a canonical stored body ``data`` with these placed fields: the body
+    without them, as ``_splice_body`` inserted them (the inverse of ``_splice_body``, no parsing).
+
+    None when a placed value would need escaping in JSON (the ledger writes none such) or the body
+    does not end with them.
+    """
+    for value in (prev, recorded_at, sig):
+        if '"' in value or "\\" in value:
+            return None
+    tail = f',"prev":"{prev}","recorded_at":"{recorded_at}","seq":{seq},"sig":"{sig}"'.encode() + _SIGNED_TAIL
+    if not data.endswith(tail):
+        return None
+    return data[: -len(tail)] + _SIGNED_TAIL
 
 
 def signed_bytes_of_body(body: str) -> bytes | None:
-    """The signed part of a canonical stored body (the inverse of ``_splice_body``), without parsing.
-
-    None when the body does not end with the placed fields as ``_splice_body``
-    writes them (such a body is not canonical and fails its own check). The
-    fields' values hold no quote, so the last ``,"prev":"`` starts them.
-    """
-    start = body.rfind(',"prev":"')
-    if start < 0 or _PLACED_TAIL.fullmatch(body, start) is None:
+    """The signed part of a stored body (:func:`signed_part`); None when it is not a canonical,
+    well-formed entry."""
+    try:
+        fields = parse_body(body)
+    except SchemaViolation:
         return None
-    return (body[:start] + _SIGNED_TAIL.decode("ascii")).encode("utf-8")
+    return signed_part(
+        body.encode("utf-8"), fields["seq"], fields["prev"], fields["recorded_at"], fields["sig"]
+    )
 
 
 @dataclass(frozen=True)
@@ -227,25 +266,7 @@ class Entry:
 
         ``leaf_hex``: the body's leaf hash when the caller has just computed it (verification).
         """
-        obj = parse_canonical(body)
-        if not isinstance(obj, dict):
-            raise SchemaViolation("entry body is not a JSON object", code="entry.malformed")
-        missing = (_BODY_KEYS - {"client_id"}) - obj.keys()
-        extra = obj.keys() - _BODY_KEYS
-        if missing or extra:
-            raise SchemaViolation(
-                f"entry body fields wrong: missing {sorted(missing)}, unknown {sorted(extra)}",
-                code="entry.malformed",
-            )
-        if obj["v"] != FORMAT_VERSION:
-            raise SchemaViolation(f"unsupported entry version {obj['v']!r}", code="entry.version")
-        if (
-            not isinstance(obj["seq"], int)
-            or not isinstance(obj["prev"], str)
-            or not isinstance(obj["sig"], str)
-        ):
-            raise SchemaViolation("entry body has a field of the wrong type", code="entry.malformed")
-        _check_envelope(obj["kind"], obj["actor"], obj["payload"], obj.get("client_id"))
+        obj = parse_body(body)
         return cls(
             seq=obj["seq"],
             kind=obj["kind"],

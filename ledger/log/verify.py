@@ -38,12 +38,12 @@ from ledger.errors import IntegrityFailure, LedgerError
 from ledger.log import merkle
 from ledger.log.checkpoint import Checkpoint, check_checkpoint, parse_note
 from ledger.log.consistency import check_extends
-from ledger.log.entry import GENESIS_PREV, Entry, signed_bytes_of_body
+from ledger.log.entry import GENESIS_PREV, parse_body, signed_part
 from ledger.log.keys import Ed25519PublicKey, public_key_from_b64, verify_b64
 from ledger.log.policy import Policy
 
-_CHUNK = 4000
-_CHUNK_CHARS = 4_000_000  # bodies per signature chunk: big entries go out in smaller chunks
+_CHUNK = 1000
+_CHUNK_CHARS = 1_000_000  # bodies per signature chunk: big entries go out in smaller chunks
 
 
 class StoredEntry(NamedTuple):
@@ -108,46 +108,66 @@ class _ChunkResult:
 
 
 def _entry_problem(
-    task: _Task, signed: bytes | None, keys: dict[str, Ed25519PublicKey]
-) -> tuple[int, str, str] | None:
+    task: _Task, keys: dict[str, Ed25519PublicKey]
+) -> tuple[tuple[int, str, str] | None, bytes | None]:
     """Everything about one entry that needs no other entry's body: hash, body fields against the row
-    and the previous row's hash, canonical form, signature. (stage, code, reason) or None."""
+    and the previous row's hash, canonical form, signature. Its (stage, code, reason) or None, and its
+    signed bytes (None: not a canonical entry)."""
     seq, kind, body, stored_hash, prev, key_b64 = task
-    actual = merkle.leaf_hash(body.encode("utf-8")).hex()
+    data = body.encode("utf-8", "surrogatepass")  # a lone surrogate (from JSON text) fails the checks
+    actual = merkle.leaf_hash(data).hex()
     if actual != stored_hash:
         return (
             0,
             "entry.hash_mismatch",
             f"stored hash {stored_hash[:16]}… does not match the body's hash {actual[:16]}…",
-        )
+        ), None
     try:
-        entry = Entry.from_body(body, leaf_hex=actual)
+        fields = parse_body(body, data)
     except LedgerError as e:
         problem = _ordered_problem(seq, kind, body, prev)
         return (
             (0, *problem) if problem is not None else (1, "entry.malformed", f"body malformed: {e.message}")
-        )
-    if entry.seq != seq:
-        return 0, "entry.seq_mismatch", f"body seq {entry.seq!r} differs from row seq {seq}"
-    if entry.kind != kind:
-        return 0, "entry.kind_mismatch", f"body kind {entry.kind!r} differs from row kind {kind!r}"
-    if entry.prev != prev:
-        return 0, "chain.broken", f"chain broken: prev {entry.prev[:16]}… is not the hash of seq {seq - 1}"
+        ), None
+    if fields["seq"] != seq:
+        return (0, "entry.seq_mismatch", f"body seq {fields['seq']!r} differs from row seq {seq}"), None
+    if fields["kind"] != kind:
+        return (
+            0,
+            "entry.kind_mismatch",
+            f"body kind {fields['kind']!r} differs from row kind {kind!r}",
+        ), None
+    sig = fields["sig"]
+    signed = signed_part(data, seq, prev, fields["recorded_at"], sig)
+    if fields["prev"] != prev:
+        return (
+            0,
+            "chain.broken",
+            f"chain broken: prev {fields['prev'][:16]}… is not the hash of seq {seq - 1}",
+        ), signed
     if key_b64 is None:
-        return 1, "entry.actor_unknown", f"actor {entry.actor!r} is not registered before seq {seq}"
+        return (
+            1,
+            "entry.actor_unknown",
+            f"actor {fields['actor']!r} is not registered before seq {seq}",
+        ), signed
     key = keys.get(key_b64)
     if key is None:
         try:
             key = keys[key_b64] = public_key_from_b64(key_b64)
         except LedgerError:
-            return 1, "entry.actor_key_malformed", f"actor {entry.actor!r} has a malformed registered key"
-    if signed is None or not verify_b64(key, entry.sig, signed):
+            return (
+                1,
+                "entry.actor_key_malformed",
+                f"actor {fields['actor']!r} has a malformed registered key",
+            ), signed
+    if signed is None or not verify_b64(key, sig, signed):
         return (
             1,
             "entry.signature_invalid",
-            f"signature by {entry.actor!r} does not verify against its key at seq {seq}",
-        )
-    return None
+            f"signature by {fields['actor']!r} does not verify against its key at seq {seq}",
+        ), signed
+    return None, signed
 
 
 def _ordered_problem(seq: int, kind: str, body: str, prev: str) -> tuple[str, str] | None:
@@ -177,13 +197,15 @@ def _check_chunk(tasks: Sequence[_Task]) -> _ChunkResult:
     digests: list[bytes | None] = []
     bad: tuple[int, int, str, str] | None = None
     keys: dict[str, Ed25519PublicKey] = {}
+    sha256 = hashlib.sha256
     for task in tasks:
-        signed = signed_bytes_of_body(task[2])  # of a canonical body: the submission's signed bytes
-        digests.append(None if signed is None else hashlib.sha256(signed).digest())
-        if bad is None:
-            problem = _entry_problem(task, signed, keys)
-            if problem is not None:
-                bad = (task[0], *problem)
+        if bad is not None:  # a replay after the first problem cannot come first
+            digests.append(None)
+            continue
+        problem, signed = _entry_problem(task, keys)
+        digests.append(None if signed is None else sha256(signed).digest())
+        if problem is not None:
+            bad = (task[0], *problem)
     return _ChunkResult(bad, digests)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,3 +156,32 @@ def test_earliest_failure_wins_across_chunks(n: int, replay_at: int, forged_at: 
         (replay_at, "entry.replayed") if replay_at <= forged_at else (forged_at, "entry.signature_invalid")
     )
     assert (report.first_bad_seq, report.code) == expected
+
+
+def test_doctored_bodies_are_named_failures_not_exceptions() -> None:
+    """A buyer handed a doctored export: a lone surrogate in a body (JSON text can carry one), a boolean
+    ``seq`` (``true == 1`` in Python), a signature holding an escaped quote. Each body's hash column is
+    recomputed to match; each is reported at seq 1 by its rule, never raised."""
+    rows = _rows(_subs(3))
+    cps = [_cp(rows, 3)]
+
+    def with_body(body: str) -> list[StoredEntry]:
+        leaf = merkle.leaf_hash(body.encode("utf-8", "surrogatepass")).hex()
+        return [rows[0], StoredEntry(1, rows[1].kind, body, leaf), rows[2]]
+
+    sig = json.loads(rows[1].body)["sig"]
+    doctored = {
+        "surrogate": rows[1].body.replace('"name":"B"', '"name":"B\ud800"'),
+        "boolean seq": rows[1].body.replace('"seq":1,', '"seq":true,'),
+        "quote in sig": rows[1].body.replace(f'"sig":"{sig}"', f'"sig":"{sig}\\""'),
+    }
+    expected = {
+        "surrogate": "entry.malformed",
+        "boolean seq": "entry.malformed",
+        "quote in sig": "entry.signature_invalid",
+    }
+    for name, body in doctored.items():
+        assert body != rows[1].body, name
+        for workers in (1, 2):
+            report = _verify(with_body(body), cps, workers=workers)
+            assert (report.ok, report.first_bad_seq, report.code) == (False, 1, expected[name]), name
