@@ -23,9 +23,7 @@ class KeyHistory:
 
     def key_for(self, entry: Entry) -> str | None:
         """The key ``entry`` must be signed with, or None when its actor is unknown."""
-        if entry.seq == 0 and entry.kind == "actor.register":
-            return str(entry.payload.get("public_key"))
-        return self.keys.get(entry.actor)
+        return self._key(entry.seq, entry.kind, entry.actor, entry.payload)
 
     def apply(self, entry: Entry) -> None:
         """Update keys after ``entry`` (only actor kinds with a string actor id change them)."""
@@ -33,12 +31,15 @@ class KeyHistory:
 
     def step(self, seq: int, kind: str, actor: str, payload: dict[str, Any]) -> str | None:
         """``key_for`` then ``apply`` on an entry's fields (a full verification builds no ``Entry``)."""
-        if seq == 0 and kind == "actor.register":
-            key: str | None = str(payload.get("public_key"))
-        else:
-            key = self.keys.get(actor)
+        key = self._key(seq, kind, actor, payload)
         self.apply_fields(seq, kind, payload)
         return key
+
+    def _key(self, seq: int, kind: str, actor: str, payload: dict[str, Any]) -> str | None:
+        # The log's first entry registers the operator, signed with the key it registers.
+        if seq == 0 and kind == "actor.register":
+            return str(payload.get("public_key"))
+        return self.keys.get(actor)
 
     def apply_fields(self, seq: int, kind: str, payload: dict[str, Any]) -> None:
         """``apply`` on an entry's fields."""

@@ -101,7 +101,8 @@ _ACTOR_HEAD = re.compile(r'\{"actor":"([^"\\]*)"')  # a canonical body starts wi
 @dataclass(frozen=True)
 class _ChunkResult:
     """What a worker found in a chunk: its first problem (stage 0: found before the replay check in
-    log order, 1: after it), and each entry's signed-content digest (None: body not canonical)."""
+    log order, 1: after it), and each entry's signed-content digest (None: body not canonical, or after
+    that first problem)."""
 
     bad: tuple[int, int, str, str] | None  # (seq, stage, code, reason)
     digests: list[bytes | None]
@@ -138,7 +139,7 @@ def _entry_problem(
             f"body kind {fields['kind']!r} differs from row kind {kind!r}",
         ), None
     sig = fields["sig"]
-    signed = signed_part(data, seq, prev, fields["recorded_at"], sig)
+    signed = signed_part(data, seq, fields["prev"], fields["recorded_at"], sig)
     if fields["prev"] != prev:
         return (
             0,

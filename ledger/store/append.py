@@ -42,6 +42,7 @@ from ledger.log.signatures import MIN_BATCH, Prechecker
 from ledger.log.verify import StoredCheckpoint, StoredEntry, VerifyReport, verify_log
 from ledger.store.actors import get_actor, remember_actors, require_actor, signing_key
 from ledger.store.db import Database, insert_tables
+from ledger.store.gc_pause import cycle_collector_paused
 from ledger.store.head import Head, Placed, Tip, lookup_batch, read_head
 from ledger.store.plugins import load_plugins
 from ledger.store.registry import REGISTRY, AppendContext
@@ -146,6 +147,10 @@ class Ledger:
             raise LedgerError("appending needs the operator key", code="ledger.read_only")
         if not submissions:
             return []
+        with cycle_collector_paused(len(submissions) >= MIN_BATCH):
+            return self._append(submissions, dry_run)
+
+    def _append(self, submissions: Sequence[Submission], dry_run: bool) -> list[Appended]:
         signed: dict[int, str] = {}  # index -> the key _prepare checked its signature with
         prepared = self._prepare(submissions, signed)  # costly re-computations, before the writer lock
         digests = [sub.signed_digest() for sub in submissions]

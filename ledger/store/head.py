@@ -94,7 +94,13 @@ def lookup_batch(
             client_ids=cs[r * IN_CHUNK : (r + 1) * IN_CHUNK],
             actor_ids=as_[r * IN_CHUNK : (r + 1) * IN_CHUNK],
         )
-        for tag, n, a, b, c, d, e in connection.execute(text(sql), params):
+        if connection.dialect.name == "sqlite":  # sqlite3 reads ``:name`` itself: no SQLAlchemy layer
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            rows = driver.execute(sql, params).fetchall()
+        else:
+            rows = connection.execute(text(sql), params).all()
+        for tag, n, a, b, c, d, e in rows:
             if tag == "h":
                 out.head = Head(int(n) + 1, str(a))
             elif tag == "d":

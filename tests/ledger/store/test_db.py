@@ -1,14 +1,33 @@
-"""The engines ``ledger.store.db`` builds: how PostgreSQL plans the statements it runs again and again."""
+"""``ledger.store.db``: how PostgreSQL plans what it runs again and again; SQLite rows written directly."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    select,
+    text,
+)
+
+from ledger.errors import StorageError
 from ledger.log.entry import Submission
 from ledger.log.keys import generate_key, public_key_b64
 from ledger.store.append import Ledger
-from ledger.store.db import Database
+from ledger.store.db import Database, bulk_insert, sqlite_url
+from ledger.store.tables import LedgerMetaRow
 
 _PLANS = "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) FROM pg_prepared_statements"
 
@@ -31,3 +50,60 @@ def test_postgresql_statements_are_prepared_but_planned_per_execution(pg_url: st
     ledger.db.dispose()
     assert mode == "force_custom_plan"
     assert generic == 0 and custom > 0
+
+
+def _columns() -> list[Column[Any]]:
+    return [
+        Column("n", Integer, primary_key=True),
+        Column("flag", Boolean),
+        Column("at", DateTime),
+        Column("amount", Numeric(12, 3)),
+        Column("blob", LargeBinary),
+        Column("text", String),
+    ]
+
+
+def test_sqlite_rows_are_stored_as_a_core_insert_stores_them(tmp_path: Path) -> None:
+    """``bulk_insert`` writes through the sqlite3 connection itself on SQLite; each value still goes
+    through its column type's bind processor (booleans, timestamps, decimals, blobs), so the stored
+    values are byte for byte what SQLAlchemy's own INSERT stores."""
+    db = Database(sqlite_url(tmp_path / "t.db"))
+    metadata = MetaData()
+    raw, core = Table("via_driver", metadata, *_columns()), Table("via_core", metadata, *_columns())
+    metadata.create_all(db.engine)
+    rows: list[dict[str, Any]] = [
+        {
+            "n": 1,
+            "flag": True,
+            "at": datetime(2026, 3, 1, 8, 30, 0, 5),
+            "amount": Decimal("1.5"),
+            "blob": b"\x00\xff",
+            "text": "绿电",
+        },
+        {"text": None, "blob": None, "amount": None, "at": None, "flag": False, "n": 2},  # other key order
+    ]
+
+    class ViaDriver:
+        __table__ = raw
+
+    with db.write_session() as s:
+        bulk_insert(s, ViaDriver, rows)
+        s.connection().execute(core.insert(), rows)
+    with db.read_session() as s:
+        driver = s.connection().connection.driver_connection
+        assert driver is not None
+        stored = [
+            driver.execute(f"SELECT * FROM {t} ORDER BY n").fetchall() for t in ("via_driver", "via_core")
+        ]
+    db.dispose()
+    assert stored[0] == stored[1] and len(stored[0]) == 2
+
+
+def test_a_driver_error_on_the_direct_path_is_a_storage_error(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path / "t.db"))
+    db.migrate()
+    with pytest.raises(StorageError, match="IntegrityError"), db.write_session() as s:
+        bulk_insert(s, LedgerMetaRow, [{"key": "k", "value": "a"}, {"key": "k", "value": "b"}])
+    with db.read_session() as s:
+        assert s.scalars(select(LedgerMetaRow.key)).all() == []
+    db.dispose()
