@@ -57,7 +57,9 @@ def import_(
     meter: Annotated[
         list[str] | None, typer.Option("--meter", help="PROJECT=METER_ID mapping (repeatable; --type issue).")
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and keys only.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file, the keys and every ledger rule; write nothing.")
+    ] = False,
     db: DbOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,

@@ -181,23 +181,35 @@ def import_gec(
 ) -> GecImportReport:
     """Check every row, then append all as one atomic batch of ``gec.issue`` signed by ``registry``.
 
-    With ``dry_run`` only the file is checked (ledger rules run at append).
+    With ``dry_run`` every row goes through every ledger rule too, and nothing is written.
     Client ids ``gec-import:<first>-<last>`` make a re-run of the same file idempotent.
     """
     rows = parse_rows(path, project_meters)
     units = sum(p["mwh"] for _n, p in rows)
-    if dry_run or not rows:
-        return GecImportReport(len(rows), units, None, dry_run)
+    if not rows:
+        return GecImportReport(0, 0, None, dry_run)
     subs = [
         Submission.create("gec.issue", registry, p, key, client_id=f"gec-import:{p['first']}-{p['last']}")
         for _n, p in rows
     ]
+    first = append_rows(ledger, subs, [n for n, _p in rows], dry_run=dry_run)
+    return GecImportReport(len(rows), units, first, dry_run)
+
+
+def append_rows(
+    ledger: Ledger, subs: list[Submission], row_numbers: list[int], *, dry_run: bool = False
+) -> int | None:
+    """Append ``subs`` (made from the file rows ``row_numbers``) as one atomic batch; the first seq.
+
+    With ``dry_run`` the ledger runs every rule on them and writes nothing (None). A rejection
+    names the file row it came from (``details['row']``).
+    """
     try:
-        placed = ledger.append(subs)
+        placed = ledger.append(subs, dry_run=dry_run)
     except LedgerError as e:
-        number = rows[int(e.details.get("index", 0))][0]
+        number = row_numbers[int(e.details.get("index", 0))]
         e.details["row"] = number
         e.message = f"row {number}: {e.message}"
         e.args = (e.message,)
         raise
-    return GecImportReport(len(rows), units, placed[0].seq, dry_run)
+    return None if dry_run else placed[0].seq

@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ledger.energy.gec_import import row_error, serial_of
+from ledger.energy.gec_import import append_rows, row_error, serial_of
 from ledger.energy.periods import format_instant, parse_period, period_bounds
 from ledger.errors import BadEntry, LedgerError
 from ledger.log.entry import Submission
@@ -196,7 +196,8 @@ def import_gec_moves(
     dry_run: bool = False,
 ) -> GecMovesReport:
     """Check every row, then sign each with its holder's key (``key_of(actor)``) and append all as one
-    atomic batch. With ``dry_run`` the file and the keys are checked only (ledger rules run at append)."""
+    atomic batch. With ``dry_run`` every row goes through every ledger rule too, and nothing is
+    written."""
     moves = parse_moves(path, kind)
     units = sum(m.payload["last"] - m.payload["first"] + 1 for m in moves)
     subs = []
@@ -205,14 +206,7 @@ def import_gec_moves(
             subs.append(Submission.create(m.kind, m.actor, m.payload, key_of(m.actor), client_id=m.client_id))
         except LedgerError as e:
             raise row_error(m.row, e.message, code=e.code) from None
-    if dry_run or not moves:
-        return GecMovesReport(kind, len(moves), units, None, dry_run)
-    try:
-        placed = ledger.append(subs)
-    except LedgerError as e:
-        number = moves[int(e.details.get("index", 0))].row
-        e.details["row"] = number
-        e.message = f"row {number}: {e.message}"
-        e.args = (e.message,)
-        raise
-    return GecMovesReport(kind, len(moves), units, placed[0].seq, dry_run)
+    if not moves:
+        return GecMovesReport(kind, 0, 0, None, dry_run)
+    first = append_rows(ledger, subs, [m.row for m in moves], dry_run=dry_run)
+    return GecMovesReport(kind, len(moves), units, first, dry_run)

@@ -170,6 +170,14 @@ def _enterprise_setup(home: Path, tmp_path: Path) -> None:
     assert js("gec", "import", str(moves), "--type", "transfer", "--keys", str(keys))["units"] == 10
     # the smelter retires them for its meter's January: 1..30 by command, 31..40 from an export
     tanji("gec", "retire", "--first", "1", "--last", "30", "--as", "E-1", "--meter", "C-1", "--period", MONTH)
+    # a dry run puts the file through the ledger's rules too: a quarter is not one month's consumption
+    quarter = tmp_path / "quarter.csv"
+    quarter.write_text(
+        "serial_start,serial_end,quantity,holder,consumer_meters,period\n31,40,10,E-1,C-1,2025-01..2025-03\n",
+        encoding="utf-8",
+    )
+    r = tanji("gec", "import", str(quarter), "--type", "retirement", "--keys", str(keys), "--dry-run", code=2)
+    assert "row 2" in r.output and "gec.period_not_month" in r.output, r.output
     retired = tmp_path / "retirements.csv"
     retired.write_text(
         "serial_start,serial_end,quantity,holder,consumer_meters,period\n31,40,10,E-1,C-1,2025-01\n",

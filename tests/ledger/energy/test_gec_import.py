@@ -62,15 +62,21 @@ def test_chinese_headers_and_project_mapping(make_energy_park: Callable[[], Park
         ),
     ],
 )
+@pytest.mark.parametrize("dry_run", [False, True])  # a dry run puts the rows through the ledger's rules too
 def test_bad_rows(
-    make_energy_park: Callable[[], Park], tmp_path: Path, text: str, code: str, row: int | None
+    make_energy_park: Callable[[], Park],
+    tmp_path: Path,
+    text: str,
+    code: str,
+    row: int | None,
+    dry_run: bool,
 ) -> None:
     park = metered(make_energy_park())
     path = tmp_path / "gec.csv"
     path.write_text(text, encoding="utf-8")
     before = state(park.ledger)
     with pytest.raises(LedgerError) as e:
-        import_gec(park.ledger, path, "R-1", park.keys["R-1"])
+        import_gec(park.ledger, path, "R-1", park.keys["R-1"], dry_run=dry_run)
     assert e.value.code == code, e.value
     assert e.value.details.get("row") == row
     assert state(park.ledger) == before

@@ -99,11 +99,14 @@ def test_sqlite_rows_are_stored_as_a_core_insert_stores_them(tmp_path: Path) -> 
     assert stored[0] == stored[1] and len(stored[0]) == 2
 
 
-def test_a_driver_error_on_the_direct_path_is_a_storage_error(tmp_path: Path) -> None:
-    db = Database(sqlite_url(tmp_path / "t.db"))
+def test_a_driver_error_on_a_direct_path_is_a_storage_error(db_url: str) -> None:
+    """Rows written past SQLAlchemy (sqlite3's ``executemany``; PostgreSQL's ``COPY`` from 100 rows)
+    raise the driver's own errors: the write session names them as ``StorageError`` and rolls back."""
+    db = Database(db_url)
     db.migrate()
-    with pytest.raises(StorageError, match="IntegrityError"), db.write_session() as s:
-        bulk_insert(s, LedgerMetaRow, [{"key": "k", "value": "a"}, {"key": "k", "value": "b"}])
+    rows = [{"key": f"k{i}", "value": "v"} for i in range(150)] + [{"key": "k0", "value": "again"}]
+    with pytest.raises(StorageError, match="database error on"), db.write_session() as s:
+        bulk_insert(s, LedgerMetaRow, rows)
     with db.read_session() as s:
         assert s.scalars(select(LedgerMetaRow.key)).all() == []
     db.dispose()
