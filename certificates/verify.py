@@ -68,7 +68,7 @@ from ledger import (
     parse_verifier_key,
 )
 from ledger.log import merkle
-from ledger.log.entry import signed_bytes_of_body
+from ledger.log.entry import signed_part
 from ledger.log.keys import verify_b64
 from ledger.log.multiproof import verify_multiproof
 from ledger.log.policy import Policy
@@ -274,10 +274,11 @@ def _public_key(b64: str) -> Ed25519PublicKey | None:
 
 def _signature_ok(entry: Entry, key_b64: str) -> bool:
     """The entry's signature over the ledger's signed bytes verifies: the body with its placed fields
-    cut off (``signed_bytes_of_body``, as ``tanji ledger verify`` reads them, no re-canonicalising),
-    which for a canonical body are exactly ``ledger.signed_bytes`` of its submission."""
+    cut off (``signed_part``, as ``tanji ledger verify`` reads them, no re-canonicalising), which for
+    a canonical body are exactly ``ledger.signed_bytes`` of its submission. ``entry`` is parsed and
+    checked already: its placed fields are read, not parsed again."""
     key = _public_key(key_b64)
-    signed = signed_bytes_of_body(entry.body)
+    signed = signed_part(entry.body.encode("utf-8"), entry.seq, entry.prev, entry.recorded_at, entry.sig)
     return key is not None and signed is not None and verify_b64(key, entry.sig, signed)
 
 

@@ -201,10 +201,12 @@ def signed_part(data: bytes, seq: int, prev: str, recorded_at: str, sig: str) ->
     """The signed bytes of a canonical stored body ``data`` with these placed fields: the body
     without them, as ``_splice_body`` inserted them (the inverse of ``_splice_body``, no parsing).
 
-    None when a placed value would need escaping in JSON (the ledger writes none such) or the body
-    does not end with them.
+    None when a placed value is not as the ledger writes it (``prev`` 64 lower-case hex digits, ``seq``
+    not negative, no value needing escaping in JSON) or the body does not end with them.
     """
-    for value in (prev, recorded_at, sig):
+    if seq < 0 or not _PLACED_FIELDS.match(prev):
+        return None
+    for value in (recorded_at, sig):
         if '"' in value or "\\" in value:
             return None
     tail = f',"prev":"{prev}","recorded_at":"{recorded_at}","seq":{seq},"sig":"{sig}"'.encode() + _SIGNED_TAIL

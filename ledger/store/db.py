@@ -45,8 +45,9 @@ def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in ``session``'s transaction.
 
     On PostgreSQL a large batch goes through ``COPY ... FROM STDIN`` (psycopg writes each row; one
-    round trip instead of one per row, about 4x fewer client CPU-seconds for 10,000 entries); else one
-    Core ``executemany``.
+    round trip instead of one per row, about 4x fewer client CPU-seconds for 10,000 entries); on
+    SQLite through the sqlite3 connection's ``executemany``; else (rows a plain ``INSERT`` would not
+    write as Core does) one Core ``executemany``.
     """
     if not rows:
         return
@@ -54,11 +55,11 @@ def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     connection = session.connection()
     first = rows[0].keys()
     columns = list(first)
+    plain = _plain_rows(table, rows)  # COPY and the sqlite3 path skip Python-side defaults
     if (
-        connection.dialect.name == "postgresql"
+        plain
+        and connection.dialect.name == "postgresql"
         and len(rows) >= _COPY_MIN
-        and all(r.keys() == first for r in rows)
-        and all(c.name in first or c.default is None for c in table.columns)  # COPY skips Python defaults
         # text COPY writes bytea as hex, in Python: slower than binary parameters for big blobs (readings)
         and not any(isinstance(v, bytes) and len(v) > _COPY_MAX_BLOB for v in rows[0].values())
     ):
@@ -70,8 +71,8 @@ def bulk_insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
             for row in rows:
                 copy.write_row([row[c] for c in columns])
         return
-    if connection.dialect.name == "sqlite" and _plain_rows(table, rows):
-        _sqlite_executemany(connection, table, tuple(first), rows)
+    if plain and connection.dialect.name == "sqlite":
+        _sqlite_executemany(connection, table, tuple(columns), rows)
         return
     connection.execute(table.insert(), rows)
 
@@ -206,6 +207,10 @@ class WriteSession(Session):
     small append's statements)."""
 
 
+# What the drivers raise themselves on the paths that bypass SQLAlchemy (COPY, sqlite3's executemany).
+_DRIVER_ERRORS = (sqlite3.Error, psycopg.Error)
+
+
 class Database:
     """An engine plus the two kinds of transaction Tanji uses."""
 
@@ -250,12 +255,7 @@ class Database:
     def _translate(self) -> Iterator[None]:
         try:
             yield
-        except (
-            DBAPIError,
-            SQLAlchemyError,
-            sqlite3.Error,
-            psycopg.Error,
-        ) as e:  # the drivers' own: raw paths
+        except (DBAPIError, SQLAlchemyError, *_DRIVER_ERRORS) as e:
             # the driver's own message, without the SQL statement SQLAlchemy appends (it stays chained)
             cause = e.orig if isinstance(e, DBAPIError) and e.orig is not None else e
             detail = str(cause).strip().splitlines()[0] if str(cause).strip() else ""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ledger.log import merkle, verify
 from ledger.log.checkpoint import Checkpoint, sign_checkpoint, verifier_key
 from ledger.log.cosignature import WitnessKey, cosign, with_cosignatures
-from ledger.log.entry import GENESIS_PREV, Entry, Submission, signed_bytes_of_body
+from ledger.log.entry import GENESIS_PREV, Entry, Submission, signed_bytes_of_body, signed_part
 from ledger.log.keys import public_key_b64
 from ledger.log.policy import Policy
 from ledger.log.verify import StoredCheckpoint, StoredEntry, verify_log
@@ -128,6 +128,11 @@ def test_signed_bytes_of_body_inverts_the_splice(
     assert signed_bytes_of_body(entry.body) == sub.signed_bytes()
     assert signed_bytes_of_body(entry.body.replace('"v":1}', '"v":2}')) is None
     assert signed_bytes_of_body("{}") is None
+    # placed fields the ledger never writes: a prev that is not lower-case hex, a negative seq
+    odd = entry.body.replace('"prev":"' + "ab" * 32, '"prev":"' + "zz" * 32)
+    assert signed_part(odd.encode(), seq, "zz" * 32, entry.recorded_at, entry.sig) is None
+    negative = entry.body.replace(f'"seq":{seq},', '"seq":-1,')
+    assert signed_part(negative.encode(), -1, "ab" * 32, entry.recorded_at, entry.sig) is None
 
 
 @given(st.integers(3, 40), st.integers(0, 39), st.integers(1, 39), st.sampled_from([1, 2]))
